@@ -1,0 +1,293 @@
+//! `ismap catalog …`: browse, search, export and check catalogs.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::{Subcommand, ValueEnum};
+use ismap_domain::{Catalog, Control, ControlId, Criteria, Level};
+use ismap_formats::catalog_export;
+use ismap_formats::catalog_pack::load_pack;
+
+use crate::catalogs::{read_text, write_output};
+use crate::output::{excerpt_notice, pick};
+use crate::{Context, EXIT_FINDINGS};
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the catalogs available (bundled and --pack).
+    List,
+    /// Show a catalog, a chapter (8), a category (8.1) or a control (8.1.2, 8.1.2.7.PB).
+    ///
+    /// Without an argument, shows the default catalog's overview.
+    Show {
+        /// Catalog id, chapter, category or control id.
+        id: Option<String>,
+        /// Catalog to look in (default: ismap-2022-excerpt).
+        #[arg(long)]
+        catalog: Option<String>,
+    },
+    /// Find controls whose id, title or text contains TEXT (Japanese or English).
+    Search {
+        text: String,
+        #[arg(long)]
+        catalog: Option<String>,
+    },
+    /// Write a catalog as JSON or CSV.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a catalog pack file and report every problem with its line.
+    Check { file: PathBuf },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
+    match command {
+        CatalogCommand::List => {
+            for catalog in cx.catalogs.all() {
+                print_overview_line(cx, catalog);
+            }
+            Ok(0)
+        }
+        CatalogCommand::Show { id, catalog } => show(cx, id.as_deref(), catalog.as_deref()),
+        CatalogCommand::Search { text, catalog } => {
+            let catalog = cx.catalogs.get(catalog.as_deref())?;
+            print_notice(cx, catalog);
+            let found = catalog.search(&text);
+            for control in &found {
+                print_control_line(cx, control, "");
+            }
+            eprintln!("{} / {}", found.len(), catalog.controls().len());
+            Ok(if found.is_empty() { EXIT_FINDINGS } else { 0 })
+        }
+        CatalogCommand::Export {
+            format,
+            catalog,
+            output,
+            force,
+        } => {
+            let catalog = cx.catalogs.get(catalog.as_deref())?;
+            if let Some(notice) = excerpt_notice(catalog, cx.lang) {
+                eprintln!("{notice}");
+            }
+            let text = match format {
+                ExportFormat::Json => {
+                    let mut text = serde_json::to_string_pretty(&catalog_export::to_json(catalog))?;
+                    text.push('\n');
+                    text
+                }
+                ExportFormat::Csv => catalog_export::to_csv(catalog),
+            };
+            write_output(output.as_deref(), &text, force)?;
+            Ok(0)
+        }
+        CatalogCommand::Check { file } => {
+            let text = read_text(&file)?;
+            match load_pack(&file.display().to_string(), &text) {
+                Ok(catalog) => {
+                    print_overview_line(cx, &catalog);
+                    Ok(0)
+                }
+                Err(error) => {
+                    for problem in &error.problems {
+                        println!("{}", cx.style.error_line(&problem.to_string()));
+                    }
+                    Ok(crate::EXIT_UNREADABLE)
+                }
+            }
+        }
+    }
+}
+
+fn print_notice(cx: &Context, catalog: &Catalog) {
+    if let Some(notice) = excerpt_notice(catalog, cx.lang) {
+        println!("{}\n", cx.style.dim(&notice));
+    }
+}
+
+fn print_overview_line(cx: &Context, catalog: &Catalog) {
+    let info = catalog.info();
+    let excerpt = if info.excerpt {
+        " [excerpt / 抜粋]"
+    } else {
+        ""
+    };
+    println!(
+        "{}  {}  {}{}",
+        cx.style.heading(&info.id),
+        info.version,
+        pick(cx.lang, &info.title),
+        excerpt
+    );
+    println!(
+        "    governance {}+{}, management {}+{}, control measures {}+{} (objectives+detailed controls)",
+        catalog.count(Criteria::Governance, Level::Objective),
+        catalog.count(Criteria::Governance, Level::Detailed),
+        catalog.count(Criteria::Management, Level::Objective),
+        catalog.count(Criteria::Management, Level::Detailed),
+        catalog.count(Criteria::ControlMeasures, Level::Objective),
+        catalog.count(Criteria::ControlMeasures, Level::Detailed),
+    );
+    if let Some(notice) = excerpt_notice(catalog, cx.lang) {
+        println!("    {}", cx.style.dim(&notice));
+    }
+}
+
+fn badges(control: &Control) -> String {
+    let mut badges = Vec::new();
+    match control.id.suffix() {
+        ismap_domain::Suffix::P => badges.push("[P]"),
+        ismap_domain::Suffix::B => badges.push("[B]"),
+        ismap_domain::Suffix::PB => badges.push("[PB]"),
+        ismap_domain::Suffix::None => {}
+    }
+    if control.liu_important {
+        badges.push("[LIU]");
+    }
+    if control.jis_option {
+        badges.push("[○]");
+    }
+    if control.origin == ismap_domain::Origin::NewInIsmap {
+        badges.push("[※]");
+    }
+    badges.join("")
+}
+
+fn print_control_line(cx: &Context, control: &Control, indent: &str) {
+    println!(
+        "{indent}{:<14} {} {}",
+        control.id.to_string(),
+        pick(cx.lang, &control.title),
+        cx.style.dim(&badges(control))
+    );
+}
+
+fn print_control_detail(cx: &Context, catalog: &Catalog, control: &Control) {
+    println!(
+        "{}  {}",
+        cx.style.heading(&control.id.to_string()),
+        pick(cx.lang, &control.title)
+    );
+    println!("  ja: {}", control.text.ja);
+    println!("  en: {}", control.text.en);
+    let (chapter, category) = control.id.category();
+    if let Some(c) = catalog.category(chapter, category) {
+        println!("  {}.{} {}", chapter, category, pick(cx.lang, &c.title));
+    }
+    println!(
+        "  criteria: {}, origin: {}, verbatim: {}, LIU important: {} {}",
+        control.criteria().key(),
+        control.origin.key(),
+        control.quoted,
+        control.liu_important,
+        badges(control)
+    );
+}
+
+fn show(cx: &Context, id: Option<&str>, catalog_id: Option<&str>) -> Result<u8> {
+    // A catalog id given as the argument shows that catalog.
+    if let Some(id) = id
+        && let Some(catalog) = cx.catalogs.all().into_iter().find(|c| c.id() == id)
+    {
+        return show_catalog(cx, catalog);
+    }
+    let catalog = cx.catalogs.get(catalog_id)?;
+    let Some(id) = id else {
+        return show_catalog(cx, catalog);
+    };
+    print_notice(cx, catalog);
+    let numbers: Vec<&str> = id.split('.').collect();
+    match numbers.as_slice() {
+        [chapter] if chapter.parse::<u16>().is_ok() => {
+            let chapter: u16 = chapter.parse()?;
+            let Some(c) = catalog.chapter(chapter) else {
+                bail!("chapter {chapter} is not in {}", catalog.id());
+            };
+            println!(
+                "{} {}",
+                cx.style.heading(&chapter.to_string()),
+                pick(cx.lang, &c.title)
+            );
+            for category in catalog.categories().iter().filter(|k| k.chapter == chapter) {
+                println!("  {} {}", category.id(), pick(cx.lang, &category.title));
+                for control in catalog.controls().iter().filter(|k| {
+                    k.id.category() == (category.chapter, category.number)
+                        && k.id.level() == Level::Objective
+                }) {
+                    print_control_line(cx, control, "    ");
+                }
+            }
+            Ok(0)
+        }
+        [chapter, number] if chapter.parse::<u16>().is_ok() && number.parse::<u16>().is_ok() => {
+            let key = (chapter.parse::<u16>()?, number.parse::<u16>()?);
+            let Some(category) = catalog.category(key.0, key.1) else {
+                bail!("category {id} is not in {}", catalog.id());
+            };
+            println!(
+                "{} {}",
+                cx.style.heading(id),
+                pick(cx.lang, &category.title)
+            );
+            println!("  {}", pick(cx.lang, &category.purpose));
+            for control in catalog.controls().iter().filter(|k| k.id.category() == key) {
+                let indent = if control.id.level() == Level::Detailed {
+                    "    "
+                } else {
+                    "  "
+                };
+                print_control_line(cx, control, indent);
+            }
+            Ok(0)
+        }
+        _ => {
+            let control_id: ControlId = id.parse().map_err(|e| {
+                anyhow::anyhow!("{id:?} is not a catalog, chapter, category or control id: {e}")
+            })?;
+            let Some(position) = catalog.position(control_id.number()) else {
+                bail!(
+                    "{control_id} is not in {}; try `ismap catalog search`",
+                    catalog.id()
+                );
+            };
+            let control = &catalog.controls()[position];
+            print_control_detail(cx, catalog, control);
+            for child in catalog.children_of(position) {
+                print_control_line(cx, &catalog.controls()[child], "    ");
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn show_catalog(cx: &Context, catalog: &Catalog) -> Result<u8> {
+    print_overview_line(cx, catalog);
+    println!();
+    for chapter in catalog.chapters() {
+        let objectives = catalog
+            .controls()
+            .iter()
+            .filter(|c| c.id.chapter() == chapter.number && c.id.level() == Level::Objective)
+            .count();
+        println!(
+            "  {:>2} {}  ({objectives})",
+            chapter.number,
+            pick(cx.lang, &chapter.title)
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,112 @@
+//! `ismap`: the command line of the ISMAP system. See `ismap --help`.
+
+mod catalog_cmd;
+mod catalogs;
+mod output;
+mod statement_cmd;
+mod validity_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ismap_i18n::Lang;
+
+/// ismap: ISMAP (政府情報システムのためのセキュリティ評価制度) from the command line.
+///
+/// Browse the ISMAP control standard (管理基準), write a statement of
+/// controls (言明書) and check it against rules S1–S8 as you go, and compute
+/// how long a registration stays valid.
+///
+/// Start here:
+///   ismap catalog list
+///   ismap statement template --output my-statement.yaml
+///   ismap statement validate my-statement.yaml --registry examples/registry.csv
+#[derive(Debug, Parser)]
+#[command(name = "ismap", version, verbatim_doc_comment, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalOptions {
+    /// Language of messages: ja (日本語, default) or en.
+    #[arg(long, global = true, env = "ISMAP_LANG", default_value = "ja", value_parser = parse_lang)]
+    lang: Lang,
+
+    /// Also load this catalog pack (YAML); repeat for several.
+    /// The bundled ismap-2022-excerpt is always available.
+    #[arg(long = "pack", global = true, value_name = "FILE")]
+    packs: Vec<PathBuf>,
+
+    /// When to colour text output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    text.parse()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Browse the control standard (管理基準): list catalogs, show and search controls, export.
+    #[command(subcommand)]
+    Catalog(catalog_cmd::CatalogCommand),
+    /// Write and check a statement of controls (言明書).
+    #[command(subcommand)]
+    Statement(statement_cmd::StatementCommand),
+    /// Compute the validity of a registration from the end of the audit period.
+    ///
+    /// A registration is valid from the day after the audit period ends, for
+    /// 1 year and 4 months, counted as the Civil Code counts months.
+    /// Example: --period-end 2024-03-31 → valid 2024-04-01 to 2025-07-31.
+    Validity(validity_cmd::ValidityArgs),
+}
+
+/// Exit status: 0 success; 1 the statement has errors; 2 input could not be
+/// read or the command was misused.
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_UNREADABLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = output::Style::new(cli.global.color);
+    let result = catalogs::Catalogs::load(&cli.global.packs).and_then(|catalogs| {
+        let context = Context {
+            lang: cli.global.lang,
+            style,
+            catalogs,
+        };
+        match cli.command {
+            Command::Catalog(command) => catalog_cmd::run(&context, command),
+            Command::Statement(command) => statement_cmd::run(&context, command),
+            Command::Validity(args) => validity_cmd::run(&context, args),
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("{}", style.error_line(&format!("{error:#}")));
+            ExitCode::from(EXIT_UNREADABLE)
+        }
+    }
+}
+
+/// What every command needs.
+pub struct Context {
+    pub lang: Lang,
+    pub style: output::Style,
+    pub catalogs: catalogs::Catalogs,
+}

@@ -1,0 +1,210 @@
+//! `ismap statement …`: write a template, validate a statement.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use chrono::{Local, NaiveDate};
+use clap::{Subcommand, ValueEnum};
+use ismap_domain::{RuleId, ServiceModel};
+use ismap_formats::registry_file::parse_registry;
+use ismap_formats::report::{Report, check_statement};
+use ismap_formats::statement_file::parse_statement;
+use ismap_formats::template::statement_template;
+use ismap_i18n::Messages;
+
+use crate::catalogs::{read_text, write_output};
+use crate::output::excerpt_notice;
+use crate::{Context, EXIT_FINDINGS, EXIT_UNREADABLE};
+
+#[derive(Debug, Subcommand)]
+pub enum StatementCommand {
+    /// Write a statement skeleton listing every control of a catalog, ready to fill in.
+    Template {
+        /// Catalog to list (default: ismap-2022-excerpt).
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Service model to pre-fill: IaaS, PaaS or SaaS.
+        #[arg(long, default_value = "SaaS", value_parser = parse_model)]
+        model: ServiceModel,
+        /// Statement date (default: today), YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a statement (YAML or JSON) against rules S1–S8 and the advisories.
+    ///
+    /// Exit status: 0 no errors (warnings allowed), 1 errors found,
+    /// 2 the file could not be read.
+    Validate {
+        /// The statement file (.yaml, .yml or .json).
+        file: PathBuf,
+        /// Registered services to check inherited controls against (rule S7):
+        /// CSV with header registration_number,service_name,valid_from,valid_until,
+        /// or a JSON array with the same fields.
+        #[arg(long, value_name = "FILE")]
+        registry: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+    },
+}
+
+fn parse_model(text: &str) -> Result<ServiceModel, String> {
+    ServiceModel::from_key(text).ok_or_else(|| format!("{text:?}: use IaaS, PaaS or SaaS"))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people: grouped by rule, with counts.
+    Text,
+    /// One JSON object (see README "validate --format json").
+    Json,
+}
+
+pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
+    match command {
+        StatementCommand::Template {
+            catalog,
+            model,
+            date,
+            output,
+            force,
+        } => {
+            let catalog = cx.catalogs.get(catalog.as_deref())?;
+            if let Some(notice) = excerpt_notice(catalog, cx.lang) {
+                eprintln!("{notice}");
+            }
+            let date = date.unwrap_or_else(|| Local::now().date_naive());
+            write_output(
+                output.as_deref(),
+                &statement_template(catalog, date, model),
+                force,
+            )?;
+            Ok(0)
+        }
+        StatementCommand::Validate {
+            file,
+            registry,
+            format,
+        } => validate(cx, &file, registry.as_deref(), format),
+    }
+}
+
+fn validate(
+    cx: &Context,
+    file: &std::path::Path,
+    registry: Option<&std::path::Path>,
+    format: ReportFormat,
+) -> Result<u8> {
+    let registry = match registry {
+        None => None,
+        Some(path) => {
+            let text = read_text(path)?;
+            match parse_registry(&path.display().to_string(), &text) {
+                Ok(registry) => Some(registry),
+                Err(error) => bail!("the registry cannot be used:\n{error}"),
+            }
+        }
+    };
+    let text = read_text(file)?;
+    let name = file.display().to_string();
+    let parsed = match parse_statement(&name, &text) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("{}", cx.style.error_line(&error.to_string()));
+            return Ok(EXIT_UNREADABLE);
+        }
+    };
+    let catalogs = cx.catalogs.all();
+    let report = check_statement(&parsed, &catalogs, registry.as_ref());
+    match format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
+        ReportFormat::Text => print_text(cx, &report),
+    }
+    Ok(if report.errors() > 0 {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}
+
+fn print_text(cx: &Context, report: &Report<'_>) {
+    let messages = Messages::get();
+    let lang = cx.lang;
+    if let Some(catalog) = report.catalog {
+        if let Some(notice) = excerpt_notice(catalog, lang) {
+            println!("{}", cx.style.dim(&notice));
+        }
+        println!(
+            "{}",
+            messages.text(
+                lang,
+                "cli-validating",
+                &[
+                    ("file", report.file.clone()),
+                    ("catalog", catalog.id().to_owned()),
+                    ("version", catalog.info().version.clone()),
+                ],
+            )
+        );
+    }
+    for rule in RuleId::ALL {
+        let group: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.finding.rule == rule)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        println!(
+            "\n{} ({})",
+            cx.style.heading(&messages.rule_title(lang, rule)),
+            group.len()
+        );
+        for located in group {
+            let f = &located.finding;
+            let label = match f.severity {
+                ismap_domain::Severity::Error => messages.text(lang, "cli-error", &[]),
+                ismap_domain::Severity::Warning => messages.text(lang, "cli-warning", &[]),
+            };
+            let subject = f
+                .control
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| messages.text(lang, "cli-general", &[]));
+            let mut place = Vec::new();
+            if located.place.line > 0 {
+                place.push(format!("{}:{}", report.file, located.place.line));
+            }
+            if !located.field.is_empty() {
+                place.push(located.field.clone());
+            }
+            println!(
+                "  {} {:<12} {}",
+                cx.style.severity(f.severity, &format!("{label:<7}")),
+                subject,
+                cx.style.dim(&place.join("  "))
+            );
+            println!("  {:<7} {}", "", messages.finding(lang, f));
+        }
+    }
+    println!();
+    if report.findings.is_empty() {
+        println!("{}", messages.text(lang, "cli-no-findings", &[]));
+    }
+    println!(
+        "{}",
+        cx.style.heading(&messages.text(
+            lang,
+            "cli-summary",
+            &[
+                ("errors", report.errors().to_string()),
+                ("warnings", report.warnings().to_string()),
+            ],
+        ))
+    );
+}

@@ -1,0 +1,395 @@
+//! The `ismap` binary as a user runs it: real files, real exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> String {
+    root().join("examples").join(name).display().to_string()
+}
+
+fn ismap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ismap"))
+        .args(args)
+        .env_remove("ISMAP_LANG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("ismap runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Validates with `--format json` and returns (exit code, report).
+fn validate_json(file: &str, registry: Option<&str>) -> (i32, Value) {
+    let mut args = vec!["statement", "validate", file, "--format", "json"];
+    if let Some(registry) = registry {
+        args.extend(["--registry", registry]);
+    }
+    let output = ismap(&args);
+    let report = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&output), stderr(&output)));
+    (output.status.code().unwrap(), report)
+}
+
+fn rules_and_controls(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["control"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_valid_example_passes_with_the_registry() {
+    let registry = example("registry.csv");
+    for file in ["saas-valid.yaml", "saas-valid.json"] {
+        let (code, report) = validate_json(&example(file), Some(&registry));
+        assert_eq!(code, 0, "{file}: {report:#}");
+        assert_eq!(report["errors"], 0);
+        assert_eq!(report["warnings"], 0);
+        assert_eq!(report["catalog"], "ismap-2022-excerpt");
+        assert_eq!(report["excerpt"], true);
+        assert!(report["notice"]["ja"].as_str().unwrap().contains("抜粋"));
+    }
+    let (code, _) = validate_json(&example("saas-valid.yaml"), Some(&example("registry.json")));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn without_a_registry_s7_warns_that_it_could_not_check() {
+    let (code, report) = validate_json(&example("saas-valid.yaml"), None);
+    assert_eq!(code, 0);
+    assert_eq!(report["errors"], 0);
+    assert_eq!(rules_and_controls(&report), pairs(&[("S7", "-")]));
+    assert_eq!(report["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn a_baseline_requirement_left_out_is_an_s4_error_with_its_line() {
+    let (code, report) = validate_json(
+        &example("invalid-baseline-not-selected.yaml"),
+        Some(&example("registry.csv")),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(rules_and_controls(&report), pairs(&[("S4", "8.1.2.7.PB")]));
+    let finding = &report["findings"][0];
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["field"], "controls.\"8.1.2.7.PB\".decision");
+    let text = std::fs::read_to_string(example("invalid-baseline-not-selected.yaml")).unwrap();
+    let line = finding["line"].as_u64().unwrap() as usize;
+    assert!(
+        text.lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("\"8.1.2.7.PB\"")
+    );
+    assert!(
+        finding["message"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains("基本言明要件")
+    );
+    assert!(
+        finding["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("Baseline")
+    );
+}
+
+#[test]
+fn inheritance_mistakes_are_s7_errors() {
+    let (code, report) = validate_json(
+        &example("invalid-inheritance.yaml"),
+        Some(&example("registry.csv")),
+    );
+    assert_eq!(code, 1);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"]["en"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules_and_controls(&report),
+        pairs(&[
+            ("S7", "11.2.7.4.PB"),
+            ("S7", "11.2.7.4.PB"),
+            ("S7", "12.1.2.11.PB")
+        ])
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("not listed in service.underlying"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("valid 2024-04-01 to 2025-07-31"))
+    );
+    assert!(messages.iter().any(|m| m.contains("confirmed")));
+}
+
+#[test]
+fn drafting_mistakes_are_named_rule_by_rule() {
+    let (code, report) = validate_json(
+        &example("invalid-drafting.yaml"),
+        Some(&example("registry.csv")),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_and_controls(&report),
+        pairs(&[
+            ("S1", "3.1.2.2"),
+            ("S3", "5.1.1.11"),
+            ("S6", "8.1.2.3"),
+            ("INPUT", "8.1.2.6"),
+            ("S8", "8.1.2.99"),
+            ("S5", "12.3.1"),
+            ("A1", "12.3.1.18.P"),
+            ("S2", "13.2.4"),
+        ])
+    );
+    assert_eq!(report["errors"], 7);
+    assert_eq!(report["warnings"], 1);
+}
+
+#[test]
+fn advice_alone_does_not_fail_validation() {
+    let (code, report) = validate_json(
+        &example("saas-with-advice.yaml"),
+        Some(&example("registry.csv")),
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["errors"], 0);
+    let rules: Vec<String> = rules_and_controls(&report)
+        .into_iter()
+        .map(|(rule, _)| rule)
+        .collect();
+    for advisory in ["A1", "A2", "A3", "A4"] {
+        assert!(
+            rules.iter().any(|r| r == advisory),
+            "{advisory} in {rules:?}"
+        );
+    }
+}
+
+#[test]
+fn text_report_groups_by_rule_with_counts_and_no_colour_when_piped() {
+    let output = ismap(&[
+        "--lang",
+        "en",
+        "statement",
+        "validate",
+        &example("invalid-drafting.yaml"),
+        "--registry",
+        &example("registry.csv"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("Note: This catalog is an EXCERPT"), "{text}");
+    assert!(
+        text.contains("S5: a selected objective needs at least one selected detailed control (1)")
+    );
+    assert!(text.contains("invalid-drafting.yaml:"), "{text}");
+    assert!(text.contains("7 error(s), 1 warning(s)"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes when piped");
+
+    let japanese = stdout(&ismap(&[
+        "statement",
+        "validate",
+        &example("invalid-drafting.yaml"),
+        "--registry",
+        &example("registry.csv"),
+    ]));
+    assert!(japanese.contains("エラー 7 件、警告 1 件"), "{japanese}");
+}
+
+#[test]
+fn unreadable_input_exits_2_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let output = ismap(&["statement", "validate", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("missing.yaml"),
+        "{}",
+        stderr(&output)
+    );
+
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "catalog: ismap-2022-excerpt\ncontrols:\n  \"8.1.2\": { decision: [\n",
+    )
+    .unwrap();
+    let output = ismap(&["statement", "validate", broken.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("broken.yaml:3:"), "{message}");
+
+    let output = ismap(&[
+        "statement",
+        "validate",
+        &example("saas-valid.yaml"),
+        "--registry",
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn an_unknown_catalog_is_an_s8_error_listing_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    let text = std::fs::read_to_string(example("saas-valid.yaml"))
+        .unwrap()
+        .replace("catalog: \"ismap-2022-excerpt\"", "catalog: \"ismap-2030\"");
+    std::fs::write(&file, text).unwrap();
+    let (code, report) = validate_json(file.to_str().unwrap(), None);
+    assert_eq!(code, 1);
+    assert_eq!(rules_and_controls(&report), pairs(&[("S8", "-")]));
+    assert!(
+        report["findings"][0]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("ismap-2022-excerpt")
+    );
+}
+
+#[test]
+fn the_template_lists_every_control_and_reads_back_as_undecided() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new.yaml");
+    let path = file.to_str().unwrap();
+    let output = ismap(&[
+        "statement",
+        "template",
+        "--date",
+        "2026-11-25",
+        "--output",
+        path,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("抜粋"),
+        "the excerpt notice is shown"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"8.1.2.7.PB\": { decision: ~, individual_control: \"\" }"));
+
+    // Refuses to overwrite what a user may have filled in.
+    let again = ismap(&["statement", "template", "--output", path]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("already exists"));
+
+    let (code, report) = validate_json(path, None);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    // Every control is undecided; scope and name are still to write.
+    let undecided = findings
+        .iter()
+        .filter(|f| f["message"]["en"].as_str().unwrap().contains("undecided"))
+        .count();
+    assert_eq!(undecided, 290);
+    let inputs: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "INPUT")
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, ["service.name", "service.scope"]);
+}
+
+#[test]
+fn validity_prints_the_last_valid_day() {
+    let output = ismap(&["validity", "--period-end", "2024-03-31"]);
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("2025-07-31"));
+    let output = ismap(&["validity", "--period-end", "2024-10-31", "--format", "json"]);
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["valid_from"], "2024-11-01");
+    assert_eq!(value["valid_until"], "2026-02-28");
+    let output = ismap(&["validity", "--period-end", "2024-02-30"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("YYYY-MM-DD"));
+}
+
+#[test]
+fn catalog_commands_show_search_and_export() {
+    let list = stdout(&ismap(&["catalog", "list"]));
+    assert!(
+        list.contains("ismap-2022-excerpt") && list.contains("抜粋"),
+        "{list}"
+    );
+    assert!(list.contains("management 21+64"), "{list}");
+
+    let show = stdout(&ismap(&["--lang", "en", "catalog", "show", "8.1.2.7.PB"]));
+    assert!(show.contains("暗号鍵を管理し消去する機能"), "{show}");
+    assert!(show.contains("[PB]"), "{show}");
+    let category = stdout(&ismap(&["catalog", "show", "8.1"]));
+    assert!(category.contains("8.1.2.7.PB"), "{category}");
+
+    let search = ismap(&["catalog", "search", "暗号"]);
+    assert!(search.status.success());
+    assert!(stdout(&search).contains("10.1.2.20.PB"));
+    assert_eq!(
+        ismap(&["catalog", "search", "存在しない語句"])
+            .status
+            .code(),
+        Some(1)
+    );
+
+    let json: Value =
+        serde_json::from_str(&stdout(&ismap(&["catalog", "export", "--format", "json"]))).unwrap();
+    assert_eq!(json["controls"].as_array().unwrap().len(), 290);
+    assert_eq!(json["excerpt"], true);
+    let csv = stdout(&ismap(&["catalog", "export", "--format", "csv"]));
+    assert_eq!(csv.lines().count(), 291);
+    assert!(csv.starts_with("id,level,criteria"));
+
+    let unknown = ismap(&["catalog", "show", "99.1"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn catalog_check_reports_a_broken_pack_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.yaml");
+    std::fs::write(
+        &pack,
+        "id: mine\nversion: \"1\"\ntitle: { ja: \"私家版\", en: \"Mine\" }\nchapters:\n  - number: 8\n    title: { ja: \"資産\", en: \"Assets\" }\ncategories: []\ncontrols:\n  - id: \"8.1.2.3\"\n    title: { ja: \"題\", en: \"t\" }\n    text: { ja: \"本文\", en: \"text\" }\n",
+    )
+    .unwrap();
+    let output = ismap(&["catalog", "check", pack.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stdout(&output);
+    assert!(text.contains("pack.yaml:9:"), "{text}");
+    assert!(text.contains("no control objective 8.1.2"), "{text}");
+    // A broken --pack stops every command with the same report.
+    let output = ismap(&["--pack", pack.to_str().unwrap(), "catalog", "list"]);
+    assert_eq!(output.status.code(), Some(2));
+}

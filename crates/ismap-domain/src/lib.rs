@@ -1,0 +1,20 @@
+//! The ISMAP programme's rules as plain types and pure functions.
+//!
+//! Nothing here reads files, talks to a database or knows about HTTP: every
+//! rule can be exercised with values built in a test. The spec is
+//! `shared/docs/ismap-domain.md`; comments cite its sections (`spec §3`).
+
+pub mod catalog;
+pub mod control_id;
+pub mod finding;
+pub mod registry;
+pub mod rules;
+pub mod statement;
+pub mod synthetic;
+pub mod validity;
+
+pub use catalog::{Catalog, Category, Chapter, Control, Criteria, Origin, Text};
+pub use control_id::{ControlId, ControlIdError, Level, Suffix};
+pub use finding::{Finding, FindingKind, RuleId, Severity};
+pub use registry::{Registration, RegistrationNumber, Registry};
+pub use statement::{ControlDecision, Decision, ServiceModel, Statement};

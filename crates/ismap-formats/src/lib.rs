@@ -1,0 +1,15 @@
+//! ismap's files in and out: catalog packs, statements (言明書) in YAML or
+//! JSON, registries, and the exports. Everything read here becomes domain
+//! types at this edge; every problem names the file, line and field.
+
+pub mod bundled;
+pub mod catalog_export;
+pub mod catalog_pack;
+pub mod registry_file;
+pub mod report;
+pub mod source;
+pub mod statement_file;
+pub mod template;
+mod yaml;
+
+pub use source::{SourceError, SourceProblem};
