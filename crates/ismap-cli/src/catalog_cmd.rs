@@ -51,7 +51,9 @@ pub enum CatalogCommand {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
+    /// One document: catalog info, chapters, categories, controls.
     Json,
+    /// One row per control.
     Csv,
 }
 
@@ -71,7 +73,17 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
             for control in &found {
                 print_control_line(cx, control, "");
             }
-            eprintln!("{} / {}", found.len(), catalog.controls().len());
+            eprintln!(
+                "{}",
+                ismap_i18n::Messages::get().text(
+                    cx.lang,
+                    "cli-search-count",
+                    &[
+                        ("found", found.len().to_string()),
+                        ("total", catalog.controls().len().to_string()),
+                    ],
+                )
+            );
             Ok(if found.is_empty() { EXIT_FINDINGS } else { 0 })
         }
         CatalogCommand::Export {

@@ -55,7 +55,9 @@ fn parse_lang(text: &str) -> Result<Lang, String> {
 pub enum ColorChoice {
     /// Colour when writing to a terminal and NO_COLOR is not set.
     Auto,
+    /// Always colour, even when piped.
     Always,
+    /// Never colour.
     Never,
 }
 

@@ -48,6 +48,7 @@ pub enum StatementCommand {
         /// or a JSON array with the same fields.
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
+        /// Report format.
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
     },

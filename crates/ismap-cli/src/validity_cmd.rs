@@ -14,13 +14,16 @@ pub struct ValidityArgs {
     /// Last day of the audit period (監査対象期間の末日), YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     period_end: String,
+    /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Labelled dates.
     Text,
+    /// {"period_end", "valid_from", "valid_until"}.
     Json,
 }
 

@@ -62,3 +62,4 @@ cli-line = line { $line }
 cli-validating = Validated statement { $file } against catalog { $catalog } (version { $version })
 cli-validity-from = Valid from
 cli-validity-until = Valid until
+cli-search-count = { $found } of { $total } controls match

@@ -63,3 +63,4 @@ cli-line = { $line } 行目
 cli-validating = 言明書 { $file } を管理基準 { $catalog }（版 { $version }）で検証しました
 cli-validity-from = 有効期間の開始日
 cli-validity-until = 有効期間の最終日
+cli-search-count = { $total } 件中 { $found } 件が一致しました
