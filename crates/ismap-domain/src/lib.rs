@@ -4,6 +4,7 @@
 //! rule can be exercised with values built in a test. The spec is
 //! `shared/docs/ismap-domain.md`; comments cite its sections (`spec §3`).
 
+pub mod actor;
 pub mod catalog;
 pub mod control_id;
 pub mod finding;
@@ -13,6 +14,7 @@ pub mod statement;
 pub mod synthetic;
 pub mod validity;
 
+pub use actor::{OrgKind, Role};
 pub use catalog::{Catalog, Category, Chapter, Control, Criteria, Origin, Text};
 pub use control_id::{ControlId, ControlIdError, Level, Suffix};
 pub use finding::{Finding, FindingKind, RuleId, Severity};

@@ -1,0 +1,135 @@
+//! Who acts in the programme (spec §1): organizations by kind, and the roles
+//! a person can hold in one.
+
+use std::fmt;
+
+/// The kinds of organization taking part (spec §1 table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrgKind {
+    /// Cloud service provider (クラウドサービス事業者).
+    Csp,
+    /// Registered audit organization (ISMAP監査機関).
+    AuditOrg,
+    /// Operations support body (ISMAP運用支援機関, IPA).
+    Ipa,
+    /// Steering committee (ISMAP運営委員会).
+    Committee,
+    /// Secretariat of the committee (事務局).
+    Secretariat,
+    /// Government agency (政府機関等).
+    Agency,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 6] = [
+        OrgKind::Csp,
+        OrgKind::AuditOrg,
+        OrgKind::Ipa,
+        OrgKind::Committee,
+        OrgKind::Secretariat,
+        OrgKind::Agency,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            OrgKind::Csp => "csp",
+            OrgKind::AuditOrg => "audit_org",
+            OrgKind::Ipa => "ipa",
+            OrgKind::Committee => "committee",
+            OrgKind::Secretariat => "secretariat",
+            OrgKind::Agency => "agency",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<OrgKind> {
+        OrgKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+impl fmt::Display for OrgKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A role a person holds in one organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Manages the provider's services, members and statements.
+    CspAdmin,
+    /// Drafts the provider's statements.
+    CspEditor,
+    /// Audits engagements of an audit organization.
+    Auditor,
+    /// Reviews applications at IPA.
+    Reviewer,
+    /// Decides registrations in the steering committee.
+    CommitteeMember,
+    /// Runs the secretariat.
+    SecretariatOfficer,
+    /// Procures and tracks interim measures at an agency.
+    AgencyOfficer,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::CspAdmin,
+        Role::CspEditor,
+        Role::Auditor,
+        Role::Reviewer,
+        Role::CommitteeMember,
+        Role::SecretariatOfficer,
+        Role::AgencyOfficer,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::CspAdmin => "csp_admin",
+            Role::CspEditor => "csp_editor",
+            Role::Auditor => "auditor",
+            Role::Reviewer => "reviewer",
+            Role::CommitteeMember => "committee_member",
+            Role::SecretariatOfficer => "secretariat_officer",
+            Role::AgencyOfficer => "agency_officer",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    /// The kind of organization this role exists in.
+    pub fn org_kind(self) -> OrgKind {
+        match self {
+            Role::CspAdmin | Role::CspEditor => OrgKind::Csp,
+            Role::Auditor => OrgKind::AuditOrg,
+            Role::Reviewer => OrgKind::Ipa,
+            Role::CommitteeMember => OrgKind::Committee,
+            Role::SecretariatOfficer => OrgKind::Secretariat,
+            Role::AgencyOfficer => OrgKind::Agency,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_roles_belong_to_one_kind() {
+        for kind in OrgKind::ALL {
+            assert_eq!(OrgKind::from_key(kind.key()), Some(kind));
+        }
+        for role in Role::ALL {
+            assert_eq!(Role::from_key(role.key()), Some(role));
+        }
+        assert_eq!(Role::CspEditor.org_kind(), OrgKind::Csp);
+        assert_eq!(Role::from_key("root"), None);
+    }
+}

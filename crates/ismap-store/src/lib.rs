@@ -1,0 +1,168 @@
+//! Persistence for ismap: one repository layer over SQLite (the embedded
+//! default) and PostgreSQL, through sqlx's `Any` driver. Queries are written
+//! once in the SQL both accept; migrations are kept per backend.
+//!
+//! Every state change is written in the same transaction as its entry in the
+//! append-only event log ([`events`]); the database itself refuses updates and
+//! deletes of events and statement revisions (triggers in the migrations).
+
+pub mod catalogs;
+pub mod events;
+pub mod orgs;
+pub mod services;
+pub mod sessions;
+pub mod statements;
+pub mod testing;
+pub mod users;
+
+use std::path::Path;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Transaction};
+
+pub use events::{Actor, NewEvent};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database behind a [`Db`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("unsupported database URL {0:?}; use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A connection pool and the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite://PATH` (the file and its folder are
+    /// created on first start) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or(path);
+            if file != ":memory:"
+                && let Some(parent) = Path::new(file).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            let url = if path.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let options = AnyPoolOptions::new().max_connections(match backend {
+            // One writer at a time is SQLite's model; a few readers help pages.
+            Backend::Sqlite => 4,
+            Backend::Postgres => 16,
+        });
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers proceed while one writer commits.
+                            sqlx::query("PRAGMA journal_mode = WAL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA foreign_keys = ON")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA busy_timeout = 5000")
+                                .execute(&mut *conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => options.connect(&url).await?,
+        };
+        Ok(Db { pool, backend })
+    }
+
+    /// Brings the schema up to date. Safe to run from several processes.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// An online copy of an SQLite database (`VACUUM INTO`), consistent even
+    /// while the server writes. PostgreSQL is backed up with pg_dump.
+    pub async fn backup_sqlite(&self, to: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Conflict(
+                "ismap backup copies SQLite databases; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
+            ));
+        }
+        if to.exists() {
+            return Err(StoreError::Conflict(format!(
+                "{} already exists; choose a new file name",
+                to.display()
+            )));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(to.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The current time as stored: UTC, RFC 3339 with milliseconds, so that text
+/// order is time order on both backends.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// `flag` as stored (0/1 on both backends).
+pub(crate) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
