@@ -3,6 +3,7 @@
 mod catalog_cmd;
 mod catalogs;
 mod output;
+mod server_cmd;
 mod statement_cmd;
 mod validity_cmd;
 
@@ -22,6 +23,7 @@ use ismap_i18n::Lang;
 ///   ismap catalog list
 ///   ismap statement template --output my-statement.yaml
 ///   ismap statement validate my-statement.yaml --registry examples/registry.csv
+///   ismap serve --demo          (the portal on http://127.0.0.1:8080/)
 #[derive(Debug, Parser)]
 #[command(name = "ismap", version, verbatim_doc_comment, max_term_width = 100)]
 struct Cli {
@@ -75,6 +77,16 @@ enum Command {
     /// 1 year and 4 months, counted as the Civil Code counts months.
     /// Example: --period-end 2024-03-31 → valid 2024-04-01 to 2025-07-31.
     Validity(validity_cmd::ValidityArgs),
+    /// Run the portal (axum): pages, JSON API, sign-in. Try --demo.
+    Serve(server_cmd::ServeArgs),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(server_cmd::DbCommand),
+    /// Create organizations and users.
+    #[command(subcommand)]
+    Admin(server_cmd::AdminCommand),
+    /// Copy an SQLite database while the portal runs (PostgreSQL: use pg_dump).
+    Backup(server_cmd::BackupArgs),
 }
 
 /// Exit status: 0 success; 1 the statement has errors; 2 input could not be
@@ -95,6 +107,10 @@ fn main() -> ExitCode {
             Command::Catalog(command) => catalog_cmd::run(&context, command),
             Command::Statement(command) => statement_cmd::run(&context, command),
             Command::Validity(args) => validity_cmd::run(&context, args),
+            Command::Serve(args) => server_cmd::serve(args),
+            Command::Db(command) => server_cmd::db(command),
+            Command::Admin(command) => server_cmd::admin(command),
+            Command::Backup(args) => server_cmd::backup(args),
         }
     });
     match result {

@@ -29,6 +29,11 @@ pub fn bundled_catalogs() -> &'static [Catalog] {
     })
 }
 
+/// The bundled packs as (file name, text), for storing them in a database.
+pub fn bundled_packs() -> &'static [(&'static str, &'static str)] {
+    PACKS
+}
+
 /// The bundled catalog with this id.
 pub fn bundled_catalog(id: &str) -> Option<&'static Catalog> {
     bundled_catalogs().iter().find(|c| c.id() == id)

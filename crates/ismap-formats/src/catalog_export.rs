@@ -14,34 +14,33 @@ fn level(control: &Control) -> &'static str {
     }
 }
 
+/// One control, as it appears in the catalog export.
+pub fn control_json(c: &Control) -> Value {
+    let (chapter, category) = c.id.category();
+    json!({
+        "id": c.id.to_string(),
+        "level": level(c),
+        "criteria": c.criteria().key(),
+        "chapter": chapter,
+        "category": format!("{chapter}.{category}"),
+        "objective": c.id.objective_number().to_string(),
+        "suffix": c.id.suffix().as_str(),
+        "baseline": c.id.suffix().is_baseline(),
+        "cloud_specific": c.id.suffix().is_cloud_specific(),
+        "title": text(&c.title),
+        "text": text(&c.text),
+        "quoted": c.quoted,
+        "origin": c.origin.key(),
+        "jis_option": c.jis_option,
+        "liu_important": c.liu_important,
+        "perimeter_wording": c.perimeter_wording,
+    })
+}
+
 /// The whole catalog as one JSON document.
 pub fn to_json(catalog: &Catalog) -> Value {
     let info = catalog.info();
-    let controls: Vec<Value> = catalog
-        .controls()
-        .iter()
-        .map(|c| {
-            let (chapter, category) = c.id.category();
-            json!({
-                "id": c.id.to_string(),
-                "level": level(c),
-                "criteria": c.criteria().key(),
-                "chapter": chapter,
-                "category": format!("{chapter}.{category}"),
-                "objective": c.id.objective_number().to_string(),
-                "suffix": c.id.suffix().as_str(),
-                "baseline": c.id.suffix().is_baseline(),
-                "cloud_specific": c.id.suffix().is_cloud_specific(),
-                "title": text(&c.title),
-                "text": text(&c.text),
-                "quoted": c.quoted,
-                "origin": c.origin.key(),
-                "jis_option": c.jis_option,
-                "liu_important": c.liu_important,
-                "perimeter_wording": c.perimeter_wording,
-            })
-        })
-        .collect();
+    let controls: Vec<Value> = catalog.controls().iter().map(control_json).collect();
     json!({
         "id": info.id,
         "version": info.version,

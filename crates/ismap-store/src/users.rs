@@ -181,6 +181,32 @@ pub async fn link_oidc(
     Ok(())
 }
 
+/// Replaces a user's password hash (the hash itself is not logged).
+pub async fn set_password(db: &Db, actor: &Actor, user: &User, password_hash: &str, reason: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    events::record(
+        &mut tx,
+        NewEvent {
+            actor,
+            action: "user.set_password",
+            object_type: "user",
+            object_id: user.id.to_string(),
+            organization_id: None,
+            before: None,
+            after: None,
+            reason,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn memberships(db: &Db, user_id: i64) -> Result<Vec<Membership>> {
     let rows = sqlx::query(
         "SELECT m.role, o.id, o.name, o.name_en, o.kind FROM memberships m \

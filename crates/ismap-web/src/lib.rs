@@ -1,1 +1,180 @@
+//! The ismap portal: pages for people, a JSON API for programs, one policy
+//! for both. `ismap serve` builds [`AppState`] and calls [`serve`].
 
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod pages;
+pub mod password;
+pub mod policy;
+pub mod routes;
+pub mod signin;
+mod text;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use ismap_domain::Catalog;
+use ismap_formats::bundled::bundled_catalogs;
+use ismap_store::{Actor, Db, catalogs};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Deployment settings (flags and `ISMAP_*` variables of `ismap serve`).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Mark cookies Secure (set when the portal is served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a sign-in lasts.
+    pub session_hours: i64,
+    /// Failed sign-ins per account within `lockout_minutes` before refusing.
+    pub max_failures: i64,
+    pub lockout_minutes: i64,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            secure_cookies: false,
+            session_hours: 12,
+            max_failures: 5,
+            lockout_minutes: 15,
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub catalogs: Arc<Vec<Catalog>>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Stores the bundled catalogs on first start, then loads every stored
+    /// catalog (all processes build the same ones from the database).
+    pub async fn load(db: Db, config: Config) -> Result<AppState, ismap_store::StoreError> {
+        let system = Actor::system("ismap serve");
+        for (file, pack) in ismap_formats::bundled::bundled_packs() {
+            catalogs::store(&db, &system, file, pack).await?;
+        }
+        debug_assert!(!bundled_catalogs().is_empty());
+        let catalogs = catalogs::all(&db).await?;
+        Ok(AppState {
+            db,
+            catalogs: Arc::new(catalogs),
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn catalog(&self, id: &str) -> Option<&Catalog> {
+        self.catalogs.iter().find(|c| c.id() == id)
+    }
+
+    /// The catalog shown when none is named: the bundled default.
+    pub fn default_catalog(&self) -> &Catalog {
+        self.catalog(ismap_formats::bundled::ISMAP_2022_EXCERPT)
+            .or_else(|| self.catalogs.first())
+            .expect("at least the bundled catalog is stored")
+    }
+}
+
+/// The whole application: every route, the authentication middleware, and
+/// the layers for request ids, logs, body limits and security headers.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let limit = state.config.max_body_bytes;
+    routes::table()
+        .router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, then finishes the
+/// requests under way (graceful shutdown).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let purge_db = state.db.clone();
+    let lockout = state.config.lockout_minutes;
+    tokio::spawn(async move {
+        loop {
+            let before = (chrono::Utc::now() - chrono::Duration::minutes(lockout))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            if let Err(error) = ismap_store::sessions::purge_expired(&purge_db, &before).await {
+                tracing::warn!(%error, "purging expired sessions failed");
+            }
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        }
+    });
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests under way");
+}

@@ -1,0 +1,256 @@
+//! `ismap serve`, `ismap db migrate`, `ismap admin …`, `ismap backup`: the
+//! portal and its operation.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use ismap_domain::{OrgKind, Role};
+use ismap_store::users::NewUser;
+use ismap_store::{Actor, Db, orgs, users};
+use ismap_web::{AppState, Config, demo, password};
+
+/// Where the embedded database lives unless told otherwise.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./ismap-data/ismap.db";
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// sqlite://PATH (created on first start) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "ISMAP_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "ISMAP_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed a demo world (providers, auditor, IPA, committee, secretariat,
+    /// agencies) and print one account per role with a fresh password.
+    #[arg(long, env = "ISMAP_DEMO")]
+    demo: bool,
+    /// Mark cookies Secure; set this when users reach the portal over HTTPS.
+    #[arg(long, env = "ISMAP_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "ISMAP_SESSION_HOURS", default_value_t = 12)]
+    session_hours: i64,
+    /// Log format: text for people, json for log collectors.
+    #[arg(long, env = "ISMAP_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Bring the database schema up to date (also done by `ismap serve`).
+    Migrate(DatabaseArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organization taking part in the programme.
+    CreateOrg {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Name (Japanese), e.g. 株式会社サンプルクラウド.
+        #[arg(long)]
+        name: String,
+        /// Name in English.
+        #[arg(long, default_value = "")]
+        name_en: String,
+        /// csp, audit_org, ipa, committee, secretariat or agency.
+        #[arg(long, value_parser = parse_kind)]
+        kind: OrgKind,
+    },
+    /// Create a user with a role in an organization. The password is read
+    /// from standard input with --password-stdin, or generated and printed.
+    CreateUser {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Organization name (Japanese or English), as given to create-org.
+        #[arg(long)]
+        org: String,
+        /// csp_admin, csp_editor, auditor, reviewer, committee_member,
+        /// secretariat_officer or agency_officer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The new file to write (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    to: PathBuf,
+}
+
+fn parse_kind(text: &str) -> Result<OrgKind, String> {
+    OrgKind::from_key(text).ok_or_else(|| {
+        let known: Vec<_> = OrgKind::ALL.iter().map(|k| k.key()).collect();
+        format!("unknown kind {text:?}; use one of {}", known.join(", "))
+    })
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::from_key(text).ok_or_else(|| {
+        let known: Vec<_> = Role::ALL.iter().map(|r| r.key()).collect();
+        format!("unknown role {text:?}; use one of {}", known.join(", "))
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn open(database: &DatabaseArgs) -> Result<Db> {
+    let db = Db::connect(&database.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", database.database_url))?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ISMAP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+pub fn serve(args: ServeArgs) -> Result<u8> {
+    init_logs(args.log_format);
+    runtime()?.block_on(async {
+        let started = std::time::Instant::now();
+        let db = open(&args.database).await?;
+        let config = Config {
+            secure_cookies: args.secure_cookies,
+            session_hours: args.session_hours,
+            ..Config::default()
+        };
+        // Catalogs first: the demo statement refers to the bundled one.
+        let state = AppState::load(db, config).await.context("cannot load catalogs")?;
+        let accounts = if args.demo {
+            Some(demo::prepare(&state.db).await.context("cannot prepare the demo")?)
+        } else {
+            None
+        };
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        if let Some(accounts) = accounts {
+            println!("ismap demo — デモ用アカウント / demo accounts (passwords are new at every start):");
+            for a in &accounts {
+                println!("  {:<12} {:<24} {:<20} {}", a.username, a.password, a.role.key(), a.organization);
+            }
+        }
+        println!("ismap is listening on http://{address}/ (started in {} ms)", started.elapsed().as_millis());
+        tracing::info!(%address, "listening");
+        ismap_web::serve(listener, state).await.context("server failed")?;
+        Ok(0)
+    })
+}
+
+pub fn db(command: DbCommand) -> Result<u8> {
+    match command {
+        DbCommand::Migrate(database) => runtime()?.block_on(async {
+            open(&database).await?;
+            println!("the database is up to date: {}", database.database_url);
+            Ok(0)
+        }),
+    }
+}
+
+pub fn admin(command: AdminCommand) -> Result<u8> {
+    let operator = Actor::system("ismap admin");
+    runtime()?.block_on(async {
+        match command {
+            AdminCommand::CreateOrg {
+                database,
+                name,
+                name_en,
+                kind,
+            } => {
+                let db = open(&database).await?;
+                let org = orgs::create(&db, &operator, name.trim(), name_en.trim(), kind).await?;
+                println!("created organization {} ({}, id {})", org.name, org.kind, org.id);
+            }
+            AdminCommand::CreateUser {
+                database,
+                org,
+                role,
+                username,
+                display_name,
+                email,
+                password_stdin,
+            } => {
+                let db = open(&database).await?;
+                let Some(organization) = orgs::find_by_name(&db, org.trim()).await? else {
+                    bail!("no organization named {org:?}; create it with `ismap admin create-org`");
+                };
+                let (secret, generated) = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+                } else {
+                    (format!("ismap-{}", &ismap_web::auth::random_token()[..20]), true)
+                };
+                let hash = password::hash(&secret).map_err(anyhow::Error::msg)?;
+                let user = users::create(
+                    &db,
+                    &operator,
+                    NewUser {
+                        username: username.trim(),
+                        display_name: display_name.as_deref().unwrap_or(username.trim()),
+                        email: email.trim(),
+                        password_hash: Some(&hash),
+                    },
+                    &organization,
+                    role,
+                )
+                .await?;
+                println!("created user {} ({} in {})", user.username, role, organization.name);
+                if generated {
+                    println!("password: {secret}");
+                }
+            }
+        }
+        Ok(0)
+    })
+}
+
+pub fn backup(args: BackupArgs) -> Result<u8> {
+    runtime()?.block_on(async {
+        let db = open(&args.database).await?;
+        db.backup_sqlite(&args.to).await?;
+        println!("backed up {} to {}", args.database.database_url, args.to.display());
+        Ok(0)
+    })
+}

@@ -1,0 +1,528 @@
+//! The JSON API under `/api/v1`, described at `/api/openapi.json`. Callers
+//! authenticate with a bearer token (`Authorization: Bearer ismap_…`) or a
+//! portal session plus the `X-CSRF-Token` header. Errors are RFC 9457
+//! problem documents naming the field.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ismap_domain::{ControlId, ServiceModel};
+use ismap_formats::catalog_export;
+use ismap_formats::report::check_statement;
+use ismap_formats::statement_file::parse_statement;
+use ismap_store::statements::NewRevision;
+use ismap_store::{Actor, catalogs, services, statements};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::{ApiError, Failure};
+use crate::policy::{Action, Principal, allows, service_scope};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ismap API",
+        description = "ISMAP catalog, services and statements (言明書). Authenticate with `Authorization: Bearer <token>` (create tokens at /account). Errors are RFC 9457 problem documents.",
+        version = "1"
+    ),
+    paths(
+        default_catalog, list_catalogs, get_catalog, get_control, search_catalog,
+        list_services, create_service, get_service,
+        list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision
+    ),
+    components(schemas(CatalogSummary, ServiceIn, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
+    tags(
+        (name = "catalog", description = "The control standard (管理基準)"),
+        (name = "services", description = "A provider's cloud services"),
+        (name = "statements", description = "Statements (言明書) and their revisions")
+    )
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// RFC 9457 problem document.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: Option<String>,
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+fn signed_in(ctx: &Ctx) -> Result<&Principal, Failure> {
+    ctx.principal.as_ref().ok_or(Failure::NotSignedIn)
+}
+
+fn require(ctx: &Ctx, action: Action, owner: Option<i64>) -> Result<&Principal, Failure> {
+    let p = signed_in(ctx)?;
+    if allows(Some(p), action, owner) {
+        Ok(p)
+    } else {
+        Err(Failure::Forbidden)
+    }
+}
+
+fn actor(p: &Principal) -> Actor {
+    Actor::user(p.user.id, &p.user.username)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CatalogSummary {
+    id: String,
+    version: String,
+    title_ja: String,
+    title_en: String,
+    excerpt: bool,
+    controls: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "catalog",
+    responses((status = 200, description = "The default catalog: info, chapters, categories, controls", body = Object)))]
+pub async fn default_catalog(State(state): State<AppState>) -> Json<Value> {
+    Json(catalog_export::to_json(state.default_catalog()))
+}
+
+#[utoipa::path(get, path = "/api/v1/catalogs", tag = "catalog",
+    responses((status = 200, body = [CatalogSummary])))]
+pub async fn list_catalogs(State(state): State<AppState>) -> Json<Vec<CatalogSummary>> {
+    Json(
+        state
+            .catalogs
+            .iter()
+            .map(|c| CatalogSummary {
+                id: c.id().to_owned(),
+                version: c.info().version.clone(),
+                title_ja: c.info().title.ja.clone(),
+                title_en: c.info().title.en.clone(),
+                excerpt: c.info().excerpt,
+                controls: c.controls().len(),
+            })
+            .collect(),
+    )
+}
+
+fn catalog<'a>(state: &'a AppState, id: &str) -> Result<&'a ismap_domain::Catalog, Failure> {
+    state
+        .catalog(id)
+        .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))
+}
+
+#[utoipa::path(get, path = "/api/v1/catalogs/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Catalog id, e.g. ismap-2022-excerpt")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn get_catalog(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(catalog_export::to_json(catalog(&state, &id)?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/catalogs/{id}/controls/{control}", tag = "catalog",
+    params(("id" = String, Path), ("control" = String, Path, description = "Control id, e.g. 8.1.2.7.PB")),
+    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_control(
+    State(state): State<AppState>,
+    Path((id, control)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let catalog = catalog(&state, &id)?;
+    let control_id: ControlId = control.parse().map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+        field: "control".into(),
+        message: e.to_string(),
+    })?;
+    let position = catalog
+        .position(control_id.number())
+        .ok_or_else(|| Failure::NotFound(format!("control {control_id} in {id}")))?;
+    let mut value = catalog_export::control_json(&catalog.controls()[position]);
+    value["detailed_controls"] = json!(
+        catalog
+            .children_of(position)
+            .map(|c| catalog.controls()[c].id.to_string())
+            .collect::<Vec<_>>()
+    );
+    Ok(Json(value))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Text to find in ids, titles and texts (Japanese or English).
+    q: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/catalogs/{id}/search", tag = "catalog",
+    params(("id" = String, Path), SearchParams),
+    responses((status = 200, description = "Matching controls in catalog order", body = Object)))]
+pub async fn search_catalog(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let catalog = catalog(&state, &id)?;
+    let ids = catalogs::search(&state.db, &id, &params.q, 500).await?;
+    let controls: Vec<Value> = ids
+        .iter()
+        .filter_map(|i| i.parse::<ControlId>().ok())
+        .filter_map(|i| catalog.get(i.number()))
+        .map(catalog_export::control_json)
+        .collect();
+    Ok(Json(json!({ "query": params.q, "count": controls.len(), "controls": controls })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ServiceIn {
+    name: String,
+    /// IaaS, PaaS or SaaS.
+    model: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceOut {
+    id: i64,
+    organization_id: i64,
+    organization: String,
+    name: String,
+    model: String,
+    description: String,
+    url: String,
+    registration_number: Option<String>,
+    created_at: String,
+}
+
+impl From<services::Service> for ServiceOut {
+    fn from(s: services::Service) -> ServiceOut {
+        ServiceOut {
+            id: s.id,
+            organization_id: s.organization_id,
+            organization: s.organization_name,
+            name: s.name,
+            model: s.model.key().to_owned(),
+            description: s.description,
+            url: s.url,
+            registration_number: s.registration_number,
+            created_at: s.created_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/services", tag = "services",
+    responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_services(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<ServiceOut>>, ApiError> {
+    signed_in(&ctx)?;
+    let scope = service_scope(ctx.principal.as_ref()).ok_or(Failure::Forbidden)?;
+    Ok(Json(
+        services::list(&state.db, scope)
+            .await?
+            .into_iter()
+            .map(ServiceOut::from)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/services", tag = "services", request_body = ServiceIn,
+    responses((status = 201, body = ServiceOut), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_service(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<Json<ServiceIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let p = signed_in(&ctx)?;
+    require(&ctx, Action::CreateService, Some(p.organization.id))?;
+    let Json(input) = body.map_err(|e| Failure::Invalid {
+        field: "body".into(),
+        message: e.body_text(),
+    })?;
+    if input.name.trim().is_empty() {
+        return Err(Failure::Invalid {
+            field: "name".into(),
+            message: "the service needs a name".into(),
+        }
+        .into());
+    }
+    let model = ServiceModel::from_key(&input.model).ok_or_else(|| Failure::Invalid {
+        field: "model".into(),
+        message: format!("{:?} is not IaaS, PaaS or SaaS", input.model),
+    })?;
+    let service = services::create(
+        &state.db,
+        &actor(p),
+        services::NewService {
+            organization_id: p.organization.id,
+            name: input.name.trim(),
+            model,
+            description: input.description.trim(),
+            url: input.url.trim(),
+            registration_number: None,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(ServiceOut::from(service))).into_response())
+}
+
+async fn visible_service(state: &AppState, ctx: &Ctx, id: i64) -> Result<services::Service, Failure> {
+    signed_in(ctx)?;
+    let service = services::get(&state.db, id).await?;
+    require(ctx, Action::ViewService, Some(service.organization_id))?;
+    Ok(service)
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ServiceOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_service(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<ServiceOut>, ApiError> {
+    Ok(Json(visible_service(&state, &ctx, id).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatementOut {
+    id: i64,
+    service_id: i64,
+    catalog: String,
+    status: String,
+    created_at: String,
+    latest_revision: i64,
+}
+
+impl From<statements::StatementRecord> for StatementOut {
+    fn from(s: statements::StatementRecord) -> StatementOut {
+        StatementOut {
+            id: s.id,
+            service_id: s.service_id,
+            catalog: s.catalog_id,
+            status: s.status,
+            created_at: s.created_at,
+            latest_revision: s.latest_revision,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevisionOut {
+    statement_id: i64,
+    number: i64,
+    comment: String,
+    errors: i64,
+    warnings: i64,
+    created_at: String,
+}
+
+impl From<statements::Revision> for RevisionOut {
+    fn from(r: statements::Revision) -> RevisionOut {
+        RevisionOut {
+            statement_id: r.statement_id,
+            number: r.number,
+            comment: r.comment,
+            errors: r.errors,
+            warnings: r.warnings,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}/statements", tag = "statements",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = [StatementOut]), (status = 403, body = Problem)))]
+pub async fn list_statements(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<StatementOut>>, ApiError> {
+    let service = visible_service(&state, &ctx, id).await?;
+    require(&ctx, Action::ViewStatement, Some(service.organization_id))?;
+    Ok(Json(
+        statements::of_service(&state.db, id)
+            .await?
+            .into_iter()
+            .map(StatementOut::from)
+            .collect(),
+    ))
+}
+
+/// Reads and validates a statement file sent as the request body. The text
+/// is kept as sent: nothing the provider wrote is dropped.
+fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64), Failure> {
+    let parsed = parse_statement("request body", text).map_err(|e| {
+        let first = e.problems.first();
+        Failure::Invalid {
+            field: first
+                .map(|p| if p.field.is_empty() { format!("line {}", p.line) } else { p.field.clone() })
+                .unwrap_or_else(|| "body".into()),
+            message: e.to_string(),
+        }
+    })?;
+    let catalogs: Vec<_> = state.catalogs.iter().collect();
+    let report = check_statement(&parsed, &catalogs, None);
+    let Some(catalog) = report.catalog else {
+        return Err(Failure::Invalid {
+            field: "catalog".into(),
+            message: format!(
+                "catalog {:?} is not known here; known: {}",
+                parsed.statement.catalog,
+                catalogs.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    };
+    Ok((
+        catalog.id().to_owned(),
+        report.to_json(),
+        report.errors() as i64,
+        report.warnings() as i64,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{id}/statements", tag = "statements",
+    params(("id" = i64, Path)),
+    request_body(content = Object, description = "A statement file (JSON or YAML), as in README.md", content_type = "application/json"),
+    responses((status = 201, description = "The statement and the validation report of its first revision", body = Object),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: String,
+) -> Result<Response, ApiError> {
+    let service = visible_service(&state, &ctx, id).await?;
+    let p = require(&ctx, Action::EditStatement, Some(service.organization_id))?;
+    let (catalog_id, report, errors, warnings) = check_body(&state, &body)?;
+    let record = statements::create(
+        &state.db,
+        &actor(p),
+        service.id,
+        service.organization_id,
+        &catalog_id,
+        NewRevision {
+            content: &body,
+            comment: "",
+            errors,
+            warnings,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "statement": StatementOut::from(record), "report": report })),
+    )
+        .into_response())
+}
+
+async fn visible_statement(state: &AppState, ctx: &Ctx, id: i64) -> Result<statements::StatementRecord, Failure> {
+    signed_in(ctx)?;
+    let record = statements::get(&state.db, id).await?;
+    require(ctx, Action::ViewStatement, Some(record.organization_id))?;
+    Ok(record)
+}
+
+fn revision_json(state: &AppState, revision: &statements::Revision) -> Result<Value, Failure> {
+    let parsed = parse_statement("stored revision", &revision.content)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let catalogs: Vec<_> = state.catalogs.iter().collect();
+    let report = check_statement(&parsed, &catalogs, None);
+    Ok(json!({
+        "revision": RevisionOut::from(revision.clone()),
+        "content": revision.content,
+        "report": report.to_json(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/statements/{id}", tag = "statements",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The statement, its latest revision's text and validation report", body = Object),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_statement(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    let record = visible_statement(&state, &ctx, id).await?;
+    let latest = statements::revision_at(&state.db, id, record.latest_revision).await?;
+    let mut value = revision_json(&state, &latest)?;
+    value["statement"] = json!(StatementOut::from(record));
+    Ok(Json(value))
+}
+
+#[utoipa::path(get, path = "/api/v1/statements/{id}/revisions", tag = "statements",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = [RevisionOut]), (status = 403, body = Problem)))]
+pub async fn list_revisions(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<Vec<RevisionOut>>, ApiError> {
+    visible_statement(&state, &ctx, id).await?;
+    Ok(Json(
+        statements::revisions(&state.db, id)
+            .await?
+            .into_iter()
+            .map(RevisionOut::from)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/statements/{id}/revisions/{number}", tag = "statements",
+    params(("id" = i64, Path), ("number" = i64, Path)),
+    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_revision(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, number)): Path<(i64, i64)>,
+) -> Result<Json<Value>, ApiError> {
+    visible_statement(&state, &ctx, id).await?;
+    let revision = statements::revision_at(&state.db, id, number).await?;
+    Ok(Json(revision_json(&state, &revision)?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RevisionParams {
+    /// The revision this one is based on; a newer revision saved meanwhile
+    /// makes the request fail with 409 instead of overwriting it.
+    based_on: i64,
+    /// Why the statement changed (recorded in the event log).
+    #[serde(default)]
+    comment: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/statements/{id}/revisions", tag = "statements",
+    params(("id" = i64, Path), RevisionParams),
+    request_body(content = Object, description = "The whole statement file (JSON or YAML)", content_type = "application/json"),
+    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_revision(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(params): Query<RevisionParams>,
+    body: String,
+) -> Result<Response, ApiError> {
+    let record = visible_statement(&state, &ctx, id).await?;
+    let p = require(&ctx, Action::EditStatement, Some(record.organization_id))?;
+    let (catalog_id, _, errors, warnings) = check_body(&state, &body)?;
+    if catalog_id != record.catalog_id {
+        return Err(Failure::Invalid {
+            field: "catalog".into(),
+            message: format!(
+                "this statement targets {}; a statement moves to another catalog version only by upgrading it",
+                record.catalog_id
+            ),
+        }
+        .into());
+    }
+    let revision = statements::add_revision(
+        &state.db,
+        &actor(p),
+        &record,
+        params.based_on,
+        NewRevision {
+            content: &body,
+            comment: params.comment.trim(),
+            errors,
+            warnings,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(revision_json(&state, &revision)?)).into_response())
+}

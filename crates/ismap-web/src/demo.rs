@@ -1,0 +1,162 @@
+//! `ismap serve --demo`: a small world to click through at once — an IaaS
+//! provider and a SaaS provider running on it, an audit organization, IPA,
+//! the committee, the secretariat and two agencies, one user per role.
+
+use ismap_domain::{OrgKind, Role, ServiceModel};
+use ismap_formats::report::check_statement;
+use ismap_formats::statement_file::parse_statement;
+use ismap_store::statements::NewRevision;
+use ismap_store::users::NewUser;
+use ismap_store::{Actor, Db, StoreError, orgs, services, statements, users};
+
+use crate::auth::random_token;
+use crate::password;
+
+/// A demo account, with the password generated for this database.
+#[derive(Clone, Debug)]
+pub struct DemoUser {
+    pub username: &'static str,
+    pub password: String,
+    pub role: Role,
+    pub organization: &'static str,
+}
+
+const ORGANIZATIONS: &[(&str, &str, OrgKind)] = &[
+    ("サンプルIaaS株式会社", "Sample IaaS Corp.", OrgKind::Csp),
+    ("株式会社サンプルクラウド", "Sample Cloud Inc.", OrgKind::Csp),
+    ("サンプル監査法人", "Sample Audit LLC", OrgKind::AuditOrg),
+    ("独立行政法人情報処理推進機構", "IPA", OrgKind::Ipa),
+    ("ISMAP運営委員会", "ISMAP Steering Committee", OrgKind::Committee),
+    ("ISMAP運営委員会事務局", "ISMAP Secretariat", OrgKind::Secretariat),
+    ("サンプル省", "Ministry of Samples", OrgKind::Agency),
+    ("サンプル庁", "Agency of Samples", OrgKind::Agency),
+];
+
+const USERS: &[(&str, &str, Role, &str)] = &[
+    ("iaas-admin", "IaaS 管理者", Role::CspAdmin, "サンプルIaaS株式会社"),
+    ("saas-admin", "SaaS 管理者", Role::CspAdmin, "株式会社サンプルクラウド"),
+    ("saas-editor", "SaaS 言明書担当", Role::CspEditor, "株式会社サンプルクラウド"),
+    ("auditor", "監査人", Role::Auditor, "サンプル監査法人"),
+    ("reviewer", "IPA 審査員", Role::Reviewer, "独立行政法人情報処理推進機構"),
+    ("committee", "運営委員", Role::CommitteeMember, "ISMAP運営委員会"),
+    ("secretariat", "事務局員", Role::SecretariatOfficer, "ISMAP運営委員会事務局"),
+    ("agency-a", "サンプル省 調達担当", Role::AgencyOfficer, "サンプル省"),
+    ("agency-b", "サンプル庁 調達担当", Role::AgencyOfficer, "サンプル庁"),
+];
+
+/// The SaaS provider's statement: the valid example of the repository.
+const SAAS_STATEMENT: &str = include_str!("../../../examples/saas-valid.yaml");
+
+/// Prepares the demo: seeds the world into an empty database, or, in a demo
+/// database seeded before, gives the demo accounts fresh passwords (so the
+/// ones printed at this start work). Refuses a database that is not a demo.
+pub async fn prepare(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
+    if users::count(db).await? == 0 {
+        return seed(db).await;
+    }
+    let actor = Actor::system("demo start");
+    let mut accounts = Vec::new();
+    for (username, _, role, org_name) in USERS {
+        let Some((user, _)) = users::find_for_sign_in(db, username).await? else {
+            return Err(StoreError::Conflict(format!(
+                "this database has users but no demo account {username:?}; run the demo on a fresh --database-url"
+            )));
+        };
+        let password = new_password();
+        let hash = password::hash(&password).map_err(StoreError::Conflict)?;
+        users::set_password(db, &actor, &user, &hash, "demo restarted: new password printed").await?;
+        accounts.push(DemoUser {
+            username,
+            password,
+            role: *role,
+            organization: org_name,
+        });
+    }
+    Ok(accounts)
+}
+
+fn new_password() -> String {
+    format!("demo-{}", &random_token()[..16])
+}
+
+async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
+    let actor = Actor::system("demo seed");
+    for (name, name_en, kind) in ORGANIZATIONS {
+        orgs::create(db, &actor, name, name_en, *kind).await?;
+    }
+    let mut accounts = Vec::new();
+    for (username, display, role, org_name) in USERS {
+        let organization = orgs::find_by_name(db, org_name)
+            .await?
+            .ok_or_else(|| StoreError::NotFound((*org_name).to_owned()))?;
+        let password = new_password();
+        let hash = password::hash(&password).map_err(StoreError::Conflict)?;
+        users::create(
+            db,
+            &actor,
+            NewUser {
+                username,
+                display_name: display,
+                email: "",
+                password_hash: Some(&hash),
+            },
+            &organization,
+            *role,
+        )
+        .await?;
+        accounts.push(DemoUser {
+            username,
+            password,
+            role: *role,
+            organization: org_name,
+        });
+    }
+    let iaas_org = orgs::find_by_name(db, "サンプルIaaS株式会社").await?.expect("seeded");
+    services::create(
+        db,
+        &actor,
+        services::NewService {
+            organization_id: iaas_org.id,
+            name: "サンプルIaaS (Example IaaS)",
+            model: ServiceModel::IaaS,
+            description: "仮想サーバ、ブロックストレージ、鍵管理サービスを提供するIaaS。",
+            url: "https://iaas.example.jp",
+            registration_number: Some("C21-0008-2"),
+        },
+    )
+    .await?;
+    let saas_org = orgs::find_by_name(db, "株式会社サンプルクラウド").await?.expect("seeded");
+    let saas = services::create(
+        db,
+        &actor,
+        services::NewService {
+            organization_id: saas_org.id,
+            name: "サンプル文書管理SaaS (Example SaaS)",
+            model: ServiceModel::SaaS,
+            description: "サンプルIaaS上で稼働する文書管理SaaS（パターン2）。",
+            url: "https://saas.example.jp",
+            registration_number: None,
+        },
+    )
+    .await?;
+    let parsed = parse_statement("examples/saas-valid.yaml", SAAS_STATEMENT)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let catalogs = ismap_formats::bundled::bundled_catalogs();
+    let catalog_refs: Vec<_> = catalogs.iter().collect();
+    let report = check_statement(&parsed, &catalog_refs, None);
+    statements::create(
+        db,
+        &actor,
+        saas.id,
+        saas_org.id,
+        &parsed.statement.catalog,
+        NewRevision {
+            content: SAAS_STATEMENT,
+            comment: "demo: the valid example statement",
+            errors: report.errors() as i64,
+            warnings: report.warnings() as i64,
+        },
+    )
+    .await?;
+    Ok(accounts)
+}

@@ -1,0 +1,156 @@
+//! Failures and how they reach the user: an HTML page for the portal, an
+//! RFC 9457 problem document (naming the field) for the API.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use ismap_store::StoreError;
+use serde_json::json;
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum Failure {
+    NotSignedIn,
+    Forbidden,
+    NotFound(String),
+    /// Input that cannot be used; `field` names it.
+    Invalid { field: String, message: String },
+    Conflict(String),
+    Csrf,
+    TooLarge,
+    TooManyAttempts,
+    Internal(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        match error {
+            StoreError::NotFound(what) => Failure::NotFound(what),
+            StoreError::Conflict(message) => Failure::Conflict(message),
+            other => Failure::Internal(other.to_string()),
+        }
+    }
+}
+
+impl Failure {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Failure::NotSignedIn => StatusCode::UNAUTHORIZED,
+            Failure::Forbidden | Failure::Csrf => StatusCode::FORBIDDEN,
+            Failure::NotFound(_) => StatusCode::NOT_FOUND,
+            Failure::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Failure::Conflict(_) => StatusCode::CONFLICT,
+            Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Failure::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Problem type slug, title in Japanese and English, and detail.
+    fn describe(&self) -> (&'static str, &'static str, &'static str, String) {
+        match self {
+            Failure::NotSignedIn => ("not-signed-in", "サインインが必要です", "Sign-in required", String::new()),
+            Failure::Forbidden => ("forbidden", "この操作の権限がありません", "You may not do this", String::new()),
+            Failure::NotFound(what) => ("not-found", "見つかりません", "Not found", what.clone()),
+            Failure::Invalid { message, .. } => ("invalid", "入力に誤りがあります", "Invalid input", message.clone()),
+            Failure::Conflict(message) => ("conflict", "他の変更と競合しました", "Conflict", message.clone()),
+            Failure::Csrf => (
+                "csrf",
+                "フォームの有効期限が切れました。ページを再読み込みしてください",
+                "The form expired; reload the page and try again",
+                String::new(),
+            ),
+            Failure::TooLarge => ("too-large", "送信内容が大きすぎます", "The request is too large", String::new()),
+            Failure::TooManyAttempts => (
+                "too-many-attempts",
+                "サインインの失敗が続いたため、しばらく待ってから再度お試しください",
+                "Too many failed sign-ins; wait a few minutes and try again",
+                String::new(),
+            ),
+            Failure::Internal(_) => ("internal", "内部エラーが発生しました", "Internal error", String::new()),
+        }
+    }
+
+    fn log(&self) {
+        if let Failure::Internal(message) = self {
+            tracing::error!(error = %message, "request failed");
+        }
+    }
+}
+
+/// A failure answered as an RFC 9457 problem document.
+#[derive(Debug)]
+pub struct ApiError(pub Failure);
+
+impl<E: Into<Failure>> From<E> for ApiError {
+    fn from(error: E) -> ApiError {
+        ApiError(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let failure = self.0;
+        failure.log();
+        let (slug, _, title, detail) = failure.describe();
+        let mut body = json!({
+            "type": format!("https://ismap.invalid/problems/{slug}"),
+            "title": title,
+            "status": failure.status().as_u16(),
+        });
+        if !detail.is_empty() {
+            body["detail"] = json!(detail);
+        }
+        if let Failure::Invalid { field, message } = &failure {
+            body["errors"] = json!([{ "field": field, "message": message }]);
+        }
+        let mut response = (failure.status(), body.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(failure, Failure::NotSignedIn) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// A failure answered as a page (or a redirect to sign in).
+#[derive(Debug)]
+pub struct PageError(pub Failure);
+
+impl<E: Into<Failure>> From<E> for PageError {
+    fn from(error: E) -> PageError {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let failure = self.0;
+        failure.log();
+        if matches!(failure, Failure::NotSignedIn) {
+            return Redirect::to("/signin").into_response();
+        }
+        let (_, ja, en, detail) = failure.describe();
+        let detail = html_escape(&detail);
+        let body = format!(
+            "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{ja} / {en}</title>\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <link rel=\"stylesheet\" href=\"/assets/tokens.css\"><link rel=\"stylesheet\" href=\"/assets/ismap.css\"></head>\
+             <body><main class=\"container\"><h1>{ja}</h1><p lang=\"en\">{en}</p><p>{detail}</p>\
+             <p><a href=\"/\">ismap</a></p></main></body></html>"
+        );
+        (failure.status(), Html(body)).into_response()
+    }
+}
+
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

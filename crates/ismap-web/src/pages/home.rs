@@ -1,0 +1,129 @@
+//! `/`: a welcome for visitors, a dashboard for each role.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use ismap_domain::Role;
+use ismap_store::{events, orgs, services, statements, users};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::PageError;
+use crate::pages::render;
+use crate::policy::{event_scope, service_scope};
+use crate::text::Frame;
+
+pub struct ServiceRow {
+    pub id: i64,
+    pub name: String,
+    pub organization: String,
+    pub model: &'static str,
+    pub statements: usize,
+    /// Errors and warnings of the latest revision of the latest statement.
+    pub latest: Option<(i64, i64, i64)>,
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    frame: Frame,
+    signed_in: bool,
+    role_names: Vec<String>,
+    /// Which dashboard cards to show.
+    is_csp: bool,
+    is_auditor: bool,
+    is_reviewer: bool,
+    is_committee: bool,
+    is_secretariat: bool,
+    is_agency: bool,
+    services: Vec<ServiceRow>,
+    events: Vec<EventRow>,
+    organization_count: usize,
+    user_count: i64,
+    catalog_title: String,
+    catalog_controls: usize,
+}
+
+pub async fn services_for(state: &AppState, scope: Option<i64>) -> Result<Vec<ServiceRow>, PageError> {
+    let mut rows = Vec::new();
+    for service in services::list(&state.db, scope).await? {
+        let statements = statements::of_service(&state.db, service.id).await?;
+        let latest = match statements.last() {
+            Some(s) => {
+                let revision = statements::revision_at(&state.db, s.id, s.latest_revision).await?;
+                Some((s.id, revision.errors, revision.warnings))
+            }
+            None => None,
+        };
+        rows.push(ServiceRow {
+            id: service.id,
+            name: service.name,
+            organization: service.organization_name,
+            model: service.model.key(),
+            statements: statements.len(),
+            latest,
+        });
+    }
+    Ok(rows)
+}
+
+pub async fn recent_events(state: &AppState, scope: Option<i64>, limit: i64) -> Result<Vec<EventRow>, PageError> {
+    Ok(events::list(&state.db, scope, limit)
+        .await?
+        .into_iter()
+        .map(|e| EventRow {
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            object: format!("{} {}", e.object_type, e.object_id),
+        })
+        .collect())
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let frame = Frame::new(&ctx);
+    let catalog = state.default_catalog();
+    let p = ctx.principal.as_ref();
+    let has = |role| p.is_some_and(|p| p.has(role));
+    let services = match service_scope(p) {
+        Some(scope) => services_for(&state, scope).await?,
+        None => Vec::new(),
+    };
+    let events = match event_scope(p) {
+        Some(scope) => recent_events(&state, scope, 10).await?,
+        None => Vec::new(),
+    };
+    let is_secretariat = has(Role::SecretariatOfficer);
+    let (organization_count, user_count) = if is_secretariat {
+        (orgs::list(&state.db).await?.len(), users::count(&state.db).await?)
+    } else {
+        (0, 0)
+    };
+    let page = HomePage {
+        role_names: p
+            .map(|p| p.roles.iter().map(|r| frame.t(&format!("role-{}", r.key()))).collect())
+            .unwrap_or_default(),
+        signed_in: p.is_some(),
+        is_csp: has(Role::CspAdmin) || has(Role::CspEditor),
+        is_auditor: has(Role::Auditor),
+        is_reviewer: has(Role::Reviewer),
+        is_committee: has(Role::CommitteeMember),
+        is_secretariat,
+        is_agency: has(Role::AgencyOfficer),
+        services,
+        events,
+        organization_count,
+        user_count,
+        catalog_title: frame.pick(&catalog.info().title.ja, &catalog.info().title.en).to_owned(),
+        catalog_controls: catalog.controls().len(),
+        frame,
+    };
+    render(&page)
+}

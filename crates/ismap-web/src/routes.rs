@@ -1,0 +1,89 @@
+//! Every route of the portal, registered through [`Table`] so that the list
+//! of routes is known: the authorization test walks it and fails on any
+//! route its matrix does not cover.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{get, post};
+
+use crate::{AppState, api, assets, pages, signin};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+pub struct Table {
+    pub router: Router<AppState>,
+    /// (method, path pattern) of every route, in registration order.
+    pub routes: Vec<(Method, &'static str)>,
+}
+
+impl Table {
+    fn get<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.routes.push((Method::Get, path));
+        self.router = self.router.route(path, get(handler));
+        self
+    }
+
+    fn post<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.routes.push((Method::Post, path));
+        self.router = self.router.route(path, post(handler));
+        self
+    }
+}
+
+pub fn table() -> Table {
+    Table {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    // Operations and assets.
+    .get("/healthz", pages::healthz)
+    .get("/assets/{file}", assets::asset)
+    .get("/lang/{code}", pages::switch_language)
+    // Sign-in.
+    .get("/signin", signin::form)
+    .post("/signin", signin::submit)
+    .post("/signout", signin::sign_out)
+    // Pages.
+    .get("/", pages::home::home)
+    .get("/catalog", pages::catalog::default_catalog)
+    .get("/catalogs/{id}", pages::catalog::show_catalog)
+    .get("/catalogs/{id}/search", pages::catalog::search)
+    .get("/catalogs/{id}/controls/{control}", pages::catalog::show_control)
+    .get("/services", pages::services::list)
+    .get("/services/new", pages::services::new_form)
+    .post("/services", pages::services::create)
+    .get("/services/{id}", pages::services::show)
+    .get("/statements/{id}", pages::services::statement)
+    .get("/events", pages::services::events)
+    .get("/account", pages::account::show)
+    .post("/account/tokens", pages::account::create_token)
+    .post("/account/tokens/{id}/revoke", pages::account::revoke_token)
+    // JSON API.
+    .get("/api/openapi.json", api::openapi)
+    .get("/api/v1/catalog", api::default_catalog)
+    .get("/api/v1/catalogs", api::list_catalogs)
+    .get("/api/v1/catalogs/{id}", api::get_catalog)
+    .get("/api/v1/catalogs/{id}/controls/{control}", api::get_control)
+    .get("/api/v1/catalogs/{id}/search", api::search_catalog)
+    .get("/api/v1/services", api::list_services)
+    .post("/api/v1/services", api::create_service)
+    .get("/api/v1/services/{id}", api::get_service)
+    .get("/api/v1/services/{id}/statements", api::list_statements)
+    .post("/api/v1/services/{id}/statements", api::create_statement)
+    .get("/api/v1/statements/{id}", api::get_statement)
+    .get("/api/v1/statements/{id}/revisions", api::list_revisions)
+    .post("/api/v1/statements/{id}/revisions", api::add_revision)
+    .get("/api/v1/statements/{id}/revisions/{number}", api::get_revision)
+}

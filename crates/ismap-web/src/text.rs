@@ -1,0 +1,86 @@
+//! Page text from the message catalogs, and the frame every page shares.
+
+use ismap_i18n::{Lang, Messages};
+
+use crate::auth::Ctx;
+use crate::policy::{Action, allows, event_scope};
+
+pub fn t(lang: Lang, id: &str) -> String {
+    Messages::get().text(lang, id, &[])
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What the layout template needs: language, user, navigation, CSRF token.
+pub struct Frame {
+    pub lang: Lang,
+    pub csrf: String,
+    pub user_name: Option<String>,
+    pub org_name: Option<String>,
+    pub nav: Vec<NavItem>,
+    /// The current path, for the language switch to come back to.
+    pub path: String,
+}
+
+impl Frame {
+    pub fn new(ctx: &Ctx) -> Frame {
+        let p = ctx.principal.as_ref();
+        let mut nav = vec![("/", "web-nav-home"), ("/catalog", "web-nav-catalog")];
+        if allows(p, Action::ListServices, None) {
+            nav.push(("/services", "web-nav-services"));
+        }
+        if event_scope(p).is_some() {
+            nav.push(("/events", "web-nav-events"));
+        }
+        if p.is_some() {
+            nav.push(("/account", "web-nav-account"));
+        }
+        let nav = nav
+            .into_iter()
+            .map(|(href, id)| NavItem {
+                href,
+                label: t(ctx.lang, id),
+                current: if href == "/" {
+                    ctx.path == "/"
+                } else {
+                    ctx.path.starts_with(href)
+                },
+            })
+            .collect();
+        Frame {
+            lang: ctx.lang,
+            csrf: ctx.csrf.clone(),
+            user_name: p.map(|p| p.user.display_name.clone()),
+            org_name: p.map(|p| match ctx.lang {
+                Lang::Ja => p.organization.name.clone(),
+                Lang::En => p.organization.name_en.clone(),
+            }),
+            nav,
+            path: ctx.path.clone(),
+        }
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        t(self.lang, id)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    /// Japanese or English, as the page is shown.
+    pub fn pick<'a>(&self, ja: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
