@@ -11,6 +11,7 @@ pub mod password;
 pub mod policy;
 pub mod routes;
 pub mod signin;
+pub mod testing;
 mod text;
 
 use std::net::SocketAddr;

@@ -1,0 +1,57 @@
+//! A real portal for tests: a fresh database (SQLite file or PostgreSQL
+//! database), the demo world seeded, the server on a random port.
+
+use ismap_store::testing::fresh;
+use ismap_store::{Backend, Db};
+
+use crate::demo::{self, DemoUser};
+use crate::{AppState, Config};
+
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub db: Db,
+    pub accounts: Vec<DemoUser>,
+    /// Keeps the SQLite file alive for the test's duration.
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn password(&self, username: &str) -> &str {
+        &self
+            .accounts
+            .iter()
+            .find(|a| a.username == username)
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+            .password
+    }
+}
+
+/// Starts the portal with the demo world on `backend`.
+pub async fn spawn(backend: Backend) -> TestServer {
+    spawn_with(backend, Config::default()).await
+}
+
+pub async fn spawn_with(backend: Backend, config: Config) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = fresh(backend, dir.path()).await;
+    let state = AppState::load(db.clone(), config).await.expect("catalogs load");
+    let accounts = demo::prepare(&db).await.expect("demo seeds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(async move {
+        crate::serve(listener, state).await.expect("server runs");
+    });
+    TestServer {
+        base,
+        db,
+        accounts,
+        _dir: dir,
+    }
+}
