@@ -155,9 +155,15 @@ pub fn serve(args: ServeArgs) -> Result<u8> {
             ..Config::default()
         };
         // Catalogs first: the demo statement refers to the bundled one.
-        let state = AppState::load(db, config).await.context("cannot load catalogs")?;
+        let state = AppState::load(db, config)
+            .await
+            .context("cannot load catalogs")?;
         let accounts = if args.demo {
-            Some(demo::prepare(&state.db).await.context("cannot prepare the demo")?)
+            Some(
+                demo::prepare(&state.db)
+                    .await
+                    .context("cannot prepare the demo")?,
+            )
         } else {
             None
         };
@@ -166,14 +172,27 @@ pub fn serve(args: ServeArgs) -> Result<u8> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
         if let Some(accounts) = accounts {
-            println!("ismap demo — デモ用アカウント / demo accounts (passwords are new at every start):");
+            println!(
+                "ismap demo — デモ用アカウント / demo accounts (passwords are new at every start):"
+            );
             for a in &accounts {
-                println!("  {:<12} {:<24} {:<20} {}", a.username, a.password, a.role.key(), a.organization);
+                println!(
+                    "  {:<12} {:<24} {:<20} {}",
+                    a.username,
+                    a.password,
+                    a.role.key(),
+                    a.organization
+                );
             }
         }
-        println!("ismap is listening on http://{address}/ (started in {} ms)", started.elapsed().as_millis());
+        println!(
+            "ismap is listening on http://{address}/ (started in {} ms)",
+            started.elapsed().as_millis()
+        );
         tracing::info!(%address, "listening");
-        ismap_web::serve(listener, state).await.context("server failed")?;
+        ismap_web::serve(listener, state)
+            .await
+            .context("server failed")?;
         Ok(0)
     })
 }
@@ -200,7 +219,10 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
             } => {
                 let db = open(&database).await?;
                 let org = orgs::create(&db, &operator, name.trim(), name_en.trim(), kind).await?;
-                println!("created organization {} ({}, id {})", org.name, org.kind, org.id);
+                println!(
+                    "created organization {} ({}, id {})",
+                    org.name, org.kind, org.id
+                );
             }
             AdminCommand::CreateUser {
                 database,
@@ -220,7 +242,10 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                     std::io::stdin().lock().read_line(&mut line)?;
                     (line.trim_end_matches(['\r', '\n']).to_owned(), false)
                 } else {
-                    (format!("ismap-{}", &ismap_web::auth::random_token()[..20]), true)
+                    (
+                        format!("ismap-{}", &ismap_web::auth::random_token()[..20]),
+                        true,
+                    )
                 };
                 let hash = password::hash(&secret).map_err(anyhow::Error::msg)?;
                 let user = users::create(
@@ -236,7 +261,10 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                     role,
                 )
                 .await?;
-                println!("created user {} ({} in {})", user.username, role, organization.name);
+                println!(
+                    "created user {} ({} in {})",
+                    user.username, role, organization.name
+                );
                 if generated {
                     println!("password: {secret}");
                 }
@@ -250,7 +278,11 @@ pub fn backup(args: BackupArgs) -> Result<u8> {
     runtime()?.block_on(async {
         let db = open(&args.database).await?;
         db.backup_sqlite(&args.to).await?;
-        println!("backed up {} to {}", args.database.database_url, args.to.display());
+        println!(
+            "backed up {} to {}",
+            args.database.database_url,
+            args.to.display()
+        );
         Ok(0)
     })
 }

@@ -182,7 +182,13 @@ pub async fn link_oidc(
 }
 
 /// Replaces a user's password hash (the hash itself is not logged).
-pub async fn set_password(db: &Db, actor: &Actor, user: &User, password_hash: &str, reason: &str) -> Result<()> {
+pub async fn set_password(
+    db: &Db,
+    actor: &Actor,
+    user: &User,
+    password_hash: &str,
+    reason: &str,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)

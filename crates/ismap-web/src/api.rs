@@ -125,7 +125,10 @@ fn catalog<'a>(state: &'a AppState, id: &str) -> Result<&'a ismap_domain::Catalo
 #[utoipa::path(get, path = "/api/v1/catalogs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Catalog id, e.g. ismap-2022-excerpt")),
     responses((status = 200, body = Object), (status = 404, body = Problem)))]
-pub async fn get_catalog(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_catalog(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(catalog_export::to_json(catalog(&state, &id)?)))
 }
 
@@ -137,10 +140,13 @@ pub async fn get_control(
     Path((id, control)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let catalog = catalog(&state, &id)?;
-    let control_id: ControlId = control.parse().map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-        field: "control".into(),
-        message: e.to_string(),
-    })?;
+    let control_id: ControlId =
+        control
+            .parse()
+            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+                field: "control".into(),
+                message: e.to_string(),
+            })?;
     let position = catalog
         .position(control_id.number())
         .ok_or_else(|| Failure::NotFound(format!("control {control_id} in {id}")))?;
@@ -176,7 +182,9 @@ pub async fn search_catalog(
         .filter_map(|i| catalog.get(i.number()))
         .map(catalog_export::control_json)
         .collect();
-    Ok(Json(json!({ "query": params.q, "count": controls.len(), "controls": controls })))
+    Ok(Json(
+        json!({ "query": params.q, "count": controls.len(), "controls": controls }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -221,7 +229,10 @@ impl From<services::Service> for ServiceOut {
 
 #[utoipa::path(get, path = "/api/v1/services", tag = "services",
     responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_services(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<ServiceOut>>, ApiError> {
+pub async fn list_services(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ServiceOut>>, ApiError> {
     signed_in(&ctx)?;
     let scope = service_scope(ctx.principal.as_ref()).ok_or(Failure::Forbidden)?;
     Ok(Json(
@@ -273,7 +284,11 @@ pub async fn create_service(
     Ok((StatusCode::CREATED, Json(ServiceOut::from(service))).into_response())
 }
 
-async fn visible_service(state: &AppState, ctx: &Ctx, id: i64) -> Result<services::Service, Failure> {
+async fn visible_service(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<services::Service, Failure> {
     signed_in(ctx)?;
     let service = services::get(&state.db, id).await?;
     require(ctx, Action::ViewService, Some(service.organization_id))?;
@@ -283,7 +298,11 @@ async fn visible_service(state: &AppState, ctx: &Ctx, id: i64) -> Result<service
 #[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services",
     params(("id" = i64, Path)),
     responses((status = 200, body = ServiceOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_service(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<ServiceOut>, ApiError> {
+pub async fn get_service(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ServiceOut>, ApiError> {
     Ok(Json(visible_service(&state, &ctx, id).await?.into()))
 }
 
@@ -359,7 +378,13 @@ fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64),
         let first = e.problems.first();
         Failure::Invalid {
             field: first
-                .map(|p| if p.field.is_empty() { format!("line {}", p.line) } else { p.field.clone() })
+                .map(|p| {
+                    if p.field.is_empty() {
+                        format!("line {}", p.line)
+                    } else {
+                        p.field.clone()
+                    }
+                })
                 .unwrap_or_else(|| "body".into()),
             message: e.to_string(),
         }
@@ -372,7 +397,11 @@ fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64),
             message: format!(
                 "catalog {:?} is not known here; known: {}",
                 parsed.statement.catalog,
-                catalogs.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
+                catalogs
+                    .iter()
+                    .map(|c| c.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     };
@@ -419,7 +448,11 @@ pub async fn create_statement(
         .into_response())
 }
 
-async fn visible_statement(state: &AppState, ctx: &Ctx, id: i64) -> Result<statements::StatementRecord, Failure> {
+async fn visible_statement(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<statements::StatementRecord, Failure> {
     signed_in(ctx)?;
     let record = statements::get(&state.db, id).await?;
     require(ctx, Action::ViewStatement, Some(record.organization_id))?;
@@ -442,7 +475,11 @@ fn revision_json(state: &AppState, revision: &statements::Revision) -> Result<Va
     params(("id" = i64, Path)),
     responses((status = 200, description = "The statement, its latest revision's text and validation report", body = Object),
               (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_statement(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn get_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     let record = visible_statement(&state, &ctx, id).await?;
     let latest = statements::revision_at(&state.db, id, record.latest_revision).await?;
     let mut value = revision_json(&state, &latest)?;
@@ -453,7 +490,11 @@ pub async fn get_statement(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
 #[utoipa::path(get, path = "/api/v1/statements/{id}/revisions", tag = "statements",
     params(("id" = i64, Path)),
     responses((status = 200, body = [RevisionOut]), (status = 403, body = Problem)))]
-pub async fn list_revisions(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<Vec<RevisionOut>>, ApiError> {
+pub async fn list_revisions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<RevisionOut>>, ApiError> {
     visible_statement(&state, &ctx, id).await?;
     Ok(Json(
         statements::revisions(&state.db, id)

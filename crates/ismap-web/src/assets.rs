@@ -6,9 +6,21 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("tokens.css", "text/css; charset=utf-8", include_str!("../assets/tokens.css")),
-    ("ismap.css", "text/css; charset=utf-8", include_str!("../assets/ismap.css")),
-    ("htmx.min.js", "text/javascript; charset=utf-8", include_str!("../assets/htmx.min.js")),
+    (
+        "tokens.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/tokens.css"),
+    ),
+    (
+        "ismap.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/ismap.css"),
+    ),
+    (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/htmx.min.js"),
+    ),
 ];
 
 pub async fn asset(Path(name): Path<String>) -> Response {

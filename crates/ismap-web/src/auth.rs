@@ -56,7 +56,13 @@ pub fn cookies(headers: &axum::http::HeaderMap) -> HashMap<String, String> {
 }
 
 /// A `Set-Cookie` value with the attributes every ismap cookie carries.
-pub fn cookie(name: &str, value: &str, max_age_seconds: i64, http_only: bool, secure: bool) -> HeaderValue {
+pub fn cookie(
+    name: &str,
+    value: &str,
+    max_age_seconds: i64,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
     let mut text = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age_seconds}");
     if http_only {
         text.push_str("; HttpOnly");
@@ -140,7 +146,11 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
     }
 }
 
-async fn authenticate_inner(state: AppState, request: Request, next: Next) -> Result<Response, Failure> {
+async fn authenticate_inner(
+    state: AppState,
+    request: Request,
+    next: Next,
+) -> Result<Response, Failure> {
     let (mut parts, body) = request.into_parts();
     let jar = cookies(&parts.headers);
     let bearer = parts
@@ -186,7 +196,10 @@ async fn authenticate_inner(state: AppState, request: Request, next: Next) -> Re
                     let fields: Vec<(String, String)> =
                         serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
                     body = Body::from(bytes);
-                    fields.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v)
+                    fields
+                        .into_iter()
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v)
                 } else {
                     None
                 }
@@ -215,7 +228,13 @@ async fn authenticate_inner(state: AppState, request: Request, next: Next) -> Re
         // scripts never need to read the cookie.
         response.headers_mut().append(
             SET_COOKIE,
-            cookie(CSRF_COOKIE, &csrf, 60 * 60 * 24 * 30, true, state.config.secure_cookies),
+            cookie(
+                CSRF_COOKIE,
+                &csrf,
+                60 * 60 * 24 * 30,
+                true,
+                state.config.secure_cookies,
+            ),
         );
     }
     Ok(response)

@@ -23,25 +23,77 @@ pub struct DemoUser {
 
 const ORGANIZATIONS: &[(&str, &str, OrgKind)] = &[
     ("サンプルIaaS株式会社", "Sample IaaS Corp.", OrgKind::Csp),
-    ("株式会社サンプルクラウド", "Sample Cloud Inc.", OrgKind::Csp),
+    (
+        "株式会社サンプルクラウド",
+        "Sample Cloud Inc.",
+        OrgKind::Csp,
+    ),
     ("サンプル監査法人", "Sample Audit LLC", OrgKind::AuditOrg),
     ("独立行政法人情報処理推進機構", "IPA", OrgKind::Ipa),
-    ("ISMAP運営委員会", "ISMAP Steering Committee", OrgKind::Committee),
-    ("ISMAP運営委員会事務局", "ISMAP Secretariat", OrgKind::Secretariat),
+    (
+        "ISMAP運営委員会",
+        "ISMAP Steering Committee",
+        OrgKind::Committee,
+    ),
+    (
+        "ISMAP運営委員会事務局",
+        "ISMAP Secretariat",
+        OrgKind::Secretariat,
+    ),
     ("サンプル省", "Ministry of Samples", OrgKind::Agency),
     ("サンプル庁", "Agency of Samples", OrgKind::Agency),
 ];
 
 const USERS: &[(&str, &str, Role, &str)] = &[
-    ("iaas-admin", "IaaS 管理者", Role::CspAdmin, "サンプルIaaS株式会社"),
-    ("saas-admin", "SaaS 管理者", Role::CspAdmin, "株式会社サンプルクラウド"),
-    ("saas-editor", "SaaS 言明書担当", Role::CspEditor, "株式会社サンプルクラウド"),
+    (
+        "iaas-admin",
+        "IaaS 管理者",
+        Role::CspAdmin,
+        "サンプルIaaS株式会社",
+    ),
+    (
+        "saas-admin",
+        "SaaS 管理者",
+        Role::CspAdmin,
+        "株式会社サンプルクラウド",
+    ),
+    (
+        "saas-editor",
+        "SaaS 言明書担当",
+        Role::CspEditor,
+        "株式会社サンプルクラウド",
+    ),
     ("auditor", "監査人", Role::Auditor, "サンプル監査法人"),
-    ("reviewer", "IPA 審査員", Role::Reviewer, "独立行政法人情報処理推進機構"),
-    ("committee", "運営委員", Role::CommitteeMember, "ISMAP運営委員会"),
-    ("secretariat", "事務局員", Role::SecretariatOfficer, "ISMAP運営委員会事務局"),
-    ("agency-a", "サンプル省 調達担当", Role::AgencyOfficer, "サンプル省"),
-    ("agency-b", "サンプル庁 調達担当", Role::AgencyOfficer, "サンプル庁"),
+    (
+        "reviewer",
+        "IPA 審査員",
+        Role::Reviewer,
+        "独立行政法人情報処理推進機構",
+    ),
+    (
+        "committee",
+        "運営委員",
+        Role::CommitteeMember,
+        "ISMAP運営委員会",
+    ),
+    (
+        "secretariat",
+        "事務局員",
+        Role::SecretariatOfficer,
+        "ISMAP運営委員会事務局",
+    ),
+    (
+        "agency-a",
+        "サンプル省 調達担当",
+        Role::AgencyOfficer,
+        "サンプル省",
+    ),
+    (
+        "agency-b",
+        "サンプル庁 調達担当",
+        Role::AgencyOfficer,
+        "サンプル庁",
+    ),
 ];
 
 /// The SaaS provider's statement: the valid example of the repository.
@@ -64,7 +116,14 @@ pub async fn prepare(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
         };
         let password = new_password();
         let hash = password::hash(&password).map_err(StoreError::Conflict)?;
-        users::set_password(db, &actor, &user, &hash, "demo restarted: new password printed").await?;
+        users::set_password(
+            db,
+            &actor,
+            &user,
+            &hash,
+            "demo restarted: new password printed",
+        )
+        .await?;
         accounts.push(DemoUser {
             username,
             password,
@@ -111,7 +170,9 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
             organization: org_name,
         });
     }
-    let iaas_org = orgs::find_by_name(db, "サンプルIaaS株式会社").await?.expect("seeded");
+    let iaas_org = orgs::find_by_name(db, "サンプルIaaS株式会社")
+        .await?
+        .expect("seeded");
     services::create(
         db,
         &actor,
@@ -125,7 +186,9 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
         },
     )
     .await?;
-    let saas_org = orgs::find_by_name(db, "株式会社サンプルクラウド").await?.expect("seeded");
+    let saas_org = orgs::find_by_name(db, "株式会社サンプルクラウド")
+        .await?
+        .expect("seeded");
     let saas = services::create(
         db,
         &actor,

@@ -13,7 +13,10 @@ pub enum Failure {
     Forbidden,
     NotFound(String),
     /// Input that cannot be used; `field` names it.
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+    },
     Conflict(String),
     Csrf,
     TooLarge,
@@ -48,25 +51,55 @@ impl Failure {
     /// Problem type slug, title in Japanese and English, and detail.
     fn describe(&self) -> (&'static str, &'static str, &'static str, String) {
         match self {
-            Failure::NotSignedIn => ("not-signed-in", "サインインが必要です", "Sign-in required", String::new()),
-            Failure::Forbidden => ("forbidden", "この操作の権限がありません", "You may not do this", String::new()),
+            Failure::NotSignedIn => (
+                "not-signed-in",
+                "サインインが必要です",
+                "Sign-in required",
+                String::new(),
+            ),
+            Failure::Forbidden => (
+                "forbidden",
+                "この操作の権限がありません",
+                "You may not do this",
+                String::new(),
+            ),
             Failure::NotFound(what) => ("not-found", "見つかりません", "Not found", what.clone()),
-            Failure::Invalid { message, .. } => ("invalid", "入力に誤りがあります", "Invalid input", message.clone()),
-            Failure::Conflict(message) => ("conflict", "他の変更と競合しました", "Conflict", message.clone()),
+            Failure::Invalid { message, .. } => (
+                "invalid",
+                "入力に誤りがあります",
+                "Invalid input",
+                message.clone(),
+            ),
+            Failure::Conflict(message) => (
+                "conflict",
+                "他の変更と競合しました",
+                "Conflict",
+                message.clone(),
+            ),
             Failure::Csrf => (
                 "csrf",
                 "フォームの有効期限が切れました。ページを再読み込みしてください",
                 "The form expired; reload the page and try again",
                 String::new(),
             ),
-            Failure::TooLarge => ("too-large", "送信内容が大きすぎます", "The request is too large", String::new()),
+            Failure::TooLarge => (
+                "too-large",
+                "送信内容が大きすぎます",
+                "The request is too large",
+                String::new(),
+            ),
             Failure::TooManyAttempts => (
                 "too-many-attempts",
                 "サインインの失敗が続いたため、しばらく待ってから再度お試しください",
                 "Too many failed sign-ins; wait a few minutes and try again",
                 String::new(),
             ),
-            Failure::Internal(_) => ("internal", "内部エラーが発生しました", "Internal error", String::new()),
+            Failure::Internal(_) => (
+                "internal",
+                "内部エラーが発生しました",
+                "Internal error",
+                String::new(),
+            ),
         }
     }
 

@@ -28,7 +28,9 @@ impl Principal {
 
     /// Reviewing bodies see every provider's services (spec §1, §5).
     fn oversees_services(&self) -> bool {
-        self.has(Role::Reviewer) || self.has(Role::CommitteeMember) || self.has(Role::SecretariatOfficer)
+        self.has(Role::Reviewer)
+            || self.has(Role::CommitteeMember)
+            || self.has(Role::SecretariatOfficer)
     }
 }
 
@@ -129,7 +131,10 @@ mod tests {
         assert!(!allows(Some(&editor), Action::ViewService, Some(8)));
         assert!(allows(Some(&editor), Action::EditStatement, Some(7)));
         assert!(!allows(Some(&editor), Action::EditStatement, Some(8)));
-        assert!(!allows(Some(&editor), Action::CreateService, Some(7)), "editors draft, admins manage");
+        assert!(
+            !allows(Some(&editor), Action::CreateService, Some(7)),
+            "editors draft, admins manage"
+        );
         assert_eq!(service_scope(Some(&editor)), Some(Some(7)));
     }
 

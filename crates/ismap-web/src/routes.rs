@@ -60,7 +60,10 @@ pub fn table() -> Table {
     .get("/catalog", pages::catalog::default_catalog)
     .get("/catalogs/{id}", pages::catalog::show_catalog)
     .get("/catalogs/{id}/search", pages::catalog::search)
-    .get("/catalogs/{id}/controls/{control}", pages::catalog::show_control)
+    .get(
+        "/catalogs/{id}/controls/{control}",
+        pages::catalog::show_control,
+    )
     .get("/services", pages::services::list)
     .get("/services/new", pages::services::new_form)
     .post("/services", pages::services::create)
@@ -85,5 +88,8 @@ pub fn table() -> Table {
     .get("/api/v1/statements/{id}", api::get_statement)
     .get("/api/v1/statements/{id}/revisions", api::list_revisions)
     .post("/api/v1/statements/{id}/revisions", api::add_revision)
-    .get("/api/v1/statements/{id}/revisions/{number}", api::get_revision)
+    .get(
+        "/api/v1/statements/{id}/revisions/{number}",
+        api::get_revision,
+    )
 }

@@ -40,7 +40,14 @@ fn render(ctx: &Ctx, username: String, error: Option<String>) -> Result<Response
     } else {
         axum::http::StatusCode::OK
     };
-    Ok((status, Html(page.render().map_err(|e| Failure::Internal(e.to_string()))?)).into_response())
+    Ok((
+        status,
+        Html(
+            page.render()
+                .map_err(|e| Failure::Internal(e.to_string()))?,
+        ),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -67,12 +74,20 @@ pub async fn submit(
         Some((user, Some(hash))) if user.active && password::verify(&form.password, &hash) => user,
         Some(_) => {
             sessions::record_failure(&state.db, &username, &client.ip().to_string()).await?;
-            return render(&ctx, username, Some(crate::text::t(ctx.lang, "web-signin-failed")));
+            return render(
+                &ctx,
+                username,
+                Some(crate::text::t(ctx.lang, "web-signin-failed")),
+            );
         }
         None => {
             password::verify_dummy(&form.password);
             sessions::record_failure(&state.db, &username, &client.ip().to_string()).await?;
-            return render(&ctx, username, Some(crate::text::t(ctx.lang, "web-signin-failed")));
+            return render(
+                &ctx,
+                username,
+                Some(crate::text::t(ctx.lang, "web-signin-failed")),
+            );
         }
     };
     sessions::clear_failures(&state.db, &username).await?;
@@ -93,7 +108,13 @@ pub async fn start_session(
     let expires = (chrono::Utc::now() + chrono::Duration::hours(hours))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     sessions::create(&state.db, &digest(&id), user_id, &expires).await?;
-    Ok(cookie(SESSION_COOKIE, &id, hours * 3600, true, state.config.secure_cookies))
+    Ok(cookie(
+        SESSION_COOKIE,
+        &id,
+        hours * 3600,
+        true,
+        state.config.secure_cookies,
+    ))
 }
 
 pub async fn sign_out(

@@ -39,7 +39,9 @@ pub async fn spawn(backend: Backend) -> TestServer {
 pub async fn spawn_with(backend: Backend, config: Config) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = fresh(backend, dir.path()).await;
-    let state = AppState::load(db.clone(), config).await.expect("catalogs load");
+    let state = AppState::load(db.clone(), config)
+        .await
+        .expect("catalogs load");
     let accounts = demo::prepare(&db).await.expect("demo seeds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

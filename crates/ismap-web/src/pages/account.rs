@@ -25,13 +25,23 @@ struct AccountPage {
     new_token: Option<String>,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, new_token: Option<String>) -> Result<Response, PageError> {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    new_token: Option<String>,
+) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
     let frame = Frame::new(ctx);
     render(&AccountPage {
         username: p.user.username.clone(),
-        organization: frame.pick(&p.organization.name, &p.organization.name_en).to_owned(),
-        roles: p.roles.iter().map(|r| frame.t(&format!("role-{}", r.key()))).collect(),
+        organization: frame
+            .pick(&p.organization.name, &p.organization.name_en)
+            .to_owned(),
+        roles: p
+            .roles
+            .iter()
+            .map(|r| frame.t(&format!("role-{}", r.key())))
+            .collect(),
         tokens: sessions::tokens_of(&state.db, p.user.id).await?,
         new_token,
         frame,
@@ -78,7 +88,14 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    if !sessions::revoke_token(&state.db, &Actor::user(p.user.id, &p.user.username), p.user.id, id).await? {
+    if !sessions::revoke_token(
+        &state.db,
+        &Actor::user(p.user.id, &p.user.username),
+        p.user.id,
+        id,
+    )
+    .await?
+    {
         return Err(PageError(Failure::NotFound(format!("token {id}"))));
     }
     Ok(Redirect::to("/account").into_response())

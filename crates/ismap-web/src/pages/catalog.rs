@@ -91,7 +91,10 @@ fn view(frame: &Frame, catalog: &Catalog, position: usize) -> ControlView {
 }
 
 fn criteria_label(frame: &Frame, criteria: Criteria) -> String {
-    frame.t(&format!("web-criteria-{}", criteria.key().replace('_', "-")))
+    frame.t(&format!(
+        "web-criteria-{}",
+        criteria.key().replace('_', "-")
+    ))
 }
 
 fn tree(frame: &Frame, catalog: &Catalog) -> Vec<ChapterView> {
@@ -108,8 +111,12 @@ fn tree(frame: &Frame, catalog: &Catalog) -> Vec<ChapterView> {
                 .filter(|c| c.chapter == chapter.number)
                 .map(|category| CategoryView {
                     id: category.id(),
-                    title: frame.pick(&category.title.ja, &category.title.en).to_owned(),
-                    purpose: frame.pick(&category.purpose.ja, &category.purpose.en).to_owned(),
+                    title: frame
+                        .pick(&category.title.ja, &category.title.en)
+                        .to_owned(),
+                    purpose: frame
+                        .pick(&category.purpose.ja, &category.purpose.en)
+                        .to_owned(),
                     objectives: catalog
                         .controls()
                         .iter()
@@ -171,7 +178,14 @@ pub async fn show_catalog(
             .catalogs
             .iter()
             .filter(|c| c.id() != catalog.id())
-            .map(|c| (c.id().to_owned(), frame.pick(&c.info().title.ja, &c.info().title.en).to_owned()))
+            .map(|c| {
+                (
+                    c.id().to_owned(),
+                    frame
+                        .pick(&c.info().title.ja, &c.info().title.en)
+                        .to_owned(),
+                )
+            })
             .collect(),
         query: String::new(),
         frame,
@@ -204,10 +218,12 @@ pub async fn show_control(
     let catalog = state
         .catalog(&catalog_id)
         .ok_or_else(|| Failure::NotFound(format!("catalog {catalog_id}")))?;
-    let id: ControlId = control_id.parse().map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-        field: "control".into(),
-        message: e.to_string(),
-    })?;
+    let id: ControlId = control_id
+        .parse()
+        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+            field: "control".into(),
+            message: e.to_string(),
+        })?;
     let position = catalog
         .position(id.number())
         .ok_or_else(|| Failure::NotFound(format!("control {id} in {catalog_id}")))?;
@@ -235,7 +251,10 @@ pub async fn show_control(
             .map(|c| frame.pick(&c.purpose.ja, &c.purpose.en).to_owned())
             .unwrap_or_default(),
         objective,
-        origin: frame.t(&format!("web-origin-{}", control.origin.key().replace('_', "-"))),
+        origin: frame.t(&format!(
+            "web-origin-{}",
+            control.origin.key().replace('_', "-")
+        )),
         frame,
     };
     render(&page)

@@ -51,7 +51,10 @@ struct HomePage {
     catalog_controls: usize,
 }
 
-pub async fn services_for(state: &AppState, scope: Option<i64>) -> Result<Vec<ServiceRow>, PageError> {
+pub async fn services_for(
+    state: &AppState,
+    scope: Option<i64>,
+) -> Result<Vec<ServiceRow>, PageError> {
     let mut rows = Vec::new();
     for service in services::list(&state.db, scope).await? {
         let statements = statements::of_service(&state.db, service.id).await?;
@@ -74,7 +77,11 @@ pub async fn services_for(state: &AppState, scope: Option<i64>) -> Result<Vec<Se
     Ok(rows)
 }
 
-pub async fn recent_events(state: &AppState, scope: Option<i64>, limit: i64) -> Result<Vec<EventRow>, PageError> {
+pub async fn recent_events(
+    state: &AppState,
+    scope: Option<i64>,
+    limit: i64,
+) -> Result<Vec<EventRow>, PageError> {
     Ok(events::list(&state.db, scope, limit)
         .await?
         .into_iter()
@@ -102,13 +109,21 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     };
     let is_secretariat = has(Role::SecretariatOfficer);
     let (organization_count, user_count) = if is_secretariat {
-        (orgs::list(&state.db).await?.len(), users::count(&state.db).await?)
+        (
+            orgs::list(&state.db).await?.len(),
+            users::count(&state.db).await?,
+        )
     } else {
         (0, 0)
     };
     let page = HomePage {
         role_names: p
-            .map(|p| p.roles.iter().map(|r| frame.t(&format!("role-{}", r.key()))).collect())
+            .map(|p| {
+                p.roles
+                    .iter()
+                    .map(|r| frame.t(&format!("role-{}", r.key())))
+                    .collect()
+            })
             .unwrap_or_default(),
         signed_in: p.is_some(),
         is_csp: has(Role::CspAdmin) || has(Role::CspEditor),
@@ -121,7 +136,9 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         events,
         organization_count,
         user_count,
-        catalog_title: frame.pick(&catalog.info().title.ja, &catalog.info().title.en).to_owned(),
+        catalog_title: frame
+            .pick(&catalog.info().title.ja, &catalog.info().title.en)
+            .to_owned(),
         catalog_controls: catalog.controls().len(),
         frame,
     };

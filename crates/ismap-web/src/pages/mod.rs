@@ -29,7 +29,10 @@ pub struct Next {
 }
 
 /// `/lang/{ja|en}`: remembers the language and returns to the page.
-pub async fn switch_language(Path(code): Path<String>, Query(query): Query<Next>) -> Result<Response, PageError> {
+pub async fn switch_language(
+    Path(code): Path<String>,
+    Query(query): Query<Next>,
+) -> Result<Response, PageError> {
     let lang: Lang = code.parse().map_err(|message: String| Failure::Invalid {
         field: "lang".into(),
         message,
@@ -47,12 +50,18 @@ pub async fn switch_language(Path(code): Path<String>, Query(query): Query<Next>
     Ok(response)
 }
 
-pub async fn healthz(axum::extract::State(state): axum::extract::State<crate::AppState>) -> Response {
+pub async fn healthz(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+) -> Response {
     match state.db.ping().await {
         Ok(_) => (axum::http::StatusCode::OK, "ok\n").into_response(),
         Err(error) => {
             tracing::error!(%error, "health check: database unreachable");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unreachable\n",
+            )
+                .into_response()
         }
     }
 }

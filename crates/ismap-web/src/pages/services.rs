@@ -41,7 +41,8 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     let p = ctx.principal.as_ref();
     let page = ServicesPage {
         services: services_for(&state, scope).await?,
-        can_create: p.is_some_and(|p| allows(Some(p), Action::CreateService, Some(p.organization.id))),
+        can_create: p
+            .is_some_and(|p| allows(Some(p), Action::CreateService, Some(p.organization.id))),
         frame: Frame::new(&ctx),
     };
     render(&page)

@@ -1,0 +1,229 @@
+//! Every route × every role: allowed or denied as the policy says (spec §1).
+//! A route missing from the matrix fails the test, so no route escapes it.
+
+use std::collections::HashMap;
+
+use ismap_web::routes::{Method, table};
+
+use crate::helpers::{BACKENDS, Client, EXAMPLE_STATEMENT, saas_ids, server};
+
+const ANONYMOUS: &str = "anonymous";
+const ROLES: &[&str] = &[
+    ANONYMOUS,
+    "iaas-admin",
+    "saas-admin",
+    "saas-editor",
+    "auditor",
+    "reviewer",
+    "committee",
+    "secretariat",
+    "agency-a",
+    "agency-b",
+];
+
+const EVERYONE: &[&str] = ROLES;
+const SIGNED_IN: &[&str] = &[
+    "iaas-admin",
+    "saas-admin",
+    "saas-editor",
+    "auditor",
+    "reviewer",
+    "committee",
+    "secretariat",
+    "agency-a",
+    "agency-b",
+];
+const SERVICE_LISTERS: &[&str] = &[
+    "iaas-admin",
+    "saas-admin",
+    "saas-editor",
+    "reviewer",
+    "committee",
+    "secretariat",
+];
+const CSP_ADMINS: &[&str] = &["iaas-admin", "saas-admin"];
+/// Who may see the demo SaaS service (its provider and the overseeing bodies).
+const SAAS_SERVICE_VIEWERS: &[&str] = &[
+    "saas-admin",
+    "saas-editor",
+    "reviewer",
+    "committee",
+    "secretariat",
+];
+/// Who may see and edit the demo SaaS statement: its provider only.
+const SAAS_PROVIDER: &[&str] = &["saas-admin", "saas-editor"];
+const EVENT_READERS: &[&str] = &["iaas-admin", "saas-admin", "secretariat"];
+
+fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
+    use Method::{Get, Post};
+    HashMap::from([
+        ((Get, "/healthz"), EVERYONE),
+        ((Get, "/assets/{file}"), EVERYONE),
+        ((Get, "/lang/{code}"), EVERYONE),
+        ((Get, "/signin"), EVERYONE),
+        ((Post, "/signin"), EVERYONE),
+        // Signing out ends only the caller's own session, if any.
+        ((Post, "/signout"), EVERYONE),
+        ((Get, "/"), EVERYONE),
+        ((Get, "/catalog"), EVERYONE),
+        ((Get, "/catalogs/{id}"), EVERYONE),
+        ((Get, "/catalogs/{id}/search"), EVERYONE),
+        ((Get, "/catalogs/{id}/controls/{control}"), EVERYONE),
+        ((Get, "/services"), SERVICE_LISTERS),
+        ((Get, "/services/new"), CSP_ADMINS),
+        ((Post, "/services"), CSP_ADMINS),
+        ((Get, "/services/{id}"), SAAS_SERVICE_VIEWERS),
+        ((Get, "/statements/{id}"), SAAS_PROVIDER),
+        ((Get, "/events"), EVENT_READERS),
+        ((Get, "/account"), SIGNED_IN),
+        ((Post, "/account/tokens"), SIGNED_IN),
+        ((Post, "/account/tokens/{id}/revoke"), SIGNED_IN),
+        ((Get, "/api/openapi.json"), EVERYONE),
+        ((Get, "/api/v1/catalog"), EVERYONE),
+        ((Get, "/api/v1/catalogs"), EVERYONE),
+        ((Get, "/api/v1/catalogs/{id}"), EVERYONE),
+        ((Get, "/api/v1/catalogs/{id}/controls/{control}"), EVERYONE),
+        ((Get, "/api/v1/catalogs/{id}/search"), EVERYONE),
+        ((Get, "/api/v1/services"), SERVICE_LISTERS),
+        ((Post, "/api/v1/services"), CSP_ADMINS),
+        ((Get, "/api/v1/services/{id}"), SAAS_SERVICE_VIEWERS),
+        ((Get, "/api/v1/services/{id}/statements"), SAAS_PROVIDER),
+        ((Post, "/api/v1/services/{id}/statements"), SAAS_PROVIDER),
+        ((Get, "/api/v1/statements/{id}"), SAAS_PROVIDER),
+        ((Get, "/api/v1/statements/{id}/revisions"), SAAS_PROVIDER),
+        ((Post, "/api/v1/statements/{id}/revisions"), SAAS_PROVIDER),
+        (
+            (Get, "/api/v1/statements/{id}/revisions/{number}"),
+            SAAS_PROVIDER,
+        ),
+    ])
+}
+
+/// A concrete path for a route pattern, pointing at the demo SaaS objects.
+fn concrete(pattern: &str, service: i64, statement: i64) -> String {
+    let mut path = pattern
+        .replace("{file}", "ismap.css")
+        .replace("{code}", "en")
+        .replace("{control}", "8.1.2.7.PB")
+        .replace("{number}", "1");
+    if pattern.starts_with("/catalogs/") || pattern.starts_with("/api/v1/catalogs/") {
+        path = path.replace("{id}", "ismap-2022-excerpt");
+    } else if pattern.contains("/services/") {
+        path = path.replace("{id}", &service.to_string());
+    } else if pattern.contains("/statements/") {
+        path = path.replace("{id}", &statement.to_string());
+    } else {
+        path = path.replace("{id}", "999999");
+    }
+    if pattern.ends_with("/search") {
+        path.push_str("?q=%E6%9A%97%E5%8F%B7");
+    }
+    if pattern == "/api/v1/statements/{id}/revisions" {
+        path.push_str("?based_on=1");
+    }
+    path
+}
+
+/// Denied: 403; 401 from the API; or a redirect to the sign-in page.
+fn denied(path: &str, response: &reqwest::Response) -> bool {
+    let status = response.status().as_u16();
+    let to_signin = response
+        .headers()
+        .get("location")
+        .is_some_and(|l| l.to_str().unwrap_or("").starts_with("/signin"));
+    status == 403
+        || (status == 401 && path.starts_with("/api/"))
+        || ((300..400).contains(&status) && to_signin)
+}
+
+async fn request(
+    client: &Client<'_>,
+    role: &str,
+    method: Method,
+    pattern: &str,
+    path: &str,
+) -> reqwest::Response {
+    match (method, pattern) {
+        (Method::Get, _) => client.get(path).await,
+        (Method::Post, "/signin") => {
+            let password = if role == ANONYMOUS {
+                "wrong password"
+            } else {
+                client.server.password(role)
+            };
+            let username = if role == ANONYMOUS { "nobody" } else { role };
+            client
+                .post_form(path, &[("username", username), ("password", password)])
+                .await
+        }
+        (Method::Post, "/services") => {
+            client
+                .post_form(
+                    path,
+                    &[("name", &format!("matrix {role}")), ("model", "SaaS")],
+                )
+                .await
+        }
+        (Method::Post, "/account/tokens") => client.post_form(path, &[("name", "matrix")]).await,
+        (Method::Post, "/api/v1/services") => {
+            let body = format!("{{\"name\": \"api matrix {role}\", \"model\": \"PaaS\"}}");
+            client.post_body(path, "application/json", body).await
+        }
+        (Method::Post, p) if p.contains("statements") => {
+            client
+                .post_body(path, "application/yaml", EXAMPLE_STATEMENT.to_owned())
+                .await
+        }
+        (Method::Post, _) => client.post_form(path, &[]).await,
+    }
+}
+
+#[tokio::test]
+async fn every_route_allows_exactly_the_roles_of_the_matrix() {
+    let matrix = matrix();
+    let routes = table().routes;
+    for route in &routes {
+        assert!(
+            matrix.contains_key(route),
+            "route {route:?} is missing from the authorization matrix"
+        );
+    }
+    assert_eq!(
+        routes.len(),
+        matrix.len(),
+        "the matrix lists routes that do not exist"
+    );
+
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let (service, statement) = saas_ids(&server).await;
+        let mut failures = Vec::new();
+        for role in ROLES {
+            let client = Client::new(&server);
+            if *role != ANONYMOUS {
+                client.sign_in(role).await;
+            }
+            // Signing out ends the session: do it last.
+            let mut ordered = routes.clone();
+            ordered.sort_by_key(|(_, p)| *p == "/signout");
+            for (method, pattern) in ordered {
+                let path = concrete(pattern, service, statement);
+                let response = request(&client, role, method, pattern, &path).await;
+                let allowed = matrix[&(method, pattern)].contains(role);
+                let was_denied = denied(&path, &response);
+                if allowed == was_denied || response.status().is_server_error() {
+                    failures.push(format!(
+                        "{backend:?} {role} {method:?} {path}: status {}, expected {}",
+                        response.status(),
+                        if allowed { "allowed" } else { "denied" }
+                    ));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "authorization mismatches:\n{}",
+            failures.join("\n")
+        );
+    }
+}

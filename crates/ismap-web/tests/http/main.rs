@@ -1,0 +1,7 @@
+//! The portal over real HTTP: the real server on a random port, on SQLite
+//! and on PostgreSQL. One test binary with a module per area.
+
+mod api;
+mod authz;
+mod helpers;
+mod sign_in;
