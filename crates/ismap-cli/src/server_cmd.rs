@@ -36,6 +36,19 @@ pub struct ServeArgs {
     /// Mark cookies Secure; set this when users reach the portal over HTTPS.
     #[arg(long, env = "ISMAP_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The address people use to reach the portal, e.g. https://ismap.example.jp
+    /// (default: http://LISTEN). OpenID Connect sends people back there.
+    #[arg(long, env = "ISMAP_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// OpenID Connect issuer (e.g. the GビズID issuer URL) to offer sign-in with.
+    #[arg(long, env = "ISMAP_OIDC_ISSUER", requires = "oidc_client_id")]
+    oidc_issuer: Option<String>,
+    /// The client id registered with the OpenID Connect provider.
+    #[arg(long, env = "ISMAP_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The client secret (prefer the environment variable to the flag).
+    #[arg(long, env = "ISMAP_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "ISMAP_SESSION_HOURS", default_value_t = 12)]
     session_hours: i64,
@@ -149,9 +162,23 @@ pub fn serve(args: ServeArgs) -> Result<u8> {
     runtime()?.block_on(async {
         let started = std::time::Instant::now();
         let db = open(&args.database).await?;
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen));
+        let oidc = match (&args.oidc_issuer, &args.oidc_client_id) {
+            (Some(issuer), Some(client_id)) => Some(ismap_web::oidc::OidcConfig {
+                issuer: issuer.clone(),
+                client_id: client_id.clone(),
+                client_secret: args.oidc_client_secret.clone(),
+            }),
+            _ => None,
+        };
         let config = Config {
-            secure_cookies: args.secure_cookies,
+            secure_cookies: args.secure_cookies || public_url.starts_with("https://"),
             session_hours: args.session_hours,
+            public_url,
+            oidc,
             ..Config::default()
         };
         // Catalogs first: the demo statement refers to the bundled one.

@@ -193,3 +193,51 @@ pub async fn revoke_token(db: &Db, actor: &Actor, user_id: i64, token_id: i64) -
     tx.commit().await?;
     Ok(done)
 }
+
+/// Remembers an OpenID Connect sign-in started with `state_hash`.
+pub async fn start_oidc_login(
+    db: &Db,
+    state_hash: &str,
+    verifier: &str,
+    nonce: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO oidc_logins (state_hash, verifier, nonce, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(state_hash)
+    .bind(verifier)
+    .bind(nonce)
+    .bind(now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Takes (and deletes) the sign-in started with `state_hash` after `since`:
+/// `(verifier, nonce)`. A state is good for one answer only.
+pub async fn take_oidc_login(
+    db: &Db,
+    state_hash: &str,
+    since: &str,
+) -> Result<Option<(String, String)>> {
+    let mut tx = db.begin().await?;
+    let row =
+        sqlx::query("SELECT verifier, nonce, created_at FROM oidc_logins WHERE state_hash = $1")
+            .bind(state_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+    sqlx::query("DELETE FROM oidc_logins WHERE state_hash = $1 OR created_at < $2")
+        .bind(state_hash)
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let created: String = row.try_get("created_at")?;
+    if created.as_str() < since {
+        return Ok(None);
+    }
+    Ok(Some((row.try_get("verifier")?, row.try_get("nonce")?)))
+}

@@ -247,3 +247,16 @@ pub async fn count(db: &Db) -> Result<i64> {
         .await?;
     Ok(row.try_get("n")?)
 }
+
+/// The user with this e-mail address not yet linked to any OpenID Connect
+/// identity, for linking on first sign-in.
+pub async fn find_unlinked_by_email(db: &Db, email: &str) -> Result<Option<User>> {
+    let row = sqlx::query(
+        "SELECT id, username, display_name, email, active FROM users \
+         WHERE LOWER(email) = LOWER($1) AND email <> '' AND oidc_subject IS NULL",
+    )
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod oidc;
 pub mod pages;
 pub mod password;
 pub mod policy;
@@ -40,6 +41,11 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// The address people use to reach the portal, e.g.
+    /// `https://ismap.example.jp` (OpenID Connect redirects come back there).
+    pub public_url: String,
+    /// OpenID Connect sign-in (e.g. GビズID), when configured.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for Config {
@@ -50,6 +56,8 @@ impl Default for Config {
             max_failures: 5,
             lockout_minutes: 15,
             max_body_bytes: 8 * 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".into(),
+            oidc: None,
         }
     }
 }
@@ -60,6 +68,7 @@ pub struct AppState {
     pub db: Db,
     pub catalogs: Arc<Vec<Catalog>>,
     pub config: Arc<Config>,
+    pub oidc: Arc<oidc::OidcState>,
 }
 
 impl AppState {
@@ -76,6 +85,7 @@ impl AppState {
             db,
             catalogs: Arc::new(catalogs),
             config: Arc::new(config),
+            oidc: Arc::default(),
         })
     }
 

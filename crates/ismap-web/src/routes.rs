@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, api, assets, pages, signin};
+use crate::{AppState, api, assets, oidc, pages, signin};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -55,6 +55,8 @@ pub fn table() -> Table {
     .get("/signin", signin::form)
     .post("/signin", signin::submit)
     .post("/signout", signin::sign_out)
+    .get("/auth/oidc/start", oidc::start)
+    .get("/auth/oidc/callback", oidc::callback)
     // Pages.
     .get("/", pages::home::home)
     .get("/catalog", pages::catalog::default_catalog)

@@ -20,20 +20,27 @@ struct SignInPage {
     frame: Frame,
     username: String,
     error: Option<String>,
+    oidc: bool,
 }
 
-pub async fn form(ctx: Ctx) -> Result<Response, PageError> {
+pub async fn form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     if ctx.principal.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    render(&ctx, String::new(), None)
+    render(&state, &ctx, String::new(), None)
 }
 
-fn render(ctx: &Ctx, username: String, error: Option<String>) -> Result<Response, PageError> {
+fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    username: String,
+    error: Option<String>,
+) -> Result<Response, PageError> {
     let page = SignInPage {
         frame: Frame::new(ctx),
         username,
         error,
+        oidc: state.config.oidc.is_some(),
     };
     let status = if page.error.is_some() {
         axum::http::StatusCode::UNAUTHORIZED
@@ -75,6 +82,7 @@ pub async fn submit(
         Some(_) => {
             sessions::record_failure(&state.db, &username, &client.ip().to_string()).await?;
             return render(
+                &state,
                 &ctx,
                 username,
                 Some(crate::text::t(ctx.lang, "web-signin-failed")),
@@ -84,6 +92,7 @@ pub async fn submit(
             password::verify_dummy(&form.password);
             sessions::record_failure(&state.db, &username, &client.ip().to_string()).await?;
             return render(
+                &state,
                 &ctx,
                 username,
                 Some(crate::text::t(ctx.lang, "web-signin-failed")),

@@ -36,17 +36,19 @@ pub async fn spawn(backend: Backend) -> TestServer {
     spawn_with(backend, Config::default()).await
 }
 
-pub async fn spawn_with(backend: Backend, config: Config) -> TestServer {
+/// Like [`spawn`] with settings; `public_url` is set to the server's address.
+pub async fn spawn_with(backend: Backend, mut config: Config) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = fresh(backend, dir.path()).await;
-    let state = AppState::load(db.clone(), config)
-        .await
-        .expect("catalogs load");
-    let accounts = demo::prepare(&db).await.expect("demo seeds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
+    config.public_url = base.clone();
+    let state = AppState::load(db.clone(), config)
+        .await
+        .expect("catalogs load");
+    let accounts = demo::prepare(&db).await.expect("demo seeds");
     tokio::spawn(async move {
         crate::serve(listener, state).await.expect("server runs");
     });

@@ -78,6 +78,7 @@ web-footer = ismap — the system that runs ISMAP, Japan's security assessment p
 web-username = Username
 web-password = Password
 web-signin-failed = The username or password is not correct.
+web-signin-oidc = Sign in with GビズID (OpenID Connect)
 web-signin-gbizid = Sign-in with OpenID Connect (such as GビズID) is available where the deployment configures it.
 web-welcome-title = ISMAP portal
 web-welcome-text = Browse the ISMAP control standard, draft and check statements, and run audits, reviews and registration in one system. The control standard is open to everyone.

@@ -79,6 +79,7 @@ web-footer = ismap — 政府情報システムのためのセキュリティ評
 web-username = ユーザー名
 web-password = パスワード
 web-signin-failed = ユーザー名またはパスワードが正しくありません。
+web-signin-oidc = GビズID（OpenID Connect）でサインイン
 web-signin-gbizid = GビズIDなどのOpenID Connectによるサインインは、運用環境で設定されている場合に利用できます。
 web-welcome-title = ISMAP ポータル
 web-welcome-text = ISMAP管理基準の閲覧、言明書の作成と検証、監査・審査・登録までを一つのシステムで行います。管理基準はサインインせずに閲覧できます。

@@ -64,6 +64,9 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/signin"), EVERYONE),
         // Signing out ends only the caller's own session, if any.
         ((Post, "/signout"), EVERYONE),
+        // OpenID Connect: anyone may start a sign-in (404 where not configured).
+        ((Get, "/auth/oidc/start"), EVERYONE),
+        ((Get, "/auth/oidc/callback"), EVERYONE),
         ((Get, "/"), EVERYONE),
         ((Get, "/catalog"), EVERYONE),
         ((Get, "/catalogs/{id}"), EVERYONE),

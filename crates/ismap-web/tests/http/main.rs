@@ -4,4 +4,5 @@
 mod api;
 mod authz;
 mod helpers;
+mod oidc;
 mod sign_in;

@@ -1,0 +1,527 @@
+//! The portal in a real browser: headless Chromium driven through
+//! chromedriver (W3C WebDriver), against a portal with the demo world.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`
+//! (`bash scripts/install-ci-deps.sh` installs them). The test fails, never
+//! skips, when they are missing.
+//!
+//! A screenshot of the control page is left in the cargo target tmpdir
+//! (`target/tmp/`) for humans to look at.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use ismap_store::Backend;
+use ismap_web::testing::{TestServer, spawn};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const INSTALL_HINT: &str = "run `bash scripts/install-ci-deps.sh` (as root) to install the Debian packages chromium and chromium-driver";
+
+/// How long to wait for a page to change after a click.
+const PAGE_WAIT: Duration = Duration::from_secs(20);
+
+const CONTROL: &str = "8.1.2.7.PB";
+const CONTROL_PATH: &str = "/catalogs/ismap-2022-excerpt/controls/8.1.2.7.PB";
+const CONTROL_TEXT: &str = "暗号鍵を管理し消去する機能";
+const SIGNIN_FAILED: &str = "ユーザー名またはパスワードが正しくありません";
+/// saas-editor's display name and organization in the demo world.
+const EDITOR_NAME: &str = "SaaS 言明書担当";
+const EDITOR_ORG: &str = "株式会社サンプルクラウド";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_read_a_control_and_switch_to_english() {
+    let started = Instant::now();
+    for binary in [CHROMEDRIVER, CHROMIUM] {
+        assert!(
+            Path::new(binary).exists(),
+            "{binary} is missing: the browser test needs it; {INSTALL_HINT}"
+        );
+    }
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let driver = Chromedriver::start(scratch.path()).await;
+    let browser = driver.new_session(&scratch.path().join("profile")).await;
+    eprintln!(
+        "browser: chromedriver and chromium up in {:.1?}",
+        started.elapsed()
+    );
+
+    let server = spawn(Backend::Sqlite).await;
+    eprintln!(
+        "browser: portal up at {} after {:.1?}",
+        server.base,
+        started.elapsed()
+    );
+
+    // The scenario runs in its own task so that a failed assertion still lets
+    // the browser session be closed before the panic is passed on.
+    let outcome = tokio::spawn(scenario(browser.clone(), server)).await;
+    browser.quit().await;
+    drop(driver);
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+    eprintln!("browser: passed in {:.1?}", started.elapsed());
+}
+
+async fn scenario(browser: Browser, server: TestServer) {
+    let t = Instant::now();
+
+    // A wrong password: the sign-in page again, with the error.
+    browser.goto(&server.url("/signin")).await;
+    sign_in(&browser, "saas-editor", "not-the-password").await;
+    browser.wait_for_css(".alert-error").await;
+    let body = browser.body_text().await;
+    assert!(
+        body.contains(SIGNIN_FAILED),
+        "a wrong password should show “{SIGNIN_FAILED}”; the page says:\n{body}"
+    );
+    assert!(
+        browser.path().await.starts_with("/signin"),
+        "a wrong password stays on /signin"
+    );
+    eprintln!("browser: wrong password refused ({:.1?})", t.elapsed());
+
+    // The right one: the dashboard, with the user in the menu.
+    sign_in(&browser, "saas-editor", server.password("saas-editor")).await;
+    browser.wait_for_path("/").await;
+    let body = browser.body_text().await;
+    assert!(
+        body.contains("ダッシュボード"),
+        "the dashboard should show; the page says:\n{body}"
+    );
+    let menu = browser.text(&browser.find(".user-menu").await).await;
+    assert!(
+        menu.contains(EDITOR_NAME) && menu.contains(EDITOR_ORG),
+        "the user menu should show {EDITOR_NAME}（{EDITOR_ORG}）; it says: {menu:?}"
+    );
+    eprintln!("browser: signed in, dashboard shown ({:.1?})", t.elapsed());
+
+    // A control page, in Japanese.
+    browser.goto(&server.url(CONTROL_PATH)).await;
+    let h1 = browser.text(&browser.find("h1").await).await;
+    assert!(
+        h1.contains(CONTROL),
+        "the control page's h1 should contain {CONTROL}; it is {h1:?}"
+    );
+    let body = browser.body_text().await;
+    assert!(
+        body.contains(CONTROL_TEXT),
+        "the control page should contain “{CONTROL_TEXT}”; the page says:\n{body}"
+    );
+    let title_ja = browser.title().await;
+    assert_eq!(
+        browser.html_lang().await,
+        "ja",
+        "the portal starts in Japanese"
+    );
+    let shot = browser
+        .save_screenshot("browser-control-8.1.2.7.PB.png")
+        .await;
+    eprintln!(
+        "browser: control page shown, h1 {h1:?}, title {title_ja:?} ({:.1?})",
+        t.elapsed()
+    );
+    eprintln!(
+        "browser: screenshot of the control page: {}",
+        shot.display()
+    );
+
+    // The language link: the same page in English.
+    browser
+        .click(&browser.find(".lang-switch a[lang='en']").await)
+        .await;
+    browser.wait_for_lang("en").await;
+    assert_eq!(
+        browser.path().await,
+        CONTROL_PATH,
+        "switching language stays on the page"
+    );
+    let title_en = browser.title().await;
+    assert!(
+        title_en.contains(CONTROL),
+        "the English title should contain {CONTROL}; it is {title_en:?}"
+    );
+    assert_ne!(
+        title_en, title_ja,
+        "the title should change with the language"
+    );
+    let shot = browser
+        .save_screenshot("browser-control-8.1.2.7.PB-en.png")
+        .await;
+    eprintln!(
+        "browser: English page, title {title_en:?} ({:.1?})",
+        t.elapsed()
+    );
+    eprintln!(
+        "browser: screenshot of the English control page: {}",
+        shot.display()
+    );
+}
+
+/// Fills in the sign-in form on the current page and submits it.
+async fn sign_in(browser: &Browser, username: &str, password: &str) {
+    for (field, value) in [("username", username), ("password", password)] {
+        let input = browser
+            .find(&format!("form[action='/signin'] input[name='{field}']"))
+            .await;
+        browser.clear(&input).await;
+        browser.send_keys(&input, value).await;
+    }
+    browser
+        .click(
+            &browser
+                .find("form[action='/signin'] button[type='submit']")
+                .await,
+        )
+        .await;
+}
+
+/// chromedriver on a free port; killed when dropped, also on panic.
+struct Chromedriver {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Chromedriver {
+    async fn start(dir: &Path) -> Chromedriver {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("bound").port()
+        };
+        let log = dir.join("chromedriver.log");
+        let out = std::fs::File::create(&log).expect("chromedriver log file");
+        let err = out.try_clone().expect("chromedriver log file");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}; {INSTALL_HINT}"));
+        let mut driver = Chromedriver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let http = http_client();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = driver.child.try_wait().expect("chromedriver status") {
+                panic!(
+                    "chromedriver exited at start ({status}); {INSTALL_HINT}\n{}",
+                    driver.log_text()
+                );
+            }
+            let ready = match http.get(format!("{}/status", driver.base)).send().await {
+                Ok(response) => response
+                    .json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == json!(true)),
+                Err(_) => false,
+            };
+            if ready {
+                return driver;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "chromedriver did not answer on {} within 20 s\n{}",
+                    driver.base,
+                    driver.log_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn log_text(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut file) = std::fs::File::open(&self.log) {
+            let _ = file.read_to_string(&mut text);
+        }
+        format!("chromedriver log:\n{text}")
+    }
+
+    async fn new_session(&self, profile: &Path) -> Browser {
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1280,900".to_owned(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let capabilities = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+                }
+            }
+        });
+        let http = http_client();
+        let response = http
+            .post(format!("{}/session", self.base))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver at {} does not answer: {e}", self.base));
+        let answer: Value = response.json().await.expect("chromedriver answers JSON");
+        let Some(id) = answer["value"]["sessionId"].as_str() else {
+            panic!(
+                "chromedriver could not start chromium ({CHROMIUM}): {}; {INSTALL_HINT}\n{}",
+                answer["value"],
+                self.log_text()
+            );
+        };
+        Browser {
+            http,
+            session: format!("{}/session/{id}", self.base),
+        }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("HTTP client")
+}
+
+/// A WebDriver session: the few W3C WebDriver commands this test needs.
+#[derive(Clone)]
+struct Browser {
+    http: reqwest::Client,
+    /// `http://127.0.0.1:PORT/session/ID`
+    session: String,
+}
+
+/// The W3C WebDriver key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    /// Sends a command; `Err` carries WebDriver's error code and message.
+    async fn try_command(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.session));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("{method} {path}: no answer from chromedriver: {e}"))?;
+        let status = response.status();
+        let answer: Value = response
+            .json()
+            .await
+            .map_err(|e| format!("{method} {path}: not JSON ({status}): {e}"))?;
+        if status.is_success() {
+            Ok(answer["value"].clone())
+        } else {
+            Err(format!(
+                "{method} {path}: {} ({status}): {}",
+                answer["value"]["error"], answer["value"]["message"]
+            ))
+        }
+    }
+
+    async fn command(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        self.try_command(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver command failed: {e}"))
+    }
+
+    async fn goto(&self, url: &str) {
+        self.command(Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    /// The current URL's path and query.
+    async fn path(&self) -> String {
+        let url = self.command(Method::GET, "/url", None).await;
+        let url = url.as_str().expect("URL string");
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        rest.find('/').map_or("/", |i| &rest[i..]).to_owned()
+    }
+
+    async fn title(&self) -> String {
+        let title = self.command(Method::GET, "/title", None).await;
+        title.as_str().expect("title string").to_owned()
+    }
+
+    async fn try_find(&self, css: &str) -> Option<String> {
+        let body = json!({ "using": "css selector", "value": css });
+        let found = self
+            .try_command(Method::POST, "/element", Some(body))
+            .await
+            .ok()?;
+        found[ELEMENT_KEY].as_str().map(str::to_owned)
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let body = json!({ "using": "css selector", "value": css });
+        match self.try_command(Method::POST, "/element", Some(body)).await {
+            Ok(found) => found[ELEMENT_KEY]
+                .as_str()
+                .unwrap_or_else(|| panic!("no element reference in {found}"))
+                .to_owned(),
+            Err(error) => panic!(
+                "no element {css:?} on {} ({error}); the page is:\n{}",
+                self.path().await,
+                self.source().await
+            ),
+        }
+    }
+
+    async fn source(&self) -> String {
+        let source = self.command(Method::GET, "/source", None).await;
+        source.as_str().expect("source string").to_owned()
+    }
+
+    async fn wait_for_css(&self, css: &str) -> String {
+        let deadline = Instant::now() + PAGE_WAIT;
+        loop {
+            if let Some(element) = self.try_find(css).await {
+                return element;
+            }
+            if Instant::now() > deadline {
+                return self.find(css).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the browser is at `path` (after a click that navigates).
+    async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + PAGE_WAIT;
+        while self.path().await != path {
+            self.check_deadline(deadline, &format!("the page {path}"))
+                .await;
+        }
+    }
+
+    /// Waits until `<html lang>` is `lang` (after switching language).
+    async fn wait_for_lang(&self, lang: &str) {
+        let deadline = Instant::now() + PAGE_WAIT;
+        while self.html_lang().await != lang {
+            self.check_deadline(deadline, &format!("a page with lang={lang}"))
+                .await;
+        }
+    }
+
+    /// Fails past `deadline`, or sleeps a little before the next look.
+    async fn check_deadline(&self, deadline: Instant, what: &str) {
+        if Instant::now() > deadline {
+            panic!(
+                "timed out waiting for {what}; at {} the page says:\n{}",
+                self.path().await,
+                self.body_text().await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    async fn text(&self, element: &str) -> String {
+        let text = self
+            .command(Method::GET, &format!("/element/{element}/text"), None)
+            .await;
+        text.as_str().expect("text string").to_owned()
+    }
+
+    /// The rendered text of the page.
+    async fn body_text(&self) -> String {
+        match self.try_find("body").await {
+            Some(body) => self.text(&body).await,
+            None => String::from("(no body)"),
+        }
+    }
+
+    /// The `lang` attribute of `<html>`, "" when absent.
+    async fn html_lang(&self) -> String {
+        let Some(html) = self.try_find("html").await else {
+            return String::new();
+        };
+        self.try_command(
+            Method::GET,
+            &format!("/element/{html}/attribute/lang"),
+            None,
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+    }
+
+    async fn click(&self, element: &str) {
+        self.command(
+            Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn clear(&self, element: &str) {
+        self.command(
+            Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn send_keys(&self, element: &str, text: &str) {
+        let body = json!({ "text": text });
+        self.command(
+            Method::POST,
+            &format!("/element/{element}/value"),
+            Some(body),
+        )
+        .await;
+    }
+
+    /// Saves a PNG of the viewport to the cargo target tmpdir.
+    async fn save_screenshot(&self, name: &str) -> PathBuf {
+        let data = self.command(Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().expect("screenshot string"))
+            .expect("screenshot is base64");
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::write(&path, png)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// Ends the session, which closes chromium.
+    async fn quit(&self) {
+        if let Err(error) = self.try_command(Method::DELETE, "", None).await {
+            eprintln!("browser: closing the session: {error}");
+        }
+    }
+}
