@@ -67,7 +67,7 @@ fn http_client() -> Result<openidconnect::reqwest::Client, Failure> {
         .map_err(|e| Failure::Internal(format!("http client: {e}")))
 }
 
-async fn provider<'a>(state: &'a AppState) -> Result<(&'a OidcConfig, &'a Provider), Failure> {
+async fn provider(state: &AppState) -> Result<(&OidcConfig, &Provider), Failure> {
     let config = state
         .config
         .oidc

@@ -155,6 +155,7 @@ web-badge-pb = Cloud-specific baseline requirement (.PB)
 web-badge-liu = ISMAP-LIU important control
 web-badge-new = Newly added by ISMAP
 web-badge-option = Built from a JIS Q 27002 option
+web-badge-quoted-label = verbatim
 web-badge-quoted = Verbatim text
 web-roles = Roles
 web-api-tokens = API tokens

@@ -156,6 +156,7 @@ web-badge-pb = クラウド固有かつ基本言明要件（.PB）
 web-badge-liu = ISMAP-LIU の重要な管理策
 web-badge-new = ISMAPで新たに追加
 web-badge-option = JIS Q 27002 の選択肢を基に作成
+web-badge-quoted-label = 原文
 web-badge-quoted = 本文は原文どおり
 web-roles = 役割
 web-api-tokens = APIトークン

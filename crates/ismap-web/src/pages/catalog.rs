@@ -67,7 +67,11 @@ fn badges(frame: &Frame, control: &Control) -> Vec<Badge> {
         add("badge badge-option", "○", "web-badge-option");
     }
     if control.quoted {
-        add("badge badge-quoted", "原文", "web-badge-quoted");
+        add(
+            "badge badge-quoted",
+            &frame.t("web-badge-quoted-label"),
+            "web-badge-quoted",
+        );
     }
     out
 }
