@@ -31,10 +31,10 @@ use crate::policy::{Action, Principal, allows, service_scope};
     ),
     paths(
         default_catalog, list_catalogs, get_catalog, get_control, search_catalog,
-        list_services, create_service, get_service,
+        list_services, create_service, get_service, update_service,
         list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision
     ),
-    components(schemas(CatalogSummary, ServiceIn, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
+    components(schemas(CatalogSummary, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
     tags(
         (name = "catalog", description = "The control standard (管理基準)"),
         (name = "services", description = "A provider's cloud services"),
@@ -304,6 +304,42 @@ pub async fn get_service(
     Path(id): Path<i64>,
 ) -> Result<Json<ServiceOut>, ApiError> {
     Ok(Json(visible_service(&state, &ctx, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ServiceUpdate {
+    description: String,
+    url: String,
+    /// Why it changed (recorded in the event log with before and after).
+    #[serde(default)]
+    reason: String,
+}
+
+#[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "services", request_body = ServiceUpdate,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ServiceOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_service(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: Result<Json<ServiceUpdate>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ServiceOut>, ApiError> {
+    let service = visible_service(&state, &ctx, id).await?;
+    let p = require(&ctx, Action::EditService, Some(service.organization_id))?;
+    let Json(input) = body.map_err(|e| Failure::Invalid {
+        field: "body".into(),
+        message: e.body_text(),
+    })?;
+    let updated = services::update(
+        &state.db,
+        &actor(p),
+        id,
+        input.description.trim(),
+        input.url.trim(),
+        input.reason.trim(),
+    )
+    .await?;
+    Ok(Json(updated.into()))
 }
 
 #[derive(Serialize, ToSchema)]

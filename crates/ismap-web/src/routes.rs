@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::handler::Handler;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 
 use crate::{AppState, api, assets, oidc, pages, signin};
 
@@ -12,6 +12,7 @@ use crate::{AppState, api, assets, oidc, pages, signin};
 pub enum Method {
     Get,
     Post,
+    Patch,
 }
 
 pub struct Table {
@@ -38,6 +39,18 @@ impl Table {
     {
         self.routes.push((Method::Post, path));
         self.router = self.router.route(path, post(handler));
+        self
+    }
+}
+
+impl Table {
+    fn patch<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.routes.push((Method::Patch, path));
+        self.router = self.router.route(path, patch(handler));
         self
     }
 }
@@ -85,6 +98,7 @@ pub fn table() -> Table {
     .get("/api/v1/services", api::list_services)
     .post("/api/v1/services", api::create_service)
     .get("/api/v1/services/{id}", api::get_service)
+    .patch("/api/v1/services/{id}", api::update_service)
     .get("/api/v1/services/{id}/statements", api::list_statements)
     .post("/api/v1/services/{id}/statements", api::create_statement)
     .get("/api/v1/statements/{id}", api::get_statement)

@@ -84,3 +84,43 @@ impl Frame {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ismap_i18n::{Lang, Messages};
+
+    /// Every message id the templates and pages use exists in Japanese and
+    /// English.
+    #[test]
+    fn every_page_text_is_in_both_catalogs() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut sources = Vec::new();
+        for dir in ["templates", "src", "src/pages"] {
+            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    sources.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut ids: Vec<String> = sources
+            .iter()
+            .flat_map(|text| {
+                text.split("t(\"")
+                    .skip(1)
+                    .map(|rest| rest.split('"').next().unwrap().to_owned())
+            })
+            .filter(|id| id.starts_with("web-"))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert!(ids.len() > 50, "found {} ids", ids.len());
+        let messages = Messages::get();
+        for lang in Lang::ALL {
+            let defined = messages.ids(lang);
+            for id in &ids {
+                assert!(defined.contains(id), "{id} is missing in {lang}");
+            }
+        }
+    }
+}

@@ -253,3 +253,35 @@ async fn catalog_api_and_japanese_search_on_both_backends() {
         assert!(openapi["components"]["schemas"]["Problem"].is_object());
     }
 }
+
+#[tokio::test]
+async fn service_changes_keep_before_and_after() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-admin").await;
+        let (service, _) = saas_ids(&server).await;
+        let csrf = client.csrf().await;
+        let response = client
+            .http
+            .patch(server.url(&format!("/api/v1/services/{service}")))
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"description": "新しい説明", "url": "https://new.example.jp", "reason": "URL変更"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let updated: Value = response.json().await.unwrap();
+        assert_eq!(updated["url"], "https://new.example.jp");
+        let event = &ismap_store::events::list(&server.db, None, 1)
+            .await
+            .unwrap()[0];
+        assert_eq!(event.action, "service.update");
+        assert_eq!(event.reason, "URL変更");
+        assert_eq!(
+            event.before.as_ref().unwrap()["url"],
+            "https://saas.example.jp"
+        );
+        assert_eq!(event.after.as_ref().unwrap()["description"], "新しい説明");
+    }
+}

@@ -52,10 +52,11 @@ const SAAS_SERVICE_VIEWERS: &[&str] = &[
 ];
 /// Who may see and edit the demo SaaS statement: its provider only.
 const SAAS_PROVIDER: &[&str] = &["saas-admin", "saas-editor"];
+const SAAS_ADMIN: &[&str] = &["saas-admin"];
 const EVENT_READERS: &[&str] = &["iaas-admin", "saas-admin", "secretariat"];
 
 fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
-    use Method::{Get, Post};
+    use Method::{Get, Patch, Post};
     HashMap::from([
         ((Get, "/healthz"), EVERYONE),
         ((Get, "/assets/{file}"), EVERYONE),
@@ -90,6 +91,7 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/api/v1/services"), SERVICE_LISTERS),
         ((Post, "/api/v1/services"), CSP_ADMINS),
         ((Get, "/api/v1/services/{id}"), SAAS_SERVICE_VIEWERS),
+        ((Patch, "/api/v1/services/{id}"), SAAS_ADMIN),
         ((Get, "/api/v1/services/{id}/statements"), SAAS_PROVIDER),
         ((Post, "/api/v1/services/{id}/statements"), SAAS_PROVIDER),
         ((Get, "/api/v1/statements/{id}"), SAAS_PROVIDER),
@@ -178,6 +180,17 @@ async fn request(
                 .await
         }
         (Method::Post, _) => client.post_form(path, &[]).await,
+        (Method::Patch, _) => {
+            let csrf = client.csrf().await;
+            client
+                .http
+                .patch(client.server.url(path))
+                .header("x-csrf-token", csrf)
+                .json(&serde_json::json!({"description": format!("edited by {role}"), "url": "", "reason": "matrix"}))
+                .send()
+                .await
+                .unwrap()
+        }
     }
 }
 
