@@ -7,11 +7,13 @@
 pub mod actor;
 pub mod catalog;
 pub mod control_id;
+pub mod diff;
 pub mod finding;
 pub mod registry;
 pub mod rules;
 pub mod statement;
 pub mod synthetic;
+pub mod upgrade;
 pub mod validity;
 
 pub use actor::{OrgKind, Role};

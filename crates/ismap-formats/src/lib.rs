@@ -9,6 +9,7 @@ pub mod registry_file;
 pub mod report;
 pub mod source;
 pub mod statement_file;
+pub mod statement_write;
 pub mod template;
 mod yaml;
 
