@@ -189,6 +189,47 @@ pub async fn add_revision(
     revision_at(db, statement.id, number).await
 }
 
+/// Moves a statement to `status` (draft → frozen when ready for audit),
+/// recording who, when and why.
+pub async fn set_status(
+    db: &Db,
+    actor: &Actor,
+    statement: &StatementRecord,
+    status: &str,
+    reason: &str,
+) -> Result<StatementRecord> {
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query("UPDATE statements SET status = $1 WHERE id = $2 AND status = $3")
+        .bind(status)
+        .bind(statement.id)
+        .bind(&statement.status)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::Conflict(format!(
+            "statement {} is no longer {}; reload it",
+            statement.id, statement.status
+        )));
+    }
+    events::record(
+        &mut tx,
+        NewEvent {
+            actor,
+            action: "statement.status",
+            object_type: "statement",
+            object_id: statement.id.to_string(),
+            organization_id: Some(statement.organization_id),
+            before: Some(json!({ "status": statement.status })),
+            after: Some(json!({ "status": status, "revision": statement.latest_revision })),
+            reason,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, statement.id).await
+}
+
 pub async fn get(db: &Db, id: i64) -> Result<StatementRecord> {
     let row = sqlx::query(&format!("{SELECT} WHERE st.id = $1"))
         .bind(id)

@@ -12,6 +12,7 @@ pub mod password;
 pub mod policy;
 pub mod routes;
 pub mod signin;
+pub mod statement_ops;
 pub mod testing;
 mod text;
 

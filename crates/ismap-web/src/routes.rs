@@ -84,6 +84,15 @@ pub fn table() -> Table {
     .post("/services", pages::services::create)
     .get("/services/{id}", pages::services::show)
     .get("/statements/{id}", pages::services::statement)
+    .get("/statements/{id}/edit", pages::editor::edit)
+    .post(
+        "/statements/{id}/controls/{control}",
+        pages::editor::save_control,
+    )
+    .post("/statements/{id}/freeze", pages::editor::freeze)
+    .get("/statements/{id}/export", pages::editor::export)
+    .get("/statements/{id}/diff", pages::editor::diff)
+    .post("/statements/{id}/import", pages::editor::import)
     .get("/events", pages::services::events)
     .get("/account", pages::account::show)
     .post("/account/tokens", pages::account::create_token)

@@ -42,7 +42,7 @@ pub struct ChapterView {
     pub categories: Vec<CategoryView>,
 }
 
-fn badges(frame: &Frame, control: &Control) -> Vec<Badge> {
+pub fn badges(frame: &Frame, control: &Control) -> Vec<Badge> {
     let mut out = Vec::new();
     let mut add = |class, label: &str, title_id: &str| {
         out.push(Badge {

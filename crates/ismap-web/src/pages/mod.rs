@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod catalog;
+pub mod editor;
 pub mod home;
 pub mod services;
 

@@ -78,6 +78,12 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/services"), CSP_ADMINS),
         ((Get, "/services/{id}"), SAAS_SERVICE_VIEWERS),
         ((Get, "/statements/{id}"), SAAS_PROVIDER),
+        ((Get, "/statements/{id}/edit"), SAAS_PROVIDER),
+        ((Post, "/statements/{id}/controls/{control}"), SAAS_PROVIDER),
+        ((Post, "/statements/{id}/freeze"), SAAS_PROVIDER),
+        ((Get, "/statements/{id}/export"), SAAS_PROVIDER),
+        ((Get, "/statements/{id}/diff"), SAAS_PROVIDER),
+        ((Post, "/statements/{id}/import"), SAAS_PROVIDER),
         ((Get, "/events"), EVENT_READERS),
         ((Get, "/account"), SIGNED_IN),
         ((Post, "/account/tokens"), SIGNED_IN),
@@ -173,6 +179,19 @@ async fn request(
         (Method::Post, "/api/v1/services") => {
             let body = format!("{{\"name\": \"api matrix {role}\", \"model\": \"PaaS\"}}");
             client.post_body(path, "application/json", body).await
+        }
+        (Method::Post, "/statements/{id}/controls/{control}") => {
+            client
+                .post_form(path, &[("based_on", "1"), ("decision", "implemented")])
+                .await
+        }
+        (Method::Post, "/statements/{id}/freeze") => {
+            client.post_form(path, &[("based_on", "1")]).await
+        }
+        (Method::Post, "/statements/{id}/import") => {
+            client
+                .post_form(path, &[("based_on", "1"), ("content", EXAMPLE_STATEMENT)])
+                .await
         }
         (Method::Post, p) if p.contains("statements") => {
             client

@@ -3,6 +3,7 @@
 
 mod api;
 mod authz;
+mod editor;
 mod helpers;
 mod oidc;
 mod sign_in;

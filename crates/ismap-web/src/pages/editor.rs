@@ -1,0 +1,661 @@
+//! The statement editor: every control of the catalog in its tree, decided
+//! in place. Each change is saved as a new revision and validated by the same
+//! engine as the CLI; htmx swaps the control's row and the summary.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use ismap_domain::{Catalog, ControlId, Decision, Level, RuleId, Severity};
+use ismap_formats::report::Report;
+use ismap_i18n::Messages;
+use ismap_store::statements;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::{Failure, PageError};
+use crate::pages::catalog::{Badge, badges};
+use crate::pages::render;
+use crate::policy::{Action, Principal, allows};
+use crate::statement_ops::{self, ControlEdit, DRAFT, Loaded};
+use crate::text::Frame;
+
+pub struct FindingView {
+    pub rule: &'static str,
+    pub warning: bool,
+    pub message: String,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Row {
+    pub id: String,
+    pub dom_id: String,
+    pub title: String,
+    pub detailed: bool,
+    pub badges: Vec<Badge>,
+    pub options: Vec<Choice>,
+    pub individual_control: String,
+    pub reason: String,
+    pub from: String,
+    pub confirmation: String,
+    pub show_individual: bool,
+    pub show_reason: bool,
+    pub show_inherit: bool,
+    pub findings: Vec<FindingView>,
+}
+
+impl Row {
+    pub fn has_error(&self) -> bool {
+        self.findings.iter().any(|f| !f.warning)
+    }
+}
+
+pub struct ChapterRows {
+    pub number: u16,
+    pub title: String,
+    pub decided: usize,
+    pub total: usize,
+    pub rows: Vec<Row>,
+    pub open: bool,
+}
+
+pub struct RuleCount {
+    pub rule: &'static str,
+    pub title: String,
+    pub count: usize,
+    pub warning: bool,
+}
+
+/// What the editor shows around the rows.
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub rules: Vec<RuleCount>,
+    pub revision: i64,
+}
+
+fn dom_id(id: &ControlId) -> String {
+    id.to_string().replace('.', "-")
+}
+
+fn decision_label(frame: &Frame, key: &str) -> String {
+    frame.t(&format!("web-decision-{}", key.replace('_', "-")))
+}
+
+/// Findings of a report by control number, rendered in the page language.
+fn findings_by_control(
+    frame: &Frame,
+    report: &Report<'_>,
+) -> HashMap<Option<ismap_domain::control_id::ControlNumber>, Vec<FindingView>> {
+    let messages = Messages::get();
+    let mut map: HashMap<_, Vec<FindingView>> = HashMap::new();
+    for located in &report.findings {
+        let f = &located.finding;
+        map.entry(f.control.map(|c| c.number()))
+            .or_default()
+            .push(FindingView {
+                rule: f.rule.as_str(),
+                warning: f.severity == Severity::Warning,
+                message: messages.finding(frame.lang, f),
+            });
+    }
+    map
+}
+
+fn row(
+    frame: &Frame,
+    catalog: &Catalog,
+    loaded: &Loaded,
+    position: usize,
+    findings: &mut HashMap<Option<ismap_domain::control_id::ControlNumber>, Vec<FindingView>>,
+) -> Row {
+    let control = &catalog.controls()[position];
+    let entry = loaded.parsed.statement.controls.get(&control.id.number());
+    let decision = entry.and_then(|e| e.decision);
+    let level = control.id.level();
+    let mut keys: Vec<&'static str> = vec![""];
+    keys.extend(
+        Decision::ALL
+            .iter()
+            .filter(|d| d.fits(level))
+            .map(|d| d.key()),
+    );
+    let options = keys
+        .into_iter()
+        .map(|key| {
+            let label = if key.is_empty() {
+                frame.t("web-decision-undecided")
+            } else {
+                decision_label(frame, key)
+            };
+            Choice {
+                value: key,
+                label,
+                selected: decision.map_or(key.is_empty(), |d| d.key() == key),
+            }
+        })
+        .collect();
+    let leaf = catalog.children_of(position).is_empty();
+    let get = |f: fn(&ismap_domain::ControlDecision) -> &Option<String>| {
+        entry.and_then(|e| f(e).clone()).unwrap_or_default()
+    };
+    Row {
+        id: control.id.to_string(),
+        dom_id: dom_id(&control.id),
+        title: frame.pick(&control.title.ja, &control.title.en).to_owned(),
+        detailed: level == Level::Detailed,
+        badges: badges(frame, control),
+        options,
+        individual_control: get(|e| &e.individual_control),
+        reason: get(|e| &e.reason),
+        from: get(|e| &e.from),
+        confirmation: get(|e| &e.confirmation),
+        show_individual: matches!(decision, Some(Decision::Implemented))
+            || (decision == Some(Decision::Selected) && leaf),
+        show_reason: matches!(decision, Some(Decision::NotSelected | Decision::Excluded)),
+        show_inherit: decision == Some(Decision::Inherited),
+        findings: findings
+            .remove(&Some(control.id.number()))
+            .unwrap_or_default(),
+    }
+}
+
+fn summary(frame: &Frame, report: &Report<'_>, revision: i64) -> Summary {
+    let messages = Messages::get();
+    let rules = RuleId::ALL
+        .into_iter()
+        .filter_map(|rule| {
+            let count = report
+                .findings
+                .iter()
+                .filter(|f| f.finding.rule == rule)
+                .count();
+            (count > 0).then(|| RuleCount {
+                rule: rule.as_str(),
+                title: messages.rule_title(frame.lang, rule),
+                count,
+                warning: rule.is_advisory(),
+            })
+        })
+        .collect();
+    Summary {
+        errors: report.errors(),
+        warnings: report.warnings(),
+        rules,
+        revision,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditorQuery {
+    /// all | undecided | findings | baseline | cloud
+    #[serde(default)]
+    filter: String,
+}
+
+#[derive(Template)]
+#[template(path = "editor.html")]
+struct EditorPage {
+    frame: Frame,
+    statement_id: i64,
+    catalog_id: String,
+    service_id: i64,
+    service_name: String,
+    status: String,
+    editable: bool,
+    can_freeze: bool,
+    filter: String,
+    filters: Vec<(&'static str, String)>,
+    summary: Summary,
+    general: Vec<FindingView>,
+    chapters: Vec<ChapterRows>,
+    underlying: Vec<(String, String)>,
+}
+
+async fn editable_statement(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    action: Action,
+) -> Result<(Loaded, Principal), Failure> {
+    let principal = ctx.principal.clone().ok_or(Failure::NotSignedIn)?;
+    let record = statements::get(&state.db, id).await?;
+    if !allows(Some(&principal), action, Some(record.organization_id)) {
+        return Err(Failure::Forbidden);
+    }
+    Ok((statement_ops::load(state, record).await?, principal))
+}
+
+fn is_decided(loaded: &Loaded, catalog: &Catalog, position: usize) -> bool {
+    let control = &catalog.controls()[position];
+    if loaded
+        .parsed
+        .statement
+        .controls
+        .get(&control.id.number())
+        .is_some_and(|e| e.decision.is_some())
+    {
+        return true;
+    }
+    // Detailed controls of an excluded objective need no decision.
+    control.id.level() == Level::Detailed
+        && catalog.objective_position_of(position).is_some_and(|o| {
+            loaded
+                .parsed
+                .statement
+                .controls
+                .get(&catalog.controls()[o].id.number())
+                .is_some_and(|e| e.decision == Some(Decision::Excluded))
+        })
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<EditorQuery>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::ViewStatement).await?;
+    let frame = Frame::new(&ctx);
+    let catalog = loaded.catalog(&state)?;
+    let report = loaded.report(&state);
+    let mut findings = findings_by_control(&frame, &report);
+    let filter = query.filter.as_str();
+    let mut chapters = Vec::new();
+    for chapter in catalog.chapters() {
+        let positions: Vec<usize> = (0..catalog.controls().len())
+            .filter(|&p| catalog.controls()[p].id.chapter() == chapter.number)
+            .collect();
+        let decided = positions
+            .iter()
+            .filter(|&&p| is_decided(&loaded, catalog, p))
+            .count();
+        let mut rows = Vec::new();
+        for &p in &positions {
+            let control = &catalog.controls()[p];
+            let keep = match filter {
+                "undecided" => !is_decided(&loaded, catalog, p),
+                "findings" => findings.contains_key(&Some(control.id.number())),
+                "baseline" => control.id.suffix().is_baseline(),
+                "cloud" => control.id.suffix().is_cloud_specific(),
+                _ => true,
+            };
+            if keep {
+                rows.push(row(&frame, catalog, &loaded, p, &mut findings));
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        chapters.push(ChapterRows {
+            number: chapter.number,
+            title: frame.pick(&chapter.title.ja, &chapter.title.en).to_owned(),
+            decided,
+            total: positions.len(),
+            open: !filter.is_empty() && filter != "all",
+            rows,
+        });
+    }
+    let service = ismap_store::services::get(&state.db, loaded.record.service_id).await?;
+    let editable = loaded.record.status == DRAFT
+        && allows(
+            Some(&principal),
+            Action::EditStatement,
+            Some(loaded.record.organization_id),
+        );
+    let page = EditorPage {
+        statement_id: id,
+        catalog_id: catalog.id().to_owned(),
+        service_id: service.id,
+        service_name: service.name,
+        status: loaded.record.status.clone(),
+        editable,
+        can_freeze: editable && report.errors() == 0,
+        filter: filter.to_owned(),
+        filters: ["all", "undecided", "findings", "baseline", "cloud"]
+            .into_iter()
+            .map(|f| (f, frame.t(&format!("web-filter-{f}"))))
+            .collect(),
+        summary: summary(&frame, &report, loaded.revision.number),
+        general: findings.remove(&None).unwrap_or_default(),
+        chapters,
+        underlying: underlying_choices(&state, &loaded).await?,
+        frame,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "editor_saved.html")]
+struct SavedFragment {
+    frame: Frame,
+    statement_id: i64,
+    catalog_id: String,
+    editable: bool,
+    rows: Vec<Row>,
+    summary: Summary,
+    progress: Vec<(u16, usize, usize)>,
+    underlying: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    based_on: i64,
+    #[serde(flatten)]
+    edit: ControlEdit,
+}
+
+/// Saves one control. htmx gets the control's row, its objective's rows
+/// and the summary; a browser without scripts is sent back to the editor.
+pub async fn save_control(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, control)): Path<(i64, String)>,
+    Form(form): Form<SaveForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let catalog = loaded.catalog(&state)?;
+    let control_id: ControlId =
+        control
+            .parse()
+            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+                field: "control".into(),
+                message: e.to_string(),
+            })?;
+    let mut statement = loaded.parsed.statement.clone();
+    statement_ops::apply(&mut statement, catalog, control_id, form.edit)?;
+    let comment = format!("{control_id}");
+    let saved = statement_ops::save(
+        &state,
+        &principal,
+        &loaded.record,
+        form.based_on,
+        &statement,
+        &comment,
+    )
+    .await?;
+    if !headers.contains_key("hx-request") {
+        return Ok(Redirect::to(&format!(
+            "/statements/{id}/edit#row-{}",
+            dom_id(&control_id)
+        ))
+        .into_response());
+    }
+    let frame = Frame::new(&ctx);
+    let report = saved.report(&state);
+    let mut findings = findings_by_control(&frame, &report);
+    // The saved control, its objective and the objective's detailed
+    // controls: the rules that look across them (S2, S5, A3) may change.
+    let position = catalog
+        .position(control_id.number())
+        .ok_or_else(|| Failure::NotFound(control_id.to_string()))?;
+    let objective = catalog.objective_position_of(position).unwrap_or(position);
+    let mut positions = vec![objective];
+    positions.extend(catalog.children_of(objective));
+    let rows = positions
+        .into_iter()
+        .map(|p| row(&frame, catalog, &saved, p, &mut findings))
+        .collect();
+    let chapter = control_id.chapter();
+    let chapter_positions: Vec<usize> = (0..catalog.controls().len())
+        .filter(|&p| catalog.controls()[p].id.chapter() == chapter)
+        .collect();
+    let decided = chapter_positions
+        .iter()
+        .filter(|&&p| is_decided(&saved, catalog, p))
+        .count();
+    let fragment = SavedFragment {
+        statement_id: id,
+        catalog_id: catalog.id().to_owned(),
+        editable: true,
+        rows,
+        summary: summary(&frame, &report, saved.revision.number),
+        progress: vec![(chapter, decided, chapter_positions.len())],
+        underlying: underlying_choices(&state, &saved).await?,
+        frame,
+    };
+    let html = fragment
+        .render()
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok(Html(html).into_response())
+}
+
+/// Services an inherited control can name: the registered services the
+/// portal knows, plus any the statement lists as underlying.
+async fn underlying_choices(
+    state: &AppState,
+    loaded: &Loaded,
+) -> Result<Vec<(String, String)>, Failure> {
+    let mut choices = statement_ops::registered_services(state).await?;
+    for number in &loaded.parsed.statement.service.underlying {
+        if !choices.iter().any(|(n, _)| n == number) {
+            choices.push((number.clone(), String::new()));
+        }
+    }
+    Ok(choices)
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// The latest revision as a statement file (YAML or JSON) to download.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let (loaded, _) = editable_statement(&state, &ctx, id, Action::ViewStatement).await?;
+    let statement = &loaded.parsed.statement;
+    let (body, content_type, extension) = match query.format.as_str() {
+        "json" => (
+            serde_json::to_string_pretty(&ismap_formats::statement_write::to_json(statement))
+                .map_err(|e| Failure::Internal(e.to_string()))?,
+            "application/json",
+            "json",
+        ),
+        _ => (
+            ismap_formats::statement_write::to_yaml(statement),
+            "application/yaml",
+            "yaml",
+        ),
+    };
+    let file = format!("statement-{id}-r{}.{extension}", loaded.revision.number);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                format!("{content_type}; charset=utf-8"),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub struct ChangeView {
+    pub id: String,
+    pub fields: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template)]
+#[template(path = "diff.html")]
+struct DiffPage {
+    frame: Frame,
+    statement_id: i64,
+    from: i64,
+    to: i64,
+    latest: i64,
+    fields: Vec<ismap_domain::diff::FieldChange>,
+    changes: Vec<ChangeView>,
+}
+
+#[derive(Deserialize)]
+pub struct DiffQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+fn describe(entry: &Option<ismap_domain::ControlDecision>) -> String {
+    match entry {
+        None => "—".into(),
+        Some(e) => {
+            let mut parts = vec![e.decision.map_or("~", |d| d.key()).to_owned()];
+            for value in [&e.individual_control, &e.reason, &e.from, &e.confirmation]
+                .into_iter()
+                .flatten()
+            {
+                parts.push(value.clone());
+            }
+            parts.join(" / ")
+        }
+    }
+}
+
+/// Which controls changed decision or text between two revisions.
+pub async fn diff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Response, PageError> {
+    let (loaded, _) = editable_statement(&state, &ctx, id, Action::ViewStatement).await?;
+    let latest = loaded.revision.number;
+    let to = query.to.unwrap_or(latest);
+    let from = query.from.unwrap_or((to - 1).max(1));
+    let read = |revision: statements::Revision| {
+        ismap_formats::statement_file::parse_statement("revision", &revision.content)
+            .map(|p| p.statement)
+            .map_err(|e| Failure::Internal(e.to_string()))
+    };
+    let before = read(statements::revision_at(&state.db, id, from).await?)?;
+    let after = read(statements::revision_at(&state.db, id, to).await?)?;
+    let difference = ismap_domain::diff::diff(&before, &after);
+    let changes = difference
+        .controls
+        .iter()
+        .map(|c| ChangeView {
+            id: c.id.to_string(),
+            fields: c.fields.join(", "),
+            before: describe(&c.before),
+            after: describe(&c.after),
+        })
+        .collect();
+    render(&DiffPage {
+        statement_id: id,
+        from,
+        to,
+        latest,
+        fields: difference.fields,
+        changes,
+        frame: Frame::new(&ctx),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    based_on: i64,
+    content: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_result.html")]
+struct ImportProblems {
+    frame: Frame,
+    statement_id: i64,
+    problems: Vec<String>,
+}
+
+/// Replaces the draft with an uploaded statement file, as a new revision.
+/// The file is checked first; if it cannot be read faithfully (syntax,
+/// unknown fields, unreadable values, another catalog) nothing changes and
+/// every problem is listed with its line and field.
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ImportForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    match statement_ops::import(&state, &principal, &loaded, form.based_on, &form.content).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response()),
+        Err(problems) => {
+            let mut response = render(&ImportProblems {
+                statement_id: id,
+                problems,
+                frame: Frame::new(&ctx),
+            })?;
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FreezeForm {
+    based_on: i64,
+}
+
+/// Draft → frozen (ready for audit): only with no errors.
+pub async fn freeze(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<FreezeForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    freeze_loaded(&state, &principal, &loaded, form.based_on).await?;
+    Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response())
+}
+
+pub async fn freeze_loaded(
+    state: &AppState,
+    principal: &Principal,
+    loaded: &Loaded,
+    based_on: i64,
+) -> Result<(), Failure> {
+    if loaded.record.latest_revision != based_on {
+        return Err(Failure::Conflict(format!(
+            "the statement is at revision {}, not {based_on}; reload before freezing",
+            loaded.record.latest_revision
+        )));
+    }
+    let errors = loaded.report(state).errors();
+    if errors > 0 {
+        return Err(Failure::Invalid {
+            field: "statement".into(),
+            message: format!(
+                "the statement has {errors} error(s); only a statement without errors can be frozen"
+            ),
+        });
+    }
+    let actor = ismap_store::Actor::user(principal.user.id, &principal.user.username);
+    statements::set_status(
+        &state.db,
+        &actor,
+        &loaded.record,
+        statement_ops::FROZEN,
+        &format!("ready for audit at revision {based_on}"),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Loading, changing and saving statements: shared by the editor pages and
+//! the API so both validate and store the same way. Every save is a new
+//! revision of the whole statement, validated with the one rule engine.
+
+use ismap_domain::{Catalog, ControlId, Decision, Statement};
+use ismap_formats::report::{Report, check_statement};
+use ismap_formats::statement_file::{ParsedStatement, parse_statement};
+use ismap_formats::statement_write::to_yaml;
+use ismap_store::statements::{self, NewRevision, Revision, StatementRecord};
+use ismap_store::{Actor, services};
+
+use crate::AppState;
+use crate::error::Failure;
+use crate::policy::Principal;
+
+pub const DRAFT: &str = "draft";
+pub const FROZEN: &str = "frozen";
+
+/// A statement's latest revision, read and validated.
+pub struct Loaded {
+    pub record: StatementRecord,
+    pub revision: Revision,
+    pub parsed: ParsedStatement,
+}
+
+impl Loaded {
+    pub fn report<'a>(&self, state: &'a AppState) -> Report<'a> {
+        let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
+        check_statement(&self.parsed, &catalogs, None)
+    }
+
+    pub fn catalog<'a>(&self, state: &'a AppState) -> Result<&'a Catalog, Failure> {
+        state.catalog(&self.record.catalog_id).ok_or_else(|| {
+            Failure::Internal(format!("catalog {} is not loaded", self.record.catalog_id))
+        })
+    }
+}
+
+pub async fn load(state: &AppState, record: StatementRecord) -> Result<Loaded, Failure> {
+    let revision = statements::revision_at(&state.db, record.id, record.latest_revision).await?;
+    let parsed = parse_statement(
+        &format!("statement {} revision {}", record.id, revision.number),
+        &revision.content,
+    )
+    .map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok(Loaded {
+        record,
+        revision,
+        parsed,
+    })
+}
+
+/// What one control's form sends.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ControlEdit {
+    #[serde(default)]
+    pub decision: String,
+    pub individual_control: Option<String>,
+    pub reason: Option<String>,
+    pub from: Option<String>,
+    pub confirmation: Option<String>,
+}
+
+fn text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Applies an edit of one control to the statement. Fields the form did
+/// not send keep their value, so switching a decision back and forth never
+/// loses what was written.
+pub fn apply(
+    statement: &mut Statement,
+    catalog: &Catalog,
+    id: ControlId,
+    edit: ControlEdit,
+) -> Result<(), Failure> {
+    let control = catalog
+        .get(id.number())
+        .ok_or_else(|| Failure::NotFound(format!("control {id} in {}", catalog.id())))?;
+    let decision = match edit.decision.trim() {
+        "" | "~" => None,
+        key => Some(Decision::from_key(key).ok_or_else(|| Failure::Invalid {
+            field: "decision".into(),
+            message: format!("unknown decision {key:?}"),
+        })?),
+    };
+    if let Some(d) = decision
+        && !d.fits(control.id.level())
+    {
+        return Err(Failure::Invalid {
+            field: "decision".into(),
+            message: format!("{} does not apply to {}", d.key(), control.id),
+        });
+    }
+    let entry = statement
+        .controls
+        .entry(id.number())
+        .or_insert_with(|| ismap_domain::ControlDecision::new(control.id, None));
+    entry.id = control.id;
+    entry.decision = decision;
+    if edit.individual_control.is_some() {
+        entry.individual_control = text(edit.individual_control);
+    }
+    if edit.reason.is_some() {
+        entry.reason = text(edit.reason);
+    }
+    if edit.from.is_some() {
+        entry.from = text(edit.from);
+    }
+    if edit.confirmation.is_some() {
+        entry.confirmation = text(edit.confirmation);
+    }
+    Ok(())
+}
+
+/// Validates `statement` and saves it as the revision after `based_on`.
+pub async fn save(
+    state: &AppState,
+    principal: &Principal,
+    record: &StatementRecord,
+    based_on: i64,
+    statement: &Statement,
+    comment: &str,
+) -> Result<Loaded, Failure> {
+    if record.status != DRAFT {
+        return Err(Failure::Conflict(format!(
+            "statement {} is {}; only drafts change",
+            record.id, record.status
+        )));
+    }
+    let content = to_yaml(statement);
+    let parsed = parse_statement("edited statement", &content)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
+    let report = check_statement(&parsed, &catalogs, None);
+    let (errors, warnings) = (report.errors() as i64, report.warnings() as i64);
+    statements::add_revision(
+        &state.db,
+        &Actor::user(principal.user.id, &principal.user.username),
+        record,
+        based_on,
+        NewRevision {
+            content: &content,
+            comment,
+            errors,
+            warnings,
+        },
+    )
+    .await?;
+    let record = statements::get(&state.db, record.id).await?;
+    load(state, record).await
+}
+
+/// Imports a statement file as the next revision. `Ok(Err(problems))`
+/// when the file cannot be taken as it is; nothing is stored then.
+pub async fn import(
+    state: &AppState,
+    principal: &Principal,
+    loaded: &Loaded,
+    based_on: i64,
+    text: &str,
+) -> Result<Result<Loaded, Vec<String>>, Failure> {
+    let parsed = match parse_statement("imported file", text) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(error.problems.iter().map(|p| p.to_string()).collect())),
+    };
+    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
+    let report = check_statement(&parsed, &catalogs, None);
+    let messages = ismap_i18n::Messages::get();
+    let mut problems: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.finding.rule == ismap_domain::RuleId::Input)
+        .map(|f| {
+            let text = messages.finding_both(&f.finding);
+            format!(
+                "line {}: {}: {} / {}",
+                f.place.line, f.field, text.ja, text.en
+            )
+        })
+        .collect();
+    if parsed.statement.catalog.trim() != loaded.record.catalog_id {
+        problems.push(format!(
+            "catalog: the file targets {:?}, this statement {:?}; upgrade the statement instead",
+            parsed.statement.catalog, loaded.record.catalog_id
+        ));
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    Ok(Ok(save(
+        state,
+        principal,
+        &loaded.record,
+        based_on,
+        &parsed.statement,
+        "import",
+    )
+    .await?))
+}
+
+/// Registered services an inherited control may name: the registration
+/// numbers known to the portal.
+pub async fn registered_services(state: &AppState) -> Result<Vec<(String, String)>, Failure> {
+    Ok(services::list(&state.db, None)
+        .await?
+        .into_iter()
+        .filter_map(|s| s.registration_number.map(|n| (n, s.name)))
+        .collect())
+}

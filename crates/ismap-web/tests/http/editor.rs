@@ -1,0 +1,302 @@
+//! The statement editor: each change is a revision, validated at once; the
+//! lifecycle draft → frozen; export, import and comparison of revisions.
+
+use ismap_formats::statement_file::parse_statement;
+use serde_json::Value;
+
+use crate::helpers::{BACKENDS, Client, EXAMPLE_STATEMENT, saas_ids, server};
+
+async fn save(
+    client: &Client<'_>,
+    statement: i64,
+    control: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = client.csrf().await;
+    client
+        .http
+        .post(
+            client
+                .server
+                .url(&format!("/statements/{statement}/controls/{control}")),
+        )
+        .header("hx-request", "true")
+        .header("x-csrf-token", csrf)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_change_is_a_validated_revision() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-editor").await;
+        let (_, statement) = saas_ids(&server).await;
+
+        let page = client
+            .get(&format!("/statements/{statement}/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("id=\"row-8-1-2-7-PB\""),
+            "every control has its row"
+        );
+        assert!(page.contains("id=\"based-on\" name=\"based_on\" value=\"1\""));
+        assert!(
+            page.contains("エラー 0"),
+            "the demo statement has no errors"
+        );
+
+        // Leaving a baseline requirement unselected: S4 appears next to it.
+        let response = save(
+            &client,
+            statement,
+            "8.1.2.7.PB",
+            &[
+                ("based_on", "1"),
+                ("decision", "not_selected"),
+                ("reason", "顧客が自ら暗号化するため提供しない。"),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        let fragment = response.text().await.unwrap();
+        assert!(fragment.contains("id=\"row-8-1-2-7-PB\""));
+        assert!(fragment.contains("hx-swap-oob"));
+        assert!(fragment.contains("<strong>S4</strong>"), "{fragment}");
+        assert!(fragment.contains("エラー 1"));
+        assert!(
+            fragment.contains("value=\"2\""),
+            "the next save is based on revision 2"
+        );
+
+        // Deciding it again: the finding disappears; the text written
+        // before the switch was kept.
+        let fragment = save(
+            &client,
+            statement,
+            "8.1.2.7.PB",
+            &[("based_on", "2"), ("decision", "implemented")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(!fragment.contains("<strong>S4</strong>"), "{fragment}");
+        assert!(fragment.contains("エラー 0"));
+        assert!(
+            fragment.contains("BYOK"),
+            "the individual control written earlier is still there"
+        );
+
+        // A save based on an old revision is refused: nothing is overwritten.
+        let stale = save(
+            &client,
+            statement,
+            "8.1.2.1",
+            &[("based_on", "1"), ("decision", "implemented")],
+        )
+        .await;
+        assert_eq!(stale.status(), 409);
+
+        let revisions = ismap_store::statements::revisions(&server.db, statement)
+            .await
+            .unwrap();
+        assert_eq!(revisions.len(), 3);
+        assert_eq!(
+            revisions[1].errors, 1,
+            "each revision keeps its validation counts"
+        );
+
+        let diff = client
+            .get(&format!("/statements/{statement}/diff?from=1&to=2"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            diff.contains("8.1.2.7.PB") && diff.contains("decision"),
+            "{diff}"
+        );
+        let log = ismap_store::events::list(&server.db, None, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (log[0].action.as_str(), log[0].actor.as_str()),
+            ("statement.revise", "saas-editor")
+        );
+
+        let undecided = client
+            .get(&format!("/statements/{statement}/edit?filter=undecided"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !undecided.contains("id=\"row-8-1-2-7-PB\""),
+            "the filter hides decided controls"
+        );
+    }
+}
+
+#[tokio::test]
+async fn freeze_export_and_reimport_unchanged() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-admin").await;
+        let (service, statement) = saas_ids(&server).await;
+
+        // Not with errors.
+        save(
+            &client,
+            statement,
+            "8.1.2.3",
+            &[("based_on", "1"), ("decision", "")],
+        )
+        .await;
+        let refused = client
+            .post_form(
+                &format!("/statements/{statement}/freeze"),
+                &[("based_on", "2")],
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+        save(
+            &client,
+            statement,
+            "8.1.2.3",
+            &[("based_on", "2"), ("decision", "implemented")],
+        )
+        .await;
+        let frozen = client
+            .post_form(
+                &format!("/statements/{statement}/freeze"),
+                &[("based_on", "3")],
+            )
+            .await;
+        assert_eq!(frozen.status(), 303);
+        let record = ismap_store::statements::get(&server.db, statement)
+            .await
+            .unwrap();
+        assert_eq!(record.status, "frozen");
+        let edit = save(
+            &client,
+            statement,
+            "8.1.2.3",
+            &[("based_on", "3"), ("decision", "not_selected")],
+        )
+        .await;
+        assert_eq!(edit.status(), 409, "a frozen statement does not change");
+        let page = client
+            .get(&format!("/statements/{statement}/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("凍結済み"));
+
+        let exported = client
+            .get(&format!("/statements/{statement}/export?format=yaml"))
+            .await;
+        assert!(
+            exported.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("statement-")
+        );
+        let yaml = exported.text().await.unwrap();
+        let json = client
+            .get(&format!("/statements/{statement}/export?format=json"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let original = parse_statement("example", EXAMPLE_STATEMENT)
+            .unwrap()
+            .statement;
+        for text in [&yaml, &json] {
+            let created = client
+                .post_body(
+                    &format!("/api/v1/services/{service}/statements"),
+                    "application/yaml",
+                    text.clone(),
+                )
+                .await;
+            assert_eq!(created.status(), 201);
+            let created: Value = created.json().await.unwrap();
+            assert_eq!(created["report"]["errors"], 0);
+            let id = created["statement"]["id"].as_i64().unwrap();
+            let stored: Value = client
+                .get(&format!("/api/v1/statements/{id}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let reimported = parse_statement("stored", stored["content"].as_str().unwrap())
+                .unwrap()
+                .statement;
+            assert_eq!(reimported, original, "re-imported unchanged");
+        }
+    }
+}
+
+#[tokio::test]
+async fn import_refuses_unreadable_files_and_changes_nothing() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let broken = EXAMPLE_STATEMENT.replace(
+        "\"8.1.2.3\": { decision: \"implemented\"",
+        "\"8.1.2.3\": { decision: \"implemnted\"",
+    );
+    let response = client
+        .post_form(
+            &format!("/statements/{statement}/import"),
+            &[("based_on", "1"), ("content", &broken)],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("controls.&#34;8.1.2.3&#34;.decision") || page.contains("8.1.2.3"),
+        "{page}"
+    );
+    assert!(page.contains("implemnted"));
+    let syntax = client
+        .post_form(
+            &format!("/statements/{statement}/import"),
+            &[("based_on", "1"), ("content", "catalog: [\n")],
+        )
+        .await;
+    assert_eq!(syntax.status(), 422);
+    assert_eq!(
+        ismap_store::statements::revisions(&server.db, statement)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let changed = EXAMPLE_STATEMENT.replace("date: 2026-04-01", "date: 2026-06-01");
+    let ok = client
+        .post_form(
+            &format!("/statements/{statement}/import"),
+            &[("based_on", "1"), ("content", &changed)],
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(
+        ismap_store::statements::revisions(&server.db, statement)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
