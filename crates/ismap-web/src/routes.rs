@@ -90,6 +90,8 @@ pub fn table() -> Table {
         pages::editor::save_control,
     )
     .post("/statements/{id}/freeze", pages::editor::freeze)
+    .post("/statements/{id}/details", pages::editor::save_details)
+    .post("/services/{id}/statements", pages::editor::create)
     .get("/statements/{id}/export", pages::editor::export)
     .get("/statements/{id}/diff", pages::editor::diff)
     .post("/statements/{id}/import", pages::editor::import)

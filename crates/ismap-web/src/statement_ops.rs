@@ -151,6 +151,29 @@ pub async fn save(
     load(state, record).await
 }
 
+/// A new statement for `service`: every control of `catalog` undecided.
+pub fn skeleton(catalog: &Catalog, service: &ismap_store::services::Service) -> Statement {
+    let mut statement = Statement {
+        catalog: catalog.id().to_owned(),
+        catalog_version: Some(catalog.info().version.clone()),
+        date: Some(chrono::Local::now().date_naive()),
+        service: ismap_domain::statement::Service {
+            name: service.name.clone(),
+            model: Some(service.model),
+            url: Some(service.url.clone()).filter(|u| !u.is_empty()),
+            ..Default::default()
+        },
+        ..Statement::default()
+    };
+    for control in catalog.controls() {
+        statement.controls.insert(
+            control.id.number(),
+            ismap_domain::ControlDecision::new(control.id, None),
+        );
+    }
+    statement
+}
+
 /// Imports a statement file as the next revision. `Ok(Err(problems))`
 /// when the file cannot be taken as it is; nothing is stored then.
 pub async fn import(

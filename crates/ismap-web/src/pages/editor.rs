@@ -206,6 +206,9 @@ pub struct EditorQuery {
 #[template(path = "editor.html")]
 struct EditorPage {
     frame: Frame,
+    details: ismap_domain::statement::Service,
+    date: String,
+    models: Vec<(&'static str, bool)>,
     statement_id: i64,
     catalog_id: String,
     service_id: i64,
@@ -312,7 +315,19 @@ pub async fn edit(
             Action::EditStatement,
             Some(loaded.record.organization_id),
         );
+    let details = loaded.parsed.statement.service.clone();
     let page = EditorPage {
+        models: ismap_domain::ServiceModel::ALL
+            .iter()
+            .map(|m| (m.key(), details.model == Some(*m)))
+            .collect(),
+        date: loaded
+            .parsed
+            .statement
+            .date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        details,
         statement_id: id,
         catalog_id: catalog.id().to_owned(),
         service_id: service.id,
@@ -608,6 +623,123 @@ pub async fn import(
             Ok(response)
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct DetailsForm {
+    based_on: i64,
+    name: String,
+    model: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    deployment: String,
+    #[serde(default)]
+    url: String,
+    /// Registration numbers separated by commas or spaces.
+    #[serde(default)]
+    underlying: String,
+    #[serde(default)]
+    date: String,
+    zero_trust: Option<String>,
+}
+
+/// The statement's service details (scope 言明対象範囲, underlying services,
+/// date), saved as a new revision like any other change.
+pub async fn save_details(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<DetailsForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let mut statement = loaded.parsed.statement.clone();
+    let date = match form.date.trim() {
+        "" => None,
+        text => Some(
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Failure::Invalid {
+                field: "date".into(),
+                message: format!("{text:?} is not a date; write YYYY-MM-DD"),
+            })?,
+        ),
+    };
+    let optional = |text: String| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    let service = &mut statement.service;
+    service.name = form.name.trim().to_owned();
+    service.model = ismap_domain::ServiceModel::from_key(&form.model);
+    service.scope = form.scope.trim().to_owned();
+    service.deployment = optional(form.deployment);
+    service.url = optional(form.url);
+    service.underlying = form
+        .underlying
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    service.zero_trust = form.zero_trust.is_some();
+    statement.date = date;
+    statement_ops::save(
+        &state,
+        &principal,
+        &loaded.record,
+        form.based_on,
+        &statement,
+        "service details",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewStatementForm {
+    #[serde(default)]
+    catalog: String,
+}
+
+/// Starts a statement for a service: every control of the catalog listed,
+/// undecided, the service's name and model filled in.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(service_id): Path<i64>,
+    Form(form): Form<NewStatementForm>,
+) -> Result<Response, PageError> {
+    let principal = ctx.principal.clone().ok_or(Failure::NotSignedIn)?;
+    let service = ismap_store::services::get(&state.db, service_id).await?;
+    if !allows(
+        Some(&principal),
+        Action::EditStatement,
+        Some(service.organization_id),
+    ) {
+        return Err(PageError(Failure::Forbidden));
+    }
+    let catalog = match form.catalog.trim() {
+        "" => state.default_catalog(),
+        id => state
+            .catalog(id)
+            .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))?,
+    };
+    let statement = statement_ops::skeleton(catalog, &service);
+    let content = ismap_formats::statement_write::to_yaml(&statement);
+    let parsed = ismap_formats::statement_file::parse_statement("new statement", &content)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
+    let report = ismap_formats::report::check_statement(&parsed, &catalogs, None);
+    let record = statements::create(
+        &state.db,
+        &ismap_store::Actor::user(principal.user.id, &principal.user.username),
+        service.id,
+        service.organization_id,
+        catalog.id(),
+        statements::NewRevision {
+            content: &content,
+            comment: "new statement",
+            errors: report.errors() as i64,
+            warnings: report.warnings() as i64,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/statements/{}/edit", record.id)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -164,6 +164,7 @@ struct ServicePage {
     service: services::Service,
     statements: Vec<StatementRow>,
     can_view_statements: bool,
+    can_edit_statements: bool,
 }
 
 pub async fn show(
@@ -195,6 +196,11 @@ pub async fn show(
     }
     render(&ServicePage {
         frame: Frame::new(&ctx),
+        can_edit_statements: allows(
+            ctx.principal.as_ref(),
+            Action::EditStatement,
+            Some(service.organization_id),
+        ),
         service,
         statements: rows,
         can_view_statements,

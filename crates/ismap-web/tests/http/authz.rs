@@ -81,6 +81,8 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/statements/{id}/edit"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/controls/{control}"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/freeze"), SAAS_PROVIDER),
+        ((Post, "/statements/{id}/details"), SAAS_PROVIDER),
+        ((Post, "/services/{id}/statements"), SAAS_PROVIDER),
         ((Get, "/statements/{id}/export"), SAAS_PROVIDER),
         ((Get, "/statements/{id}/diff"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/import"), SAAS_PROVIDER),
@@ -193,6 +195,19 @@ async fn request(
                 .post_form(path, &[("based_on", "1"), ("content", EXAMPLE_STATEMENT)])
                 .await
         }
+        (Method::Post, "/statements/{id}/details") => {
+            client
+                .post_form(
+                    path,
+                    &[
+                        ("based_on", "1"),
+                        ("name", "Example SaaS"),
+                        ("model", "SaaS"),
+                    ],
+                )
+                .await
+        }
+        (Method::Post, "/services/{id}/statements") => client.post_form(path, &[]).await,
         (Method::Post, p) if p.contains("statements") => {
             client
                 .post_body(path, "application/yaml", EXAMPLE_STATEMENT.to_owned())

@@ -300,3 +300,137 @@ async fn import_refuses_unreadable_files_and_changes_nothing() {
         2
     );
 }
+
+/// The whole path a provider takes in the browser: start a statement for the
+/// demo SaaS, fill in its details and every control, reach zero errors,
+/// freeze, export, and re-import the export unchanged.
+#[tokio::test]
+async fn a_provider_drafts_a_complete_statement_in_the_portal() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-editor").await;
+        let (service, _) = saas_ids(&server).await;
+        let created = client
+            .post_form(&format!("/services/{service}/statements"), &[])
+            .await;
+        assert_eq!(created.status(), 303);
+        let location = created.headers()["location"].to_str().unwrap().to_owned();
+        let id: i64 = location
+            .trim_start_matches("/statements/")
+            .trim_end_matches("/edit")
+            .parse()
+            .unwrap();
+        let editor = client.get(&location).await.text().await.unwrap();
+        assert!(
+            editor.contains("id=\"row-3-1-1\""),
+            "every control is listed"
+        );
+        assert!(
+            !editor.contains("エラー 0"),
+            "an undecided statement has errors"
+        );
+
+        let example = parse_statement("example", EXAMPLE_STATEMENT)
+            .unwrap()
+            .statement;
+        let mut revision = 1;
+        let details = client
+            .post_form(
+                &format!("/statements/{id}/details"),
+                &[
+                    ("based_on", &revision.to_string()),
+                    ("name", &example.service.name),
+                    ("model", "SaaS"),
+                    ("scope", &example.service.scope),
+                    ("underlying", "C21-0008-2"),
+                    ("date", "2026-04-01"),
+                ],
+            )
+            .await;
+        assert_eq!(details.status(), 303);
+        revision += 1;
+        for entry in example.controls.values() {
+            let mut fields = vec![
+                ("based_on".to_owned(), revision.to_string()),
+                (
+                    "decision".to_owned(),
+                    entry.decision.map(|d| d.key()).unwrap_or("").to_owned(),
+                ),
+            ];
+            for (name, value) in [
+                ("individual_control", &entry.individual_control),
+                ("reason", &entry.reason),
+                ("from", &entry.from),
+                ("confirmation", &entry.confirmation),
+            ] {
+                if let Some(value) = value {
+                    fields.push((name.to_owned(), value.clone()));
+                }
+            }
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let response = save(&client, id, &entry.id.to_string(), &fields).await;
+            assert_eq!(response.status(), 200, "{}", entry.id);
+            revision += 1;
+        }
+        let page = client
+            .get(&format!("/statements/{id}/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("エラー 0"),
+            "a complete statement has no errors"
+        );
+        let frozen = client
+            .post_form(
+                &format!("/statements/{id}/freeze"),
+                &[("based_on", &revision.to_string())],
+            )
+            .await;
+        assert_eq!(frozen.status(), 303);
+
+        let yaml = client
+            .get(&format!("/statements/{id}/export?format=yaml"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let exported = parse_statement("export", &yaml).unwrap().statement;
+        let reimport = client
+            .post_body(
+                &format!("/api/v1/services/{service}/statements"),
+                "application/yaml",
+                yaml.clone(),
+            )
+            .await;
+        assert_eq!(reimport.status(), 201);
+        let reimport: Value = reimport.json().await.unwrap();
+        let stored: Value = client
+            .get(&format!(
+                "/api/v1/statements/{}",
+                reimport["statement"]["id"]
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let again = parse_statement("stored", stored["content"].as_str().unwrap())
+            .unwrap()
+            .statement;
+        assert_eq!(again, exported, "re-imported unchanged");
+        // Same decisions as the example, made control by control.
+        assert_eq!(exported.controls.len(), example.controls.len());
+        for (number, entry) in &example.controls {
+            assert_eq!(
+                exported.controls[number].decision, entry.decision,
+                "{}",
+                entry.id
+            );
+        }
+    }
+}
