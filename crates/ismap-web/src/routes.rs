@@ -91,6 +91,10 @@ pub fn table() -> Table {
     )
     .post("/statements/{id}/freeze", pages::editor::freeze)
     .post("/statements/{id}/details", pages::editor::save_details)
+    .post(
+        "/statements/{id}/objectives/{objective}/bulk",
+        pages::editor::bulk,
+    )
     .post("/services/{id}/statements", pages::editor::create)
     .get("/statements/{id}/export", pages::editor::export)
     .get("/statements/{id}/diff", pages::editor::diff)

@@ -113,6 +113,66 @@ pub fn apply(
     Ok(())
 }
 
+/// Bulk decisions on an objective and its detailed controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bulk {
+    /// Select the objective and mark its undecided detailed controls implemented.
+    SelectAll,
+    /// Exclude the objective, with one reason, and its detailed controls with it.
+    Exclude,
+}
+
+pub fn apply_bulk(
+    statement: &mut Statement,
+    catalog: &Catalog,
+    objective: ControlId,
+    bulk: Bulk,
+    reason: &str,
+) -> Result<(), Failure> {
+    let position = catalog
+        .position(objective.number())
+        .filter(|&p| catalog.controls()[p].id.level() == ismap_domain::Level::Objective)
+        .ok_or_else(|| Failure::NotFound(format!("objective {objective} in {}", catalog.id())))?;
+    let reason = reason.trim();
+    if bulk == Bulk::Exclude && reason.is_empty() {
+        return Err(Failure::Invalid {
+            field: "reason".into(),
+            message: "excluding an objective needs the reason it cannot apply to the service"
+                .into(),
+        });
+    }
+    let (objective_decision, child_decision) = match bulk {
+        Bulk::SelectAll => (Decision::Selected, Decision::Implemented),
+        Bulk::Exclude => (Decision::Excluded, Decision::Excluded),
+    };
+    let mut set = |p: usize, decision: Decision, only_undecided: bool, reason: Option<&str>| {
+        let control = &catalog.controls()[p];
+        let entry = statement
+            .controls
+            .entry(control.id.number())
+            .or_insert_with(|| ismap_domain::ControlDecision::new(control.id, None));
+        if only_undecided && entry.decision.is_some() {
+            return;
+        }
+        entry.id = control.id;
+        entry.decision = Some(decision);
+        if let Some(reason) = reason {
+            entry.reason = Some(reason.to_owned());
+        }
+    };
+    set(
+        position,
+        objective_decision,
+        false,
+        (bulk == Bulk::Exclude).then_some(reason),
+    );
+    for child in catalog.children_of(position) {
+        set(child, child_decision, bulk == Bulk::SelectAll, None);
+    }
+    Ok(())
+}
+
 /// Validates `statement` and saves it as the revision after `based_on`.
 pub async fn save(
     state: &AppState,

@@ -217,8 +217,9 @@ async fn editor_scenario(browser: Browser, server: TestServer) {
     let editor_path = format!("/statements/{id}/edit?filter=baseline");
     browser.goto(&server.url(&editor_path)).await;
     let summary = browser.text(&browser.wait_for_css("#summary").await).await;
-    assert!(
-        summary.contains("エラー 0 /"),
+    assert_eq!(
+        summary_errors(&summary),
+        Some(0),
         "the demo statement should have no errors; #summary says {summary:?}"
     );
     browser.find(&format!("#{CONTROL_DECISION}")).await;
@@ -228,30 +229,40 @@ async fn editor_scenario(browser: Browser, server: TestServer) {
         t.elapsed()
     );
 
-    // Not selected: a baseline control must be implemented or inherited.
+    // Not selected: a baseline control must be implemented or inherited
+    // (S4), and a detailed control left unselected needs a reason (S3): the
+    // reason box only appears with the new row, so two errors.
     let edit = Instant::now();
     browser.choose(CONTROL_DECISION, "not_selected").await;
     let row = browser
-        .wait_for_save("S4 on the row and エラー 1 in the summary", |row| {
-            row.decision == "not_selected"
-                && row.findings.iter().any(|f| f == "S4")
-                && row.summary.contains("エラー 1 /")
-        })
-        .await;
-    let finding = browser
-        .text(
-            &browser
-                .find(&format!("#{CONTROL_ROW} .row-findings .alert-error"))
-                .await,
+        .wait_for_save(
+            "S3 and S4 on the row and エラー 2 in the summary",
+            |row| {
+                row.decision == "not_selected"
+                    && row.has_finding("S4")
+                    && row.has_finding("S3")
+                    && row.errors() == Some(2)
+            },
         )
         .await;
+    // The same through WebDriver, on elements found after the swap.
+    let mut findings = Vec::new();
+    for alert in browser
+        .find_all(&format!("#{CONTROL_ROW} .row-findings .alert-error"))
+        .await
+    {
+        findings.push(browser.text(&alert).await);
+    }
     assert!(
-        finding.starts_with("S4"),
-        "the row's error should be S4; it says {finding:?}"
+        findings.iter().any(|f| f.starts_with("S4 ")),
+        "the row should show an S4 error; it shows {findings:?}"
     );
+    browser
+        .find(&format!("#{CONTROL_ROW} textarea[name='reason']"))
+        .await;
     let shot = browser.save_screenshot("browser-editor-s4.png").await;
     eprintln!(
-        "browser editor: not_selected saved in {:.1?}: {finding:?}, summary {:?}",
+        "browser editor: not_selected saved in {:.1?}: {findings:?}, summary {:?}",
         edit.elapsed(),
         row.summary.lines().next().unwrap_or_default()
     );
@@ -272,11 +283,12 @@ async fn editor_scenario(browser: Browser, server: TestServer) {
     let edit = Instant::now();
     browser.choose(CONTROL_DECISION, "implemented").await;
     let row = browser
-        .wait_for_save("no S4 on the row and エラー 0 in the summary", |row| {
-            row.decision == "implemented"
-                && !row.findings.iter().any(|f| f == "S4")
-                && row.summary.contains("エラー 0 /")
-        })
+        .wait_for_save(
+            "no findings on the row and エラー 0 in the summary",
+            |row| {
+                row.decision == "implemented" && row.findings.is_empty() && row.errors() == Some(0)
+            },
+        )
         .await;
     eprintln!(
         "browser editor: implemented saved in {:.1?}, summary {:?}",
@@ -542,6 +554,23 @@ impl Browser {
         }
     }
 
+    /// All elements matching `css`, maybe none.
+    async fn find_all(&self, css: &str) -> Vec<String> {
+        let body = json!({ "using": "css selector", "value": css });
+        let found = self.command(Method::POST, "/elements", Some(body)).await;
+        found
+            .as_array()
+            .expect("a list of elements")
+            .iter()
+            .map(|e| {
+                e[ELEMENT_KEY]
+                    .as_str()
+                    .expect("element reference")
+                    .to_owned()
+            })
+            .collect()
+    }
+
     async fn source(&self) -> String {
         let source = self.command(Method::GET, "/source", None).await;
         source.as_str().expect("source string").to_owned()
@@ -779,4 +808,20 @@ struct EditorRow {
     errors: Vec<String>,
     /// Ids of out-of-band swaps that found nothing to replace on the page.
     missing: Vec<String>,
+}
+
+impl EditorRow {
+    fn has_finding(&self, rule: &str) -> bool {
+        self.findings.iter().any(|f| f == rule)
+    }
+
+    fn errors(&self) -> Option<usize> {
+        summary_errors(&self.summary)
+    }
+}
+
+/// N in the summary's “エラー N / 警告 M”.
+fn summary_errors(summary: &str) -> Option<usize> {
+    let rest = summary.split_once("エラー ")?.1;
+    rest.split_once(" /")?.0.trim().parse().ok()
 }

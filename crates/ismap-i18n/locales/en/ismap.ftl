@@ -217,3 +217,6 @@ web-statement-date = Statement date
 web-zero-trust = The service follows a zero-trust architecture
 web-save = Save
 web-statement-new = Start a new statement
+web-bulk = Bulk actions
+web-bulk-select-all = Select all detailed controls (undecided ones become implemented)
+web-bulk-exclude = Exclude the objective (and its detailed controls)

@@ -218,3 +218,6 @@ web-statement-date = 言明書の日付
 web-zero-trust = ゼロトラストアーキテクチャを採用している
 web-save = 保存
 web-statement-new = 新しい言明書を作成
+web-bulk = 一括操作
+web-bulk-select-all = 詳細管理策をすべて選択（未決定のものを実施に）
+web-bulk-exclude = 統制目標を対象外にする（詳細管理策も対象外）

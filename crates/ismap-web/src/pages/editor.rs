@@ -50,6 +50,8 @@ pub struct Row {
     pub show_individual: bool,
     pub show_reason: bool,
     pub show_inherit: bool,
+    /// An objective with detailed controls: bulk actions apply.
+    pub bulk: bool,
     pub findings: Vec<FindingView>,
 }
 
@@ -163,6 +165,7 @@ fn row(
             || (decision == Some(Decision::Selected) && leaf),
         show_reason: matches!(decision, Some(Decision::NotSelected | Decision::Excluded)),
         show_inherit: decision == Some(Decision::Inherited),
+        bulk: level == Level::Objective && !leaf,
         findings: findings
             .remove(&Some(control.id.number()))
             .unwrap_or_default(),
@@ -623,6 +626,50 @@ pub async fn import(
             Ok(response)
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    based_on: i64,
+    action: statement_ops::Bulk,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Bulk actions on one objective: select all its detailed controls, or
+/// exclude it (and them) with one reason.
+pub async fn bulk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, objective)): Path<(i64, String)>,
+    Form(form): Form<BulkForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let catalog = loaded.catalog(&state)?;
+    let objective: ControlId = objective
+        .parse()
+        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+            field: "objective".into(),
+            message: e.to_string(),
+        })?;
+    let mut statement = loaded.parsed.statement.clone();
+    statement_ops::apply_bulk(
+        &mut statement,
+        catalog,
+        objective,
+        form.action,
+        &form.reason,
+    )?;
+    statement_ops::save(
+        &state,
+        &principal,
+        &loaded.record,
+        form.based_on,
+        &statement,
+        &format!("{objective}: bulk"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/statements/{id}/edit#row-{}", dom_id(&objective))).into_response())
 }
 
 #[derive(Deserialize)]

@@ -82,6 +82,10 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/statements/{id}/controls/{control}"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/freeze"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/details"), SAAS_PROVIDER),
+        (
+            (Post, "/statements/{id}/objectives/{objective}/bulk"),
+            SAAS_PROVIDER,
+        ),
         ((Post, "/services/{id}/statements"), SAAS_PROVIDER),
         ((Get, "/statements/{id}/export"), SAAS_PROVIDER),
         ((Get, "/statements/{id}/diff"), SAAS_PROVIDER),
@@ -118,7 +122,8 @@ fn concrete(pattern: &str, service: i64, statement: i64) -> String {
         .replace("{file}", "ismap.css")
         .replace("{code}", "en")
         .replace("{control}", "8.1.2.7.PB")
-        .replace("{number}", "1");
+        .replace("{number}", "1")
+        .replace("{objective}", "12.3.1");
     if pattern.starts_with("/catalogs/") || pattern.starts_with("/api/v1/catalogs/") {
         path = path.replace("{id}", "ismap-2022-excerpt");
     } else if pattern.contains("/services/") {
@@ -208,6 +213,11 @@ async fn request(
                 .await
         }
         (Method::Post, "/services/{id}/statements") => client.post_form(path, &[]).await,
+        (Method::Post, "/statements/{id}/objectives/{objective}/bulk") => {
+            client
+                .post_form(path, &[("based_on", "1"), ("action", "select_all")])
+                .await
+        }
         (Method::Post, p) if p.contains("statements") => {
             client
                 .post_body(path, "application/yaml", EXAMPLE_STATEMENT.to_owned())

@@ -434,3 +434,83 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
         }
     }
 }
+
+#[tokio::test]
+async fn bulk_actions_select_or_exclude_a_whole_objective() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let no_reason = client
+        .post_form(
+            &format!("/statements/{statement}/objectives/12.3.1/bulk"),
+            &[("based_on", "1"), ("action", "exclude")],
+        )
+        .await;
+    assert_eq!(no_reason.status(), 422, "exclusion needs a reason");
+    let excluded = client
+        .post_form(
+            &format!("/statements/{statement}/objectives/12.3.1/bulk"),
+            &[
+                ("based_on", "1"),
+                ("action", "exclude"),
+                (
+                    "reason",
+                    "本サービスはバックアップを取得せず、データは利用者側で保持するためである。",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(excluded.status(), 303);
+    let json: Value = client
+        .get(&format!("/api/v1/statements/{statement}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let content = parse_statement("r", json["content"].as_str().unwrap())
+        .unwrap()
+        .statement;
+    for id in ["12.3.1", "12.3.1.11", "12.3.1.18.P"] {
+        let entry = &content.controls[&id.parse::<ismap_domain::ControlId>().unwrap().number()];
+        assert_eq!(
+            entry.decision,
+            Some(ismap_domain::Decision::Excluded),
+            "{id}"
+        );
+    }
+    assert_eq!(json["report"]["errors"], 0);
+
+    // On a new statement, "select all" marks the undecided detailed
+    // controls implemented; their individual controls are still to write (S6).
+    let (service, _) = saas_ids(&server).await;
+    let created = client
+        .post_form(&format!("/services/{service}/statements"), &[])
+        .await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = location
+        .trim_start_matches("/statements/")
+        .trim_end_matches("/edit")
+        .parse()
+        .unwrap();
+    client
+        .post_form(
+            &format!("/statements/{id}/objectives/8.1.2/bulk"),
+            &[("based_on", "1"), ("action", "select_all")],
+        )
+        .await;
+    let json: Value = client
+        .get(&format!("/api/v1/statements/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let s6: Vec<&str> = json["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "S6")
+        .map(|f| f["control"].as_str().unwrap())
+        .collect();
+    assert_eq!(s6.len(), 7, "{s6:?}");
+}
