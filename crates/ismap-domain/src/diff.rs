@@ -108,6 +108,20 @@ pub fn diff(before: &Statement, after: &Statement) -> StatementDiff {
         s.zero_trust.to_string(),
         t.zero_trust.to_string(),
     );
+    let risk_summary = |st: &Statement| {
+        st.risks
+            .iter()
+            .map(|r| format!("{} {}", r.id, r.title))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if before.risks != after.risks {
+        fields.push(FieldChange {
+            field: "risks",
+            before: risk_summary(before),
+            after: risk_summary(after),
+        });
+    }
 
     let numbers: BTreeSet<ControlNumber> = before
         .controls

@@ -184,6 +184,15 @@ pub enum FindingKind {
     DuplicateControl {
         first: ControlId,
     },
+    UnknownRiskLevel {
+        value: String,
+    },
+    DuplicateRisk {
+        id: String,
+    },
+    RiskControlNotInCatalog {
+        risk: String,
+    },
     Unreadable {
         detail: String,
     },
@@ -240,6 +249,9 @@ impl FindingKind {
             FindingKind::BadDate { .. } => "finding-bad-date",
             FindingKind::MissingField => "finding-missing-field",
             FindingKind::DuplicateControl { .. } => "finding-duplicate-control",
+            FindingKind::UnknownRiskLevel { .. } => "finding-unknown-risk-level",
+            FindingKind::DuplicateRisk { .. } => "finding-duplicate-risk",
+            FindingKind::RiskControlNotInCatalog { .. } => "finding-risk-control-not-in-catalog",
             FindingKind::Unreadable { .. } => "finding-unreadable",
         }
     }
@@ -298,9 +310,12 @@ impl FindingKind {
                 vec![("key", key.clone()), ("detail", error.to_string())]
             }
             FindingKind::UnknownDecision { value }
+            | FindingKind::UnknownRiskLevel { value }
             | FindingKind::UnknownServiceModel { value }
             | FindingKind::BadDate { value } => vec![("value", value.clone())],
             FindingKind::DuplicateControl { first } => vec![("first", first.to_string())],
+            FindingKind::DuplicateRisk { id } => vec![("risk", id.clone())],
+            FindingKind::RiskControlNotInCatalog { risk } => vec![("risk", risk.clone())],
             FindingKind::Unreadable { detail } => vec![("detail", detail.clone())],
             FindingKind::Undecided
             | FindingKind::GovernanceObjectiveMustBeSelected

@@ -92,8 +92,9 @@ pub fn validate(
 type Rule = fn(&Context<'_>, &mut Vec<Finding>);
 
 /// Every rule, in the order of spec §3.
-pub const RULES: [Rule; 13] = [
+pub const RULES: [Rule; 14] = [
     input_decision_fits_level,
+    input_risks_link_catalog_controls,
     s1_governance_and_management_implemented,
     s2_objectives_selected_or_excluded_with_reason,
     s3_unselected_detailed_controls_have_reasons,
@@ -123,6 +124,23 @@ pub fn input_decision_fits_level(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 control,
                 FindingKind::DecisionNotForLevel { decision },
             ));
+        }
+    }
+}
+
+/// Risks justify selections of controls of this catalog version.
+pub fn input_risks_link_catalog_controls(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for risk in &cx.statement.risks {
+        for control in &risk.controls {
+            if cx.catalog.position(control.number()).is_none() {
+                out.push(Finding::new(
+                    RuleId::Input,
+                    Some(*control),
+                    FindingKind::RiskControlNotInCatalog {
+                        risk: risk.id.clone(),
+                    },
+                ));
+            }
         }
     }
 }

@@ -147,6 +147,46 @@ pub struct Service {
     pub zero_trust: bool,
 }
 
+/// How serious a risk is judged to be (リスク評価).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RiskLevel {
+    High,
+    Medium,
+    Low,
+}
+
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 3] = [RiskLevel::High, RiskLevel::Medium, RiskLevel::Low];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            RiskLevel::High => "high",
+            RiskLevel::Medium => "medium",
+            RiskLevel::Low => "low",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<RiskLevel> {
+        RiskLevel::ALL.into_iter().find(|l| l.key() == key.trim())
+    }
+}
+
+/// A risk the provider identified, analysed and evaluated, and the controls
+/// whose selection it justifies (spec §3: drafting follows risk management).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Risk {
+    pub id: String,
+    pub title: String,
+    /// リスク特定: what could happen, to what.
+    pub identification: String,
+    /// リスク分析: likelihood and consequences.
+    pub analysis: String,
+    /// リスク評価.
+    pub evaluation: Option<RiskLevel>,
+    pub treatment: Option<String>,
+    pub controls: Vec<ControlId>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Statement {
     /// Id of the catalog version the statement targets (rule S8).
@@ -157,6 +197,16 @@ pub struct Statement {
     pub service: Service,
     /// Decisions by control number; one per control.
     pub controls: BTreeMap<ControlNumber, ControlDecision>,
+    pub risks: Vec<Risk>,
+}
+
+impl Statement {
+    /// The risks linked to a control.
+    pub fn risks_of(&self, number: ControlNumber) -> impl Iterator<Item = &Risk> {
+        self.risks
+            .iter()
+            .filter(move |r| r.controls.iter().any(|c| c.number() == number))
+    }
 }
 
 /// `None`, empty or only white space: the text was not written.

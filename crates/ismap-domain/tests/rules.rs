@@ -155,6 +155,7 @@ fn valid_statement() -> Statement {
             ..Service::default()
         },
         controls: decisions.into_iter().map(|d| (d.id.number(), d)).collect(),
+        risks: Vec::new(),
     }
 }
 
@@ -669,4 +670,21 @@ fn findings_are_ordered_by_control_then_rule() {
         .map(|f| f.control.unwrap().to_string())
         .collect();
     assert_eq!(controls, ["3.1.2.1", "8.1.2.7.PB", "13.1.1"]);
+}
+
+#[test]
+fn risks_must_link_controls_of_the_catalog() {
+    let mut s = valid_statement();
+    s.risks.push(ismap_domain::statement::Risk {
+        id: "R1".into(),
+        title: "鍵の漏えい".into(),
+        controls: vec![id("8.1.2.7.PB"), id("8.1.2.42")],
+        ..Default::default()
+    });
+    assert_only(
+        &s,
+        RuleId::Input,
+        Some("8.1.2.42"),
+        FindingKind::RiskControlNotInCatalog { risk: "R1".into() },
+    );
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use ismap_domain::control_id::ControlNumber;
-use ismap_domain::statement::{Evidence, Service};
+use ismap_domain::statement::{Evidence, Risk, RiskLevel, Service};
 use ismap_domain::{
     ControlDecision, ControlId, Decision, Finding, FindingKind, RuleId, ServiceModel, Statement,
 };
@@ -27,6 +27,24 @@ struct RawStatement {
     date: Option<Spanned<String>>,
     service: Option<Spanned<RawService>>,
     controls: Option<RawControls>,
+    #[serde(default)]
+    risks: Vec<Spanned<RawRisk>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRisk {
+    id: Spanned<String>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    identification: String,
+    #[serde(default)]
+    analysis: String,
+    evaluation: Option<Spanned<String>>,
+    treatment: Option<String>,
+    #[serde(default)]
+    controls: Vec<Spanned<String>>,
 }
 
 /// `controls:` as written: control ID → entry (an empty entry is undecided).
@@ -105,6 +123,8 @@ pub struct ParsedStatement {
     pub problems: Vec<Located>,
     top_level: HashMap<&'static str, Place>,
     controls: HashMap<ControlNumber, ControlPlaces>,
+    /// Where each risk stands, in the order of `statement.risks`.
+    risk_places: Vec<Place>,
 }
 
 /// Reads a statement from `text`; `file` names it in messages.
@@ -123,6 +143,7 @@ pub fn parse_statement(file: &str, text: &str) -> Result<ParsedStatement, Source
             problems: Vec::new(),
             top_level: HashMap::new(),
             controls: HashMap::new(),
+            risk_places: Vec::new(),
         },
     };
     reader.read(raw);
@@ -212,6 +233,68 @@ impl Reader {
                 }
             }
         }
+        for (i, risk) in raw.risks.into_iter().enumerate() {
+            self.read_risk(i, risk);
+        }
+    }
+
+    fn read_risk(&mut self, index: usize, raw: Spanned<RawRisk>) {
+        let at: Place = place(&raw).into();
+        let raw = raw.value;
+        let id = raw.id.value.trim().to_owned();
+        let field = format!("risks[{index}]");
+        if self.parsed.statement.risks.iter().any(|r| r.id == id) {
+            self.problem(
+                None,
+                place(&raw.id).into(),
+                format!("{field}.id"),
+                FindingKind::DuplicateRisk { id },
+            );
+            return;
+        }
+        let evaluation = match raw.evaluation {
+            None => None,
+            Some(value) => {
+                let level = RiskLevel::from_key(&value.value);
+                if level.is_none() {
+                    self.problem(
+                        None,
+                        place(&value).into(),
+                        format!("{field}.evaluation"),
+                        FindingKind::UnknownRiskLevel { value: value.value },
+                    );
+                }
+                level
+            }
+        };
+        let mut controls = Vec::new();
+        for (j, key) in raw.controls.into_iter().enumerate() {
+            match key.value.trim().parse::<ControlId>() {
+                Ok(control) => controls.push(control),
+                Err(error) => self.problem(
+                    None,
+                    place(&key).into(),
+                    format!("{field}.controls[{j}]"),
+                    FindingKind::BadControlId {
+                        key: key.value,
+                        error,
+                    },
+                ),
+            }
+        }
+        self.parsed.risk_places.push(at);
+        self.parsed.statement.risks.push(Risk {
+            id,
+            title: raw.title.trim().to_owned(),
+            identification: raw.identification.trim().to_owned(),
+            analysis: raw.analysis.trim().to_owned(),
+            evaluation,
+            treatment: raw
+                .treatment
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            controls,
+        });
     }
 
     fn read_service(&mut self, raw: Spanned<RawService>) {
@@ -341,6 +424,15 @@ impl Reader {
 impl ParsedStatement {
     /// Attaches the place and field a user should look at to a rule finding.
     pub fn locate(&self, finding: Finding) -> Located {
+        if let FindingKind::RiskControlNotInCatalog { risk } = &finding.kind
+            && let Some(index) = self.statement.risks.iter().position(|r| &r.id == risk)
+        {
+            return Located {
+                place: self.risk_places.get(index).copied().unwrap_or_default(),
+                field: format!("risks[{index}].controls"),
+                finding,
+            };
+        }
         let field_name = field_of(&finding.kind);
         match finding.control {
             Some(control) => {
@@ -411,6 +503,9 @@ fn field_of(kind: &FindingKind) -> Option<&'static str> {
         | K::SuffixMismatch { .. }
         | K::BadControlId { .. }
         | K::DuplicateControl { .. }
+        | K::UnknownRiskLevel { .. }
+        | K::DuplicateRisk { .. }
+        | K::RiskControlNotInCatalog { .. }
         | K::BadDate { .. }
         | K::UnknownServiceModel { .. }
         | K::MissingField
@@ -510,6 +605,33 @@ controls:
         let error = parse_statement("s.yaml", "catalog: [\n").unwrap_err();
         assert!(error.problems[0].line >= 1);
         assert!(parse_statement("s.yaml", "  \n").is_err());
+    }
+
+    #[test]
+    fn risks_are_read_with_their_controls() {
+        let text = format!(
+            "{GOOD}risks:\n  - id: R1\n    title: \"鍵の漏えい\"\n    identification: \"利用者データの暗号鍵が運用者に読まれる。\"\n    analysis: \"発生可能性は低いが影響は大きい。\"\n    evaluation: high\n    controls: [\"8.1.2.7.PB\", \"8.1.x\"]\n  - id: R1\n    title: dup\n  - id: R2\n    evaluation: severe\n"
+        );
+        let parsed = parse_statement("s.yaml", &text).unwrap();
+        let risks = &parsed.statement.risks;
+        assert_eq!(risks.len(), 2);
+        assert_eq!(risks[0].evaluation, Some(RiskLevel::High));
+        assert_eq!(risks[0].controls.len(), 1);
+        let got: Vec<(&str, &str)> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.finding.kind.message_id()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("risks[0].controls[1]", "finding-bad-control-id"),
+                ("risks[1].id", "finding-duplicate-risk"),
+                ("risks[2].evaluation", "finding-unknown-risk-level"),
+            ]
+        );
+        let pb: ControlId = "8.1.2.7.PB".parse().unwrap();
+        assert_eq!(parsed.statement.risks_of(pb.number()).count(), 1);
     }
 
     #[test]

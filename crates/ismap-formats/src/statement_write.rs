@@ -37,6 +37,30 @@ fn evidence_line(e: &Evidence) -> String {
     )
 }
 
+fn risks_yaml(statement: &Statement, out: &mut String) {
+    if statement.risks.is_empty() {
+        return;
+    }
+    out.push_str("risks:\n");
+    for r in &statement.risks {
+        out.push_str(&format!("  - id: {}\n", quoted(&r.id)));
+        out.push_str(&format!("    title: {}\n", quoted(&r.title)));
+        out.push_str(&format!(
+            "    identification: {}\n",
+            quoted(&r.identification)
+        ));
+        out.push_str(&format!("    analysis: {}\n", quoted(&r.analysis)));
+        if let Some(level) = r.evaluation {
+            out.push_str(&format!("    evaluation: {}\n", level.key()));
+        }
+        if let Some(treatment) = &r.treatment {
+            out.push_str(&format!("    treatment: {}\n", quoted(treatment)));
+        }
+        let controls: Vec<String> = r.controls.iter().map(|c| quoted(&c.to_string())).collect();
+        out.push_str(&format!("    controls: [{}]\n", controls.join(", ")));
+    }
+}
+
 /// The statement as YAML, controls in numeric order.
 pub fn to_yaml(statement: &Statement) -> String {
     let mut out = String::new();
@@ -65,6 +89,7 @@ pub fn to_yaml(statement: &Statement) -> String {
     if s.zero_trust {
         out.push_str("  zero_trust: true\n");
     }
+    risks_yaml(statement, &mut out);
     out.push_str("controls:\n");
     for c in statement.controls.values() {
         let key = quoted(&c.id.to_string());
@@ -140,6 +165,31 @@ pub fn to_json(statement: &Statement) -> Value {
         doc.insert("date".into(), json!(date.to_string()));
     }
     doc.insert("service".into(), Value::Object(service));
+    if !statement.risks.is_empty() {
+        let risks: Vec<Value> = statement
+            .risks
+            .iter()
+            .map(|r| {
+                let mut risk = Map::new();
+                risk.insert("id".into(), json!(r.id));
+                risk.insert("title".into(), json!(r.title));
+                risk.insert("identification".into(), json!(r.identification));
+                risk.insert("analysis".into(), json!(r.analysis));
+                if let Some(level) = r.evaluation {
+                    risk.insert("evaluation".into(), json!(level.key()));
+                }
+                if let Some(treatment) = &r.treatment {
+                    risk.insert("treatment".into(), json!(treatment));
+                }
+                risk.insert(
+                    "controls".into(),
+                    json!(r.controls.iter().map(|c| c.to_string()).collect::<Vec<_>>()),
+                );
+                Value::Object(risk)
+            })
+            .collect();
+        doc.insert("risks".into(), json!(risks));
+    }
     doc.insert("controls".into(), Value::Object(controls));
     Value::Object(doc)
 }

@@ -91,6 +91,11 @@ pub fn table() -> Table {
     )
     .post("/statements/{id}/freeze", pages::editor::freeze)
     .post("/statements/{id}/details", pages::editor::save_details)
+    .post("/statements/{id}/risks", pages::editor::add_risk)
+    .post(
+        "/statements/{id}/risks/{risk}/delete",
+        pages::editor::remove_risk,
+    )
     .post(
         "/statements/{id}/objectives/{objective}/bulk",
         pages::editor::bulk,

@@ -68,6 +68,11 @@ impl Frame {
         t(self.lang, id)
     }
 
+    /// A statement status (draft, frozen) in the page language.
+    pub fn status(&self, status: &str) -> String {
+        self.t(&format!("web-status-{status}"))
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

@@ -52,6 +52,8 @@ pub struct Row {
     pub show_inherit: bool,
     /// An objective with detailed controls: bulk actions apply.
     pub bulk: bool,
+    /// Risks that justify this control: (id, title).
+    pub risks: Vec<(String, String)>,
     pub findings: Vec<FindingView>,
 }
 
@@ -166,6 +168,12 @@ fn row(
         show_reason: matches!(decision, Some(Decision::NotSelected | Decision::Excluded)),
         show_inherit: decision == Some(Decision::Inherited),
         bulk: level == Level::Objective && !leaf,
+        risks: loaded
+            .parsed
+            .statement
+            .risks_of(control.id.number())
+            .map(|r| (r.id.clone(), r.title.clone()))
+            .collect(),
         findings: findings
             .remove(&Some(control.id.number()))
             .unwrap_or_default(),
@@ -186,7 +194,11 @@ fn summary(frame: &Frame, report: &Report<'_>, revision: i64) -> Summary {
                 rule: rule.as_str(),
                 title: messages.rule_title(frame.lang, rule),
                 count,
-                warning: rule.is_advisory(),
+                warning: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.finding.rule == rule)
+                    .all(|f| f.finding.severity == Severity::Warning),
             })
         })
         .collect();
@@ -205,10 +217,22 @@ pub struct EditorQuery {
     filter: String,
 }
 
+pub struct RiskView {
+    pub id: String,
+    pub title: String,
+    pub identification: String,
+    pub analysis: String,
+    pub evaluation: String,
+    pub treatment: String,
+    pub controls: String,
+}
+
 #[derive(Template)]
 #[template(path = "editor.html")]
 struct EditorPage {
     frame: Frame,
+    risks: Vec<RiskView>,
+    levels: Vec<(&'static str, String)>,
     details: ismap_domain::statement::Service,
     date: String,
     models: Vec<(&'static str, bool)>,
@@ -319,7 +343,35 @@ pub async fn edit(
             Some(loaded.record.organization_id),
         );
     let details = loaded.parsed.statement.service.clone();
+    let risks = loaded
+        .parsed
+        .statement
+        .risks
+        .iter()
+        .map(|r| RiskView {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            identification: r.identification.clone(),
+            analysis: r.analysis.clone(),
+            evaluation: r
+                .evaluation
+                .map(|l| frame.t(&format!("web-risk-{}", l.key())))
+                .unwrap_or_default(),
+            treatment: r.treatment.clone().unwrap_or_default(),
+            controls: r
+                .controls
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
     let page = EditorPage {
+        risks,
+        levels: ismap_domain::statement::RiskLevel::ALL
+            .iter()
+            .map(|l| (l.key(), frame.t(&format!("web-risk-{}", l.key()))))
+            .collect(),
         models: ismap_domain::ServiceModel::ALL
             .iter()
             .map(|m| (m.key(), details.model == Some(*m)))
@@ -670,6 +722,116 @@ pub async fn bulk(
     )
     .await?;
     Ok(Redirect::to(&format!("/statements/{id}/edit#row-{}", dom_id(&objective))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RiskForm {
+    based_on: i64,
+    title: String,
+    #[serde(default)]
+    identification: String,
+    #[serde(default)]
+    analysis: String,
+    #[serde(default)]
+    evaluation: String,
+    #[serde(default)]
+    treatment: String,
+    /// Control ids separated by commas or spaces.
+    #[serde(default)]
+    controls: String,
+}
+
+/// Records a risk (identification, analysis, evaluation) and the controls
+/// whose selection it justifies.
+pub async fn add_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RiskForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let catalog = loaded.catalog(&state)?;
+    if form.title.trim().is_empty() {
+        return Err(PageError(Failure::Invalid {
+            field: "title".into(),
+            message: "the risk needs a title".into(),
+        }));
+    }
+    let mut controls = Vec::new();
+    for text in form
+        .controls
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        let control: ControlId =
+            text.parse()
+                .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+                    field: "controls".into(),
+                    message: format!("{text:?}: {e}"),
+                })?;
+        let known = catalog
+            .get(control.number())
+            .ok_or_else(|| Failure::Invalid {
+                field: "controls".into(),
+                message: format!("{control} is not in {}", catalog.id()),
+            })?;
+        controls.push(known.id);
+    }
+    let mut statement = loaded.parsed.statement.clone();
+    let next = (1..)
+        .map(|n| format!("R{n}"))
+        .find(|candidate| !statement.risks.iter().any(|r| &r.id == candidate))
+        .expect("an unused id exists");
+    statement.risks.push(ismap_domain::statement::Risk {
+        id: next.clone(),
+        title: form.title.trim().to_owned(),
+        identification: form.identification.trim().to_owned(),
+        analysis: form.analysis.trim().to_owned(),
+        evaluation: ismap_domain::statement::RiskLevel::from_key(&form.evaluation),
+        treatment: Some(form.treatment.trim().to_owned()).filter(|t| !t.is_empty()),
+        controls,
+    });
+    statement_ops::save(
+        &state,
+        &principal,
+        &loaded.record,
+        form.based_on,
+        &statement,
+        &format!("risk {next}"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/statements/{id}/edit#risks")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RemoveRiskForm {
+    based_on: i64,
+}
+
+/// Removes a risk from the statement (earlier revisions keep it).
+pub async fn remove_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, risk)): Path<(i64, String)>,
+    Form(form): Form<RemoveRiskForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let mut statement = loaded.parsed.statement.clone();
+    let before = statement.risks.len();
+    statement.risks.retain(|r| r.id != risk);
+    if statement.risks.len() == before {
+        return Err(PageError(Failure::NotFound(format!("risk {risk}"))));
+    }
+    statement_ops::save(
+        &state,
+        &principal,
+        &loaded.record,
+        form.based_on,
+        &statement,
+        &format!("risk {risk} removed"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/statements/{id}/edit#risks")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -82,6 +82,11 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/statements/{id}/controls/{control}"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/freeze"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/details"), SAAS_PROVIDER),
+        ((Post, "/statements/{id}/risks"), SAAS_PROVIDER),
+        (
+            (Post, "/statements/{id}/risks/{risk}/delete"),
+            SAAS_PROVIDER,
+        ),
         (
             (Post, "/statements/{id}/objectives/{objective}/bulk"),
             SAAS_PROVIDER,
@@ -123,7 +128,8 @@ fn concrete(pattern: &str, service: i64, statement: i64) -> String {
         .replace("{code}", "en")
         .replace("{control}", "8.1.2.7.PB")
         .replace("{number}", "1")
-        .replace("{objective}", "12.3.1");
+        .replace("{objective}", "12.3.1")
+        .replace("{risk}", "R9");
     if pattern.starts_with("/catalogs/") || pattern.starts_with("/api/v1/catalogs/") {
         path = path.replace("{id}", "ismap-2022-excerpt");
     } else if pattern.contains("/services/") {
@@ -213,6 +219,14 @@ async fn request(
                 .await
         }
         (Method::Post, "/services/{id}/statements") => client.post_form(path, &[]).await,
+        (Method::Post, "/statements/{id}/risks") => {
+            client
+                .post_form(path, &[("based_on", "1"), ("title", "matrix risk")])
+                .await
+        }
+        (Method::Post, "/statements/{id}/risks/{risk}/delete") => {
+            client.post_form(path, &[("based_on", "1")]).await
+        }
         (Method::Post, "/statements/{id}/objectives/{objective}/bulk") => {
             client
                 .post_form(path, &[("based_on", "1"), ("action", "select_all")])

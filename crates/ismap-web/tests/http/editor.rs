@@ -514,3 +514,82 @@ async fn bulk_actions_select_or_exclude_a_whole_objective() {
         .collect();
     assert_eq!(s6.len(), 7, "{s6:?}");
 }
+
+#[tokio::test]
+async fn risks_are_recorded_and_shown_beside_their_controls() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-editor").await;
+        let (_, statement) = saas_ids(&server).await;
+        let page = client
+            .get(&format!("/statements/{statement}/edit?filter=baseline"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("href=\"#risk-R1\""),
+            "the example's risks show beside their controls"
+        );
+
+        let unknown = client
+            .post_form(
+                &format!("/statements/{statement}/risks"),
+                &[("based_on", "1"), ("title", "x"), ("controls", "8.1.2.99")],
+            )
+            .await;
+        assert_eq!(unknown.status(), 422, "links only controls of the catalog");
+        let added = client
+            .post_form(
+                &format!("/statements/{statement}/risks"),
+                &[
+                    ("based_on", "1"),
+                    ("title", "利用者IDの乗っ取り"),
+                    ("identification", "利用者のパスワードが推測される。"),
+                    ("analysis", "発生可能性は中程度、影響は大きい。"),
+                    ("evaluation", "high"),
+                    ("controls", "9.4.2.2.B, 9.2.1.6.PB"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status(), 303);
+        let json: Value = client
+            .get(&format!("/api/v1/statements/{statement}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let content = parse_statement("r", json["content"].as_str().unwrap())
+            .unwrap()
+            .statement;
+        let r3 = content
+            .risks
+            .iter()
+            .find(|r| r.id == "R3")
+            .expect("the next free id");
+        assert_eq!(r3.controls.len(), 2);
+        assert_eq!(
+            r3.evaluation,
+            Some(ismap_domain::statement::RiskLevel::High)
+        );
+
+        let removed = client
+            .post_form(
+                &format!("/statements/{statement}/risks/R3/delete"),
+                &[("based_on", "2")],
+            )
+            .await;
+        assert_eq!(removed.status(), 303);
+        let diff = client
+            .get(&format!("/statements/{statement}/diff?from=2&to=3"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            diff.contains("risks") && diff.contains("利用者IDの乗っ取り"),
+            "{diff}"
+        );
+    }
+}
