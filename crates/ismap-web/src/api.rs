@@ -32,9 +32,10 @@ use crate::policy::{Action, Principal, allows, service_scope};
     paths(
         default_catalog, list_catalogs, get_catalog, get_control, search_catalog,
         list_services, create_service, get_service, update_service,
-        list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision
+        list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision,
+        save_control, freeze_statement, diff_statement, export_statement, upgrade_statement
     ),
-    components(schemas(CatalogSummary, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
+    components(schemas(CatalogSummary, ControlIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
     tags(
         (name = "catalog", description = "The control standard (管理基準)"),
         (name = "services", description = "A provider's cloud services"),
@@ -602,4 +603,208 @@ pub async fn add_revision(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(revision_json(&state, &revision)?)).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct BasedOn {
+    /// The revision the change is based on (409 if another was saved since).
+    based_on: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ControlIn {
+    /// selected, excluded, implemented, inherited, not_selected, or "" for undecided.
+    decision: String,
+    individual_control: Option<String>,
+    reason: Option<String>,
+    from: Option<String>,
+    confirmation: Option<String>,
+}
+
+async fn editable(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(crate::statement_ops::Loaded, Principal), Failure> {
+    let record = visible_statement(state, ctx, id).await?;
+    let p = require(ctx, Action::EditStatement, Some(record.organization_id))?.clone();
+    Ok((crate::statement_ops::load(state, record).await?, p))
+}
+
+#[utoipa::path(post, path = "/api/v1/statements/{id}/controls/{control}", tag = "statements",
+    params(("id" = i64, Path), ("control" = String, Path), BasedOn), request_body = ControlIn,
+    responses((status = 201, description = "The new revision and its validation report", body = Object),
+              (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn save_control(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, control)): Path<(i64, String)>,
+    Query(query): Query<BasedOn>,
+    body: Result<Json<ControlIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (loaded, p) = editable(&state, &ctx, id).await?;
+    let Json(input) = body.map_err(|e| Failure::Invalid {
+        field: "body".into(),
+        message: e.body_text(),
+    })?;
+    let control_id: ControlId =
+        control
+            .parse()
+            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+                field: "control".into(),
+                message: e.to_string(),
+            })?;
+    let mut statement = loaded.parsed.statement.clone();
+    crate::statement_ops::apply(
+        &mut statement,
+        loaded.catalog(&state)?,
+        control_id,
+        crate::statement_ops::ControlEdit {
+            decision: input.decision,
+            individual_control: input.individual_control,
+            reason: input.reason,
+            from: input.from,
+            confirmation: input.confirmation,
+        },
+    )?;
+    let saved = crate::statement_ops::save(
+        &state,
+        &p,
+        &loaded.record,
+        query.based_on,
+        &statement,
+        &control_id.to_string(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(revision_json(&state, &saved.revision)?),
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/statements/{id}/freeze", tag = "statements",
+    params(("id" = i64, Path), BasedOn),
+    responses((status = 200, body = StatementOut), (status = 409, body = Problem), (status = 422, description = "The statement has errors", body = Problem)))]
+pub async fn freeze_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<BasedOn>,
+) -> Result<Json<StatementOut>, ApiError> {
+    let (loaded, p) = editable(&state, &ctx, id).await?;
+    crate::pages::editor::freeze_loaded(&state, &p, &loaded, query.based_on).await?;
+    Ok(Json(statements::get(&state.db, id).await?.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DiffParams {
+    from: i64,
+    to: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/statements/{id}/diff", tag = "statements",
+    params(("id" = i64, Path), DiffParams),
+    responses((status = 200, description = "Statement fields and controls that changed", body = Object), (status = 404, body = Problem)))]
+pub async fn diff_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<DiffParams>,
+) -> Result<Json<Value>, ApiError> {
+    visible_statement(&state, &ctx, id).await?;
+    let read = |revision: statements::Revision| {
+        parse_statement("revision", &revision.content)
+            .map(|p| p.statement)
+            .map_err(|e| Failure::Internal(e.to_string()))
+    };
+    let before = read(statements::revision_at(&state.db, id, query.from).await?)?;
+    let after = read(statements::revision_at(&state.db, id, query.to).await?)?;
+    let diff = ismap_domain::diff::diff(&before, &after);
+    let describe = |entry: &Option<ismap_domain::ControlDecision>| {
+        entry.as_ref().map(|e| {
+            json!({
+                "decision": e.decision.map(|d| d.key()),
+                "individual_control": e.individual_control,
+                "reason": e.reason,
+                "from": e.from,
+                "confirmation": e.confirmation,
+            })
+        })
+    };
+    Ok(Json(json!({
+        "from": query.from,
+        "to": query.to,
+        "fields": diff.fields.iter().map(|f| json!({"field": f.field, "before": f.before, "after": f.after})).collect::<Vec<_>>(),
+        "controls": diff.controls.iter().map(|c| json!({
+            "control": c.id.to_string(),
+            "fields": c.fields,
+            "before": describe(&c.before),
+            "after": describe(&c.after),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportParams {
+    /// yaml (default) or json
+    #[serde(default)]
+    format: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/statements/{id}/export", tag = "statements",
+    params(("id" = i64, Path), ExportParams),
+    responses((status = 200, description = "The latest revision as a statement file", content_type = "application/yaml", body = String)))]
+pub async fn export_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<ExportParams>,
+) -> Result<Response, ApiError> {
+    let record = visible_statement(&state, &ctx, id).await?;
+    let loaded = crate::statement_ops::load(&state, record).await?;
+    let statement = &loaded.parsed.statement;
+    Ok(match query.format.as_str() {
+        "json" => Json(ismap_formats::statement_write::to_json(statement)).into_response(),
+        _ => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8",
+            )],
+            ismap_formats::statement_write::to_yaml(statement),
+        )
+            .into_response(),
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UpgradeParams {
+    /// The catalog version to move to.
+    to: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/statements/{id}/upgrade", tag = "statements",
+    params(("id" = i64, Path), UpgradeParams),
+    responses((status = 201, description = "The new draft and the controls to look at", body = Object), (status = 422, body = Problem)))]
+pub async fn upgrade_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<UpgradeParams>,
+) -> Result<Response, ApiError> {
+    let (loaded, p) = editable(&state, &ctx, id).await?;
+    let (record, report) =
+        crate::statement_ops::upgrade(&state, &p, &loaded, query.to.trim()).await?;
+    let ids = |v: &[ControlId]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "statement": StatementOut::from(record),
+            "added": ids(&report.added),
+            "changed": ids(&report.changed),
+            "removed": ids(&report.removed),
+            "carried": ids(&report.carried),
+        })),
+    )
+        .into_response())
 }

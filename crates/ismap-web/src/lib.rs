@@ -47,6 +47,9 @@ pub struct Config {
     pub public_url: String,
     /// OpenID Connect sign-in (e.g. GビズID), when configured.
     pub oidc: Option<oidc::OidcConfig>,
+    /// More catalog packs (file name, text) to store at start, besides the
+    /// bundled ones; a stored version is never replaced.
+    pub packs: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             max_body_bytes: 8 * 1024 * 1024,
             public_url: "http://127.0.0.1:8080".into(),
             oidc: None,
+            packs: Vec::new(),
         }
     }
 }
@@ -78,6 +82,9 @@ impl AppState {
     pub async fn load(db: Db, config: Config) -> Result<AppState, ismap_store::StoreError> {
         let system = Actor::system("ismap serve");
         for (file, pack) in ismap_formats::bundled::bundled_packs() {
+            catalogs::store(&db, &system, file, pack).await?;
+        }
+        for (file, pack) in &config.packs {
             catalogs::store(&db, &system, file, pack).await?;
         }
         debug_assert!(!bundled_catalogs().is_empty());

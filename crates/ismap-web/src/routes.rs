@@ -91,6 +91,7 @@ pub fn table() -> Table {
     )
     .post("/statements/{id}/freeze", pages::editor::freeze)
     .post("/statements/{id}/details", pages::editor::save_details)
+    .post("/statements/{id}/upgrade", pages::editor::upgrade)
     .post("/statements/{id}/risks", pages::editor::add_risk)
     .post(
         "/statements/{id}/risks/{risk}/delete",
@@ -128,4 +129,12 @@ pub fn table() -> Table {
         "/api/v1/statements/{id}/revisions/{number}",
         api::get_revision,
     )
+    .post(
+        "/api/v1/statements/{id}/controls/{control}",
+        api::save_control,
+    )
+    .post("/api/v1/statements/{id}/freeze", api::freeze_statement)
+    .get("/api/v1/statements/{id}/diff", api::diff_statement)
+    .get("/api/v1/statements/{id}/export", api::export_statement)
+    .post("/api/v1/statements/{id}/upgrade", api::upgrade_statement)
 }

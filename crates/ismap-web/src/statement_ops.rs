@@ -282,6 +282,54 @@ pub async fn import(
     .await?))
 }
 
+/// Starts a new draft statement for the same service on catalog `to`,
+/// carrying decisions over; the old statement stays as it is.
+pub async fn upgrade(
+    state: &AppState,
+    principal: &Principal,
+    loaded: &Loaded,
+    to: &str,
+) -> Result<(StatementRecord, ismap_domain::upgrade::UpgradeReport), Failure> {
+    let from = loaded.catalog(state)?;
+    let target = state.catalog(to).ok_or_else(|| Failure::Invalid {
+        field: "to".into(),
+        message: format!("catalog {to:?} is not loaded"),
+    })?;
+    if target.id() == from.id() {
+        return Err(Failure::Invalid {
+            field: "to".into(),
+            message: format!("the statement already targets {to}"),
+        });
+    }
+    let (statement, report) =
+        ismap_domain::upgrade::upgrade(&loaded.parsed.statement, from, target);
+    let content = to_yaml(&statement);
+    let parsed = parse_statement("upgraded statement", &content)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
+    let validation = check_statement(&parsed, &catalogs, None);
+    let record = statements::create(
+        &state.db,
+        &Actor::user(principal.user.id, &principal.user.username),
+        loaded.record.service_id,
+        loaded.record.organization_id,
+        target.id(),
+        NewRevision {
+            content: &content,
+            comment: &format!(
+                "upgraded from statement {} revision {} ({})",
+                loaded.record.id,
+                loaded.revision.number,
+                from.id()
+            ),
+            errors: validation.errors() as i64,
+            warnings: validation.warnings() as i64,
+        },
+    )
+    .await?;
+    Ok((record, report))
+}
+
 /// Registered services an inherited control may name: the registration
 /// numbers known to the portal.
 pub async fn registered_services(state: &AppState) -> Result<Vec<(String, String)>, Failure> {

@@ -231,6 +231,8 @@ pub struct RiskView {
 #[template(path = "editor.html")]
 struct EditorPage {
     frame: Frame,
+    /// Other catalog versions the statement could move to: (id, title).
+    upgrades: Vec<(String, String)>,
     risks: Vec<RiskView>,
     levels: Vec<(&'static str, String)>,
     details: ismap_domain::statement::Service,
@@ -366,7 +368,21 @@ pub async fn edit(
                 .join(", "),
         })
         .collect();
+    let upgrades = state
+        .catalogs
+        .iter()
+        .filter(|c| c.id() != catalog.id())
+        .map(|c| {
+            (
+                c.id().to_owned(),
+                frame
+                    .pick(&c.info().title.ja, &c.info().title.en)
+                    .to_owned(),
+            )
+        })
+        .collect();
     let page = EditorPage {
+        upgrades,
         risks,
         levels: ismap_domain::statement::RiskLevel::ALL
             .iter()
@@ -722,6 +738,66 @@ pub async fn bulk(
     )
     .await?;
     Ok(Redirect::to(&format!("/statements/{id}/edit#row-{}", dom_id(&objective))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct UpgradeForm {
+    to: String,
+}
+
+pub struct UpgradeList {
+    pub title: String,
+    pub ids: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "upgrade.html")]
+struct UpgradePage {
+    frame: Frame,
+    old_id: i64,
+    new_id: i64,
+    to: String,
+    lists: Vec<UpgradeList>,
+}
+
+/// Moves the statement to a newer catalog version: a new draft with the
+/// decisions carried over, and the list of controls to look at.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<UpgradeForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let (record, report) =
+        statement_ops::upgrade(&state, &principal, &loaded, form.to.trim()).await?;
+    let frame = Frame::new(&ctx);
+    let ids = |v: &[ControlId]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let lists = vec![
+        UpgradeList {
+            title: frame.t("web-upgrade-added"),
+            ids: ids(&report.added),
+        },
+        UpgradeList {
+            title: frame.t("web-upgrade-changed"),
+            ids: ids(&report.changed),
+        },
+        UpgradeList {
+            title: frame.t("web-upgrade-removed"),
+            ids: ids(&report.removed),
+        },
+        UpgradeList {
+            title: frame.t("web-upgrade-carried"),
+            ids: ids(&report.carried),
+        },
+    ];
+    render(&UpgradePage {
+        old_id: id,
+        new_id: record.id,
+        to: record.catalog_id,
+        lists,
+        frame,
+    })
 }
 
 #[derive(Deserialize)]

@@ -82,6 +82,15 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/statements/{id}/controls/{control}"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/freeze"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/details"), SAAS_PROVIDER),
+        ((Post, "/statements/{id}/upgrade"), SAAS_PROVIDER),
+        (
+            (Post, "/api/v1/statements/{id}/controls/{control}"),
+            SAAS_PROVIDER,
+        ),
+        ((Post, "/api/v1/statements/{id}/freeze"), SAAS_PROVIDER),
+        ((Get, "/api/v1/statements/{id}/diff"), SAAS_PROVIDER),
+        ((Get, "/api/v1/statements/{id}/export"), SAAS_PROVIDER),
+        ((Post, "/api/v1/statements/{id}/upgrade"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/risks"), SAAS_PROVIDER),
         (
             (Post, "/statements/{id}/risks/{risk}/delete"),
@@ -142,8 +151,13 @@ fn concrete(pattern: &str, service: i64, statement: i64) -> String {
     if pattern.ends_with("/search") {
         path.push_str("?q=%E6%9A%97%E5%8F%B7");
     }
-    if pattern == "/api/v1/statements/{id}/revisions" {
-        path.push_str("?based_on=1");
+    match pattern {
+        "/api/v1/statements/{id}/revisions"
+        | "/api/v1/statements/{id}/controls/{control}"
+        | "/api/v1/statements/{id}/freeze" => path.push_str("?based_on=1"),
+        "/api/v1/statements/{id}/diff" => path.push_str("?from=1&to=1"),
+        "/api/v1/statements/{id}/upgrade" => path.push_str("?to=ismap-2022-excerpt"),
+        _ => {}
     }
     path
 }
@@ -219,6 +233,20 @@ async fn request(
                 .await
         }
         (Method::Post, "/services/{id}/statements") => client.post_form(path, &[]).await,
+        (Method::Post, "/statements/{id}/upgrade") => {
+            client
+                .post_form(path, &[("to", "ismap-2022-excerpt")])
+                .await
+        }
+        (Method::Post, "/api/v1/statements/{id}/controls/{control}") => {
+            client
+                .post_body(
+                    path,
+                    "application/json",
+                    r#"{"decision": "implemented"}"#.into(),
+                )
+                .await
+        }
         (Method::Post, "/statements/{id}/risks") => {
             client
                 .post_form(path, &[("based_on", "1"), ("title", "matrix risk")])

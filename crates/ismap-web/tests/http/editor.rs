@@ -593,3 +593,174 @@ async fn risks_are_recorded_and_shown_beside_their_controls() {
         );
     }
 }
+
+/// A newer catalog version: one control's text changed, one removed, one added.
+fn newer_pack() -> (String, String) {
+    let pack = include_str!("../../../../catalogs/ismap-2022-excerpt.yaml")
+        .replacen("id: \"ismap-2022-excerpt\"", "id: \"ismap-2099-test\"", 1)
+        .replacen("version: \"2022-07-01\"", "version: \"2099-01-01\"", 1);
+    let start = pack
+        .find("  - id: \"8.1.2.6\"")
+        .expect("8.1.2.6 in the pack");
+    let end = start + pack[start + 1..].find("  - id: ").expect("next control") + 1;
+    let removed = format!("{}{}", &pack[..start], &pack[end..]);
+    let added = removed.replacen(
+        "  - id: \"8.1.2.7.PB\"",
+        "  - id: \"8.1.2.8\"\n    title: { ja: \"新しい管理策\", en: \"A new control\" }\n    text: { ja: \"新しい要求。\", en: \"A new requirement.\" }\n  - id: \"8.1.2.7.PB\"",
+        1,
+    );
+    let start = added.find("  - id: \"8.1.2.1\"").unwrap();
+    let text_at = start + added[start..].find("text: { ja: \"").unwrap() + "text: { ja: \"".len();
+    let changed = format!("{}改訂：{}", &added[..text_at], &added[text_at..]);
+    ("newer.yaml".into(), changed)
+}
+
+#[tokio::test]
+async fn statements_move_to_a_newer_catalog_version() {
+    for backend in BACKENDS {
+        let config = ismap_web::Config {
+            packs: vec![newer_pack()],
+            ..ismap_web::Config::default()
+        };
+        let server = ismap_web::testing::spawn_with(backend, config).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-admin").await;
+        let (_, statement) = saas_ids(&server).await;
+        let editor = client
+            .get(&format!("/statements/{statement}/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            editor.contains("ismap-2099-test"),
+            "the newer version is offered"
+        );
+
+        let csrf = client.csrf().await;
+        let moved = client
+            .http
+            .post(server.url(&format!(
+                "/api/v1/statements/{statement}/upgrade?to=ismap-2099-test"
+            )))
+            .header("x-csrf-token", csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), 201);
+        let moved: Value = moved.json().await.unwrap();
+        assert_eq!(moved["added"], serde_json::json!(["8.1.2.8"]));
+        assert_eq!(moved["changed"], serde_json::json!(["8.1.2.1"]));
+        assert_eq!(moved["removed"], serde_json::json!(["8.1.2.6"]));
+        let new_id = moved["statement"]["id"].as_i64().unwrap();
+        let new: Value = client
+            .get(&format!("/api/v1/statements/{new_id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let undecided: Vec<&str> = new["report"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["message"]["en"].as_str().unwrap().contains("undecided"))
+            .map(|f| f["control"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            undecided,
+            ["8.1.2.8"],
+            "only the new control awaits a decision"
+        );
+        // The original is untouched.
+        let old = ismap_store::statements::get(&server.db, statement)
+            .await
+            .unwrap();
+        assert_eq!(
+            (old.catalog_id.as_str(), old.latest_revision),
+            ("ismap-2022-excerpt", 1)
+        );
+
+        let page = client
+            .post_form(
+                &format!("/statements/{statement}/upgrade"),
+                &[("to", "ismap-2099-test")],
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("8.1.2.8") && page.contains("8.1.2.6"),
+            "{page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_edits_freezes_compares_and_exports() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let edit = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/controls/8.1.2.7.PB?based_on=1"),
+            "application/json",
+            r#"{"decision": "not_selected", "reason": "顧客が自ら暗号化するため提供しない。"}"#
+                .into(),
+        )
+        .await;
+    assert_eq!(edit.status(), 201);
+    let edit: Value = edit.json().await.unwrap();
+    assert_eq!(edit["report"]["errors"], 1);
+    let refused = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/freeze?based_on=2"),
+            "application/json",
+            String::new(),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let diff: Value = client
+        .get(&format!("/api/v1/statements/{statement}/diff?from=1&to=2"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(diff["controls"][0]["control"], "8.1.2.7.PB");
+    assert_eq!(diff["controls"][0]["after"]["decision"], "not_selected");
+    let back = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/controls/8.1.2.7.PB?based_on=2"),
+            "application/json",
+            r#"{"decision": "implemented"}"#.into(),
+        )
+        .await;
+    assert_eq!(back.status(), 201);
+    let frozen = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/freeze?based_on=3"),
+            "application/json",
+            String::new(),
+        )
+        .await;
+    assert_eq!(frozen.status(), 200);
+    let frozen: Value = frozen.json().await.unwrap();
+    assert_eq!(frozen["status"], "frozen");
+    let yaml = client
+        .get(&format!("/api/v1/statements/{statement}/export"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let exported = parse_statement("export", &yaml).unwrap().statement;
+    // The example, plus the reason written while the control was unselected:
+    // switching decisions never throws away what was written.
+    let mut expected = parse_statement("example", EXAMPLE_STATEMENT)
+        .unwrap()
+        .statement;
+    let pb: ismap_domain::ControlId = "8.1.2.7.PB".parse().unwrap();
+    expected.controls.get_mut(&pb.number()).unwrap().reason =
+        Some("顧客が自ら暗号化するため提供しない。".into());
+    assert_eq!(exported, expected);
+}
