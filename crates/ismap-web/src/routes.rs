@@ -91,6 +91,10 @@ pub fn table() -> Table {
     )
     .post("/statements/{id}/freeze", pages::editor::freeze)
     .post("/statements/{id}/details", pages::editor::save_details)
+    .post(
+        "/statements/{id}/controls/{control}/evidence",
+        pages::editor::add_evidence,
+    )
     .post("/statements/{id}/upgrade", pages::editor::upgrade)
     .post("/statements/{id}/risks", pages::editor::add_risk)
     .post(

@@ -246,3 +246,7 @@ web-upgrade-added = New controls (to decide)
 web-upgrade-changed = Changed controls (review the decision)
 web-upgrade-removed = Removed controls (they stay in the original statement)
 web-upgrade-carried = Carried over unchanged
+web-evidence = Evidence
+web-evidence-add = Add evidence
+web-evidence-title = Evidence title
+web-evidence-reference = Link or file reference

@@ -247,3 +247,7 @@ web-upgrade-added = 新しく加わった管理策（判断が必要）
 web-upgrade-changed = 内容が変わった管理策（判断を見直してください）
 web-upgrade-removed = なくなった管理策（元の言明書に残ります）
 web-upgrade-carried = そのまま引き継いだ管理策
+web-evidence = 証跡
+web-evidence-add = 証跡を追加
+web-evidence-title = 証跡の名称
+web-evidence-reference = リンク又はファイルの参照

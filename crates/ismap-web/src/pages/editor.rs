@@ -54,6 +54,9 @@ pub struct Row {
     pub bulk: bool,
     /// Risks that justify this control: (id, title).
     pub risks: Vec<(String, String)>,
+    /// Evidence references: (title, reference, is a link).
+    pub evidence: Vec<(String, String, bool)>,
+    pub show_evidence: bool,
     pub findings: Vec<FindingView>,
 }
 
@@ -168,6 +171,20 @@ fn row(
         show_reason: matches!(decision, Some(Decision::NotSelected | Decision::Excluded)),
         show_inherit: decision == Some(Decision::Inherited),
         bulk: level == Level::Objective && !leaf,
+        evidence: entry
+            .map(|e| {
+                e.evidence
+                    .iter()
+                    .map(|x| {
+                        let link = x.reference.starts_with("https://")
+                            || x.reference.starts_with("http://");
+                        (x.title.clone(), x.reference.clone(), link)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        show_evidence: matches!(decision, Some(Decision::Implemented | Decision::Inherited))
+            || (decision == Some(Decision::Selected) && leaf),
         risks: loaded
             .parsed
             .statement
@@ -877,6 +894,65 @@ pub async fn add_risk(
     )
     .await?;
     Ok(Redirect::to(&format!("/statements/{id}/edit#risks")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EvidenceForm {
+    based_on: i64,
+    title: String,
+    reference: String,
+}
+
+/// Adds an evidence reference (title and link or file reference) to a control.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, control)): Path<(i64, String)>,
+    Form(form): Form<EvidenceForm>,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let catalog = loaded.catalog(&state)?;
+    let control_id: ControlId =
+        control
+            .parse()
+            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+                field: "control".into(),
+                message: e.to_string(),
+            })?;
+    let (title, reference) = (form.title.trim(), form.reference.trim());
+    if title.is_empty() || reference.is_empty() {
+        return Err(PageError(Failure::Invalid {
+            field: if title.is_empty() {
+                "title"
+            } else {
+                "reference"
+            }
+            .into(),
+            message: "evidence needs a title and a link or file reference".into(),
+        }));
+    }
+    let known = catalog
+        .get(control_id.number())
+        .ok_or_else(|| Failure::NotFound(format!("control {control_id}")))?;
+    let mut statement = loaded.parsed.statement.clone();
+    let entry = statement
+        .controls
+        .entry(known.id.number())
+        .or_insert_with(|| ismap_domain::ControlDecision::new(known.id, None));
+    entry.evidence.push(ismap_domain::statement::Evidence {
+        title: title.to_owned(),
+        reference: reference.to_owned(),
+    });
+    statement_ops::save(
+        &state,
+        &principal,
+        &loaded.record,
+        form.based_on,
+        &statement,
+        &format!("{control_id}: evidence"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/statements/{id}/edit#row-{}", dom_id(&known.id))).into_response())
 }
 
 #[derive(Deserialize)]

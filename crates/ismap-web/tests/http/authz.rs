@@ -84,6 +84,10 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/statements/{id}/details"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/upgrade"), SAAS_PROVIDER),
         (
+            (Post, "/statements/{id}/controls/{control}/evidence"),
+            SAAS_PROVIDER,
+        ),
+        (
             (Post, "/api/v1/statements/{id}/controls/{control}"),
             SAAS_PROVIDER,
         ),
@@ -233,6 +237,14 @@ async fn request(
                 .await
         }
         (Method::Post, "/services/{id}/statements") => client.post_form(path, &[]).await,
+        (Method::Post, "/statements/{id}/controls/{control}/evidence") => {
+            client
+                .post_form(
+                    path,
+                    &[("based_on", "1"), ("title", "t"), ("reference", "r")],
+                )
+                .await
+        }
         (Method::Post, "/statements/{id}/upgrade") => {
             client
                 .post_form(path, &[("to", "ismap-2022-excerpt")])

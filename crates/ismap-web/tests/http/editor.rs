@@ -764,3 +764,51 @@ async fn the_api_edits_freezes_compares_and_exports() {
         Some("顧客が自ら暗号化するため提供しない。".into());
     assert_eq!(exported, expected);
 }
+
+#[tokio::test]
+async fn evidence_references_are_added_to_controls() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let added = client
+        .post_form(
+            &format!("/statements/{statement}/controls/8.1.2.7.PB/evidence"),
+            &[
+                ("based_on", "1"),
+                ("title", "BYOK設計書"),
+                ("reference", "https://wiki.example.jp/byok"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let page = client
+        .get(&format!("/statements/{statement}/edit?filter=baseline"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("href=\"https://wiki.example.jp/byok\""),
+        "the link is shown beside the control"
+    );
+    let missing = client
+        .post_form(
+            &format!("/statements/{statement}/controls/8.1.2.7.PB/evidence"),
+            &[("based_on", "2"), ("title", "x"), ("reference", " ")],
+        )
+        .await;
+    assert_eq!(missing.status(), 422);
+    let yaml = client
+        .get(&format!("/statements/{statement}/export"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let exported = parse_statement("e", &yaml).unwrap().statement;
+    let pb: ismap_domain::ControlId = "8.1.2.7.PB".parse().unwrap();
+    assert_eq!(
+        exported.controls[&pb.number()].evidence[0].title,
+        "BYOK設計書"
+    );
+}
