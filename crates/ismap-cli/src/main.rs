@@ -97,6 +97,7 @@ pub const EXIT_UNREADABLE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let style = output::Style::new(cli.global.color);
+    let packs = cli.global.packs.clone();
     let result = catalogs::Catalogs::load(&cli.global.packs).and_then(|catalogs| {
         let context = Context {
             lang: cli.global.lang,
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
             Command::Catalog(command) => catalog_cmd::run(&context, command),
             Command::Statement(command) => statement_cmd::run(&context, command),
             Command::Validity(args) => validity_cmd::run(&context, args),
-            Command::Serve(args) => server_cmd::serve(args),
+            Command::Serve(args) => server_cmd::serve(args, &packs),
             Command::Db(command) => server_cmd::db(command),
             Command::Admin(command) => server_cmd::admin(command),
             Command::Backup(args) => server_cmd::backup(args),

@@ -157,8 +157,13 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-pub fn serve(args: ServeArgs) -> Result<u8> {
+pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
     init_logs(args.log_format);
+    // Packs were checked when the command started (Catalogs::load).
+    let packs = packs
+        .iter()
+        .map(|path| Ok((path.display().to_string(), crate::catalogs::read_text(path)?)))
+        .collect::<Result<Vec<_>>>()?;
     runtime()?.block_on(async {
         let started = std::time::Instant::now();
         let db = open(&args.database).await?;
@@ -179,6 +184,7 @@ pub fn serve(args: ServeArgs) -> Result<u8> {
             session_hours: args.session_hours,
             public_url,
             oidc,
+            packs,
             ..Config::default()
         };
         // Catalogs first: the demo statement refers to the bundled one.

@@ -192,6 +192,73 @@ pub fn load_pack(file: &str, text: &str) -> Result<Catalog, SourceError> {
     }
 }
 
+/// A YAML string literal (JSON strings are valid YAML double-quoted scalars).
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialize")
+}
+
+fn text_yaml(text: &ismap_domain::Text) -> String {
+    format!("{{ ja: {}, en: {} }}", quoted(&text.ja), quoted(&text.en))
+}
+
+/// Writes a catalog as a pack that [`load_pack`] reads back to the same
+/// catalog (used to store generated or imported catalogs).
+pub fn to_yaml(catalog: &Catalog) -> String {
+    let info = catalog.info();
+    let mut out = format!(
+        "id: {}\nversion: {}\ntitle: {}\nexcerpt: {}\n",
+        quoted(&info.id),
+        quoted(&info.version),
+        text_yaml(&info.title),
+        info.excerpt
+    );
+    if info.excerpt || !info.notice.ja.is_empty() {
+        out.push_str(&format!("notice: {}\n", text_yaml(&info.notice)));
+    }
+    out.push_str(&format!("source: {}\nchapters:\n", quoted(&info.source)));
+    for c in catalog.chapters() {
+        out.push_str(&format!(
+            "  - number: {}\n    title: {}\n",
+            c.number,
+            text_yaml(&c.title)
+        ));
+    }
+    out.push_str("categories:\n");
+    for c in catalog.categories() {
+        out.push_str(&format!(
+            "  - id: {}\n    title: {}\n    purpose: {}\n",
+            quoted(&c.id()),
+            text_yaml(&c.title),
+            text_yaml(&c.purpose)
+        ));
+    }
+    out.push_str("controls:\n");
+    for c in catalog.controls() {
+        out.push_str(&format!(
+            "  - id: {}\n    title: {}\n    text: {}\n",
+            quoted(&c.id.to_string()),
+            text_yaml(&c.title),
+            text_yaml(&c.text)
+        ));
+        if c.quoted {
+            out.push_str("    quoted: true\n");
+        }
+        if c.origin != Origin::Unchanged {
+            out.push_str(&format!("    origin: {}\n", c.origin.key()));
+        }
+        for (flag, set) in [
+            ("jis_option", c.jis_option),
+            ("liu_important", c.liu_important),
+            ("perimeter_wording", c.perimeter_wording),
+        ] {
+            if set {
+                out.push_str(&format!("    {flag}: true\n"));
+            }
+        }
+    }
+    out
+}
+
 fn sorted(mut problems: Vec<SourceProblem>) -> SourceError {
     problems.sort_by_key(|p| (p.line, p.column));
     SourceError { problems }
@@ -242,6 +309,20 @@ categories:
         assert_eq!(catalog.controls().len(), 2);
         assert_eq!(catalog.controls()[1].origin, Origin::NewInIsmap);
         assert!(catalog.controls()[0].quoted);
+    }
+
+    #[test]
+    fn a_written_pack_reads_back_the_same_catalog() {
+        for catalog in [
+            crate::bundled::default_catalog().clone(),
+            ismap_domain::synthetic::full_size_catalog(),
+        ] {
+            let again = load_pack("written.yaml", &to_yaml(&catalog)).unwrap();
+            assert_eq!(again.info(), catalog.info());
+            assert_eq!(again.controls(), catalog.controls());
+            assert_eq!(again.categories(), catalog.categories());
+            assert_eq!(again.chapters(), catalog.chapters());
+        }
     }
 
     #[test]
