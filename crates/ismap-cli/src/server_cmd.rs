@@ -162,7 +162,12 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
     // Packs were checked when the command started (Catalogs::load).
     let packs = packs
         .iter()
-        .map(|path| Ok((path.display().to_string(), crate::catalogs::read_text(path)?)))
+        .map(|path| {
+            Ok((
+                path.display().to_string(),
+                crate::catalogs::read_text(path)?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     runtime()?.block_on(async {
         let started = std::time::Instant::now();

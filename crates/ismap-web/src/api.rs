@@ -33,9 +33,10 @@ use crate::policy::{Action, Principal, allows, service_scope};
         default_catalog, list_catalogs, get_catalog, get_control, search_catalog,
         list_services, create_service, get_service, update_service,
         list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision,
-        save_control, freeze_statement, diff_statement, export_statement, upgrade_statement
+        save_control, freeze_statement, diff_statement, export_statement, upgrade_statement,
+        bulk_objective, add_risk
     ),
-    components(schemas(CatalogSummary, ControlIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
+    components(schemas(CatalogSummary, ControlIn, BulkIn, RiskIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
     tags(
         (name = "catalog", description = "The control standard (管理基準)"),
         (name = "services", description = "A provider's cloud services"),
@@ -805,6 +806,163 @@ pub async fn upgrade_statement(
             "removed": ids(&report.removed),
             "carried": ids(&report.carried),
         })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkIn {
+    /// select_all or exclude
+    action: String,
+    /// Required to exclude: why the objective cannot apply to the service.
+    #[serde(default)]
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/statements/{id}/objectives/{objective}/bulk", tag = "statements",
+    params(("id" = i64, Path), ("objective" = String, Path), BasedOn), request_body = BulkIn,
+    responses((status = 201, body = Object), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn bulk_objective(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, objective)): Path<(i64, String)>,
+    Query(query): Query<BasedOn>,
+    body: Result<Json<BulkIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (loaded, p) = editable(&state, &ctx, id).await?;
+    let Json(input) = body.map_err(|e| Failure::Invalid {
+        field: "body".into(),
+        message: e.body_text(),
+    })?;
+    let action = match input.action.as_str() {
+        "select_all" => crate::statement_ops::Bulk::SelectAll,
+        "exclude" => crate::statement_ops::Bulk::Exclude,
+        other => {
+            return Err(Failure::Invalid {
+                field: "action".into(),
+                message: format!("{other:?} is not select_all or exclude"),
+            }
+            .into());
+        }
+    };
+    let objective: ControlId = objective
+        .parse()
+        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+            field: "objective".into(),
+            message: e.to_string(),
+        })?;
+    let mut statement = loaded.parsed.statement.clone();
+    crate::statement_ops::apply_bulk(
+        &mut statement,
+        loaded.catalog(&state)?,
+        objective,
+        action,
+        &input.reason,
+    )?;
+    let saved = crate::statement_ops::save(
+        &state,
+        &p,
+        &loaded.record,
+        query.based_on,
+        &statement,
+        &format!("{objective}: bulk"),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(revision_json(&state, &saved.revision)?),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RiskIn {
+    title: String,
+    #[serde(default)]
+    identification: String,
+    #[serde(default)]
+    analysis: String,
+    /// high, medium or low
+    evaluation: Option<String>,
+    treatment: Option<String>,
+    #[serde(default)]
+    controls: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/statements/{id}/risks", tag = "statements",
+    params(("id" = i64, Path), BasedOn), request_body = RiskIn,
+    responses((status = 201, description = "The new revision; the risk gets the next free id (R1, R2, …)", body = Object),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<BasedOn>,
+    body: Result<Json<RiskIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (loaded, p) = editable(&state, &ctx, id).await?;
+    let Json(input) = body.map_err(|e| Failure::Invalid {
+        field: "body".into(),
+        message: e.body_text(),
+    })?;
+    let catalog = loaded.catalog(&state)?;
+    if input.title.trim().is_empty() {
+        return Err(Failure::Invalid {
+            field: "title".into(),
+            message: "the risk needs a title".into(),
+        }
+        .into());
+    }
+    let evaluation = match input.evaluation.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            ismap_domain::statement::RiskLevel::from_key(text).ok_or_else(|| Failure::Invalid {
+                field: "evaluation".into(),
+                message: format!("{text:?} is not high, medium or low"),
+            })?,
+        ),
+    };
+    let mut controls = Vec::new();
+    for (i, text) in input.controls.iter().enumerate() {
+        let control = text
+            .parse::<ControlId>()
+            .ok()
+            .and_then(|c| catalog.get(c.number()))
+            .ok_or_else(|| Failure::Invalid {
+                field: format!("controls[{i}]"),
+                message: format!("{text:?} is not a control of {}", catalog.id()),
+            })?;
+        controls.push(control.id);
+    }
+    let mut statement = loaded.parsed.statement.clone();
+    let next = (1..)
+        .map(|n| format!("R{n}"))
+        .find(|candidate| !statement.risks.iter().any(|r| &r.id == candidate))
+        .expect("an unused id exists");
+    statement.risks.push(ismap_domain::statement::Risk {
+        id: next.clone(),
+        title: input.title.trim().to_owned(),
+        identification: input.identification.trim().to_owned(),
+        analysis: input.analysis.trim().to_owned(),
+        evaluation,
+        treatment: input
+            .treatment
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+        controls,
+    });
+    let saved = crate::statement_ops::save(
+        &state,
+        &p,
+        &loaded.record,
+        query.based_on,
+        &statement,
+        &format!("risk {next}"),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(revision_json(&state, &saved.revision)?),
     )
         .into_response())
 }

@@ -141,4 +141,9 @@ pub fn table() -> Table {
     .get("/api/v1/statements/{id}/diff", api::diff_statement)
     .get("/api/v1/statements/{id}/export", api::export_statement)
     .post("/api/v1/statements/{id}/upgrade", api::upgrade_statement)
+    .post(
+        "/api/v1/statements/{id}/objectives/{objective}/bulk",
+        api::bulk_objective,
+    )
+    .post("/api/v1/statements/{id}/risks", api::add_risk)
 }

@@ -95,6 +95,11 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/api/v1/statements/{id}/diff"), SAAS_PROVIDER),
         ((Get, "/api/v1/statements/{id}/export"), SAAS_PROVIDER),
         ((Post, "/api/v1/statements/{id}/upgrade"), SAAS_PROVIDER),
+        (
+            (Post, "/api/v1/statements/{id}/objectives/{objective}/bulk"),
+            SAAS_PROVIDER,
+        ),
+        ((Post, "/api/v1/statements/{id}/risks"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/risks"), SAAS_PROVIDER),
         (
             (Post, "/statements/{id}/risks/{risk}/delete"),
@@ -158,7 +163,9 @@ fn concrete(pattern: &str, service: i64, statement: i64) -> String {
     match pattern {
         "/api/v1/statements/{id}/revisions"
         | "/api/v1/statements/{id}/controls/{control}"
-        | "/api/v1/statements/{id}/freeze" => path.push_str("?based_on=1"),
+        | "/api/v1/statements/{id}/freeze"
+        | "/api/v1/statements/{id}/objectives/{objective}/bulk"
+        | "/api/v1/statements/{id}/risks" => path.push_str("?based_on=1"),
         "/api/v1/statements/{id}/diff" => path.push_str("?from=1&to=1"),
         "/api/v1/statements/{id}/upgrade" => path.push_str("?to=ismap-2022-excerpt"),
         _ => {}
@@ -248,6 +255,20 @@ async fn request(
         (Method::Post, "/statements/{id}/upgrade") => {
             client
                 .post_form(path, &[("to", "ismap-2022-excerpt")])
+                .await
+        }
+        (Method::Post, "/api/v1/statements/{id}/objectives/{objective}/bulk") => {
+            client
+                .post_body(
+                    path,
+                    "application/json",
+                    r#"{"action": "select_all"}"#.into(),
+                )
+                .await
+        }
+        (Method::Post, "/api/v1/statements/{id}/risks") => {
+            client
+                .post_body(path, "application/json", r#"{"title": "matrix"}"#.into())
                 .await
         }
         (Method::Post, "/api/v1/statements/{id}/controls/{control}") => {

@@ -812,3 +812,42 @@ async fn evidence_references_are_added_to_controls() {
         "BYOK設計書"
     );
 }
+
+#[tokio::test]
+async fn the_api_records_risks_and_bulk_decisions() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let bad = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/risks?based_on=1"),
+            "application/json",
+            r#"{"title": "x", "controls": ["8.1.2.99"]}"#.into(),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let problem: Value = bad.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "controls[0]");
+    let risk = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/risks?based_on=1"),
+            "application/json",
+            r#"{"title": "可用性の低下", "evaluation": "low", "controls": ["17.2.1"]}"#.into(),
+        )
+        .await;
+    assert_eq!(risk.status(), 201);
+    let risk: Value = risk.json().await.unwrap();
+    assert!(risk["content"].as_str().unwrap().contains("可用性の低下"));
+    let bulk = client
+        .post_body(
+            &format!("/api/v1/statements/{statement}/objectives/12.3.1/bulk?based_on=2"),
+            "application/json",
+            r#"{"action": "exclude", "reason": "本サービスはバックアップを取得しないためである。"}"#.into(),
+        )
+        .await;
+    assert_eq!(bulk.status(), 201);
+    let bulk: Value = bulk.json().await.unwrap();
+    assert_eq!(bulk["revision"]["number"], 3);
+    assert_eq!(bulk["report"]["errors"], 0);
+}
