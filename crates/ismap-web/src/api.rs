@@ -95,8 +95,23 @@ pub struct CatalogSummary {
 
 #[utoipa::path(get, path = "/api/v1/catalog", tag = "catalog",
     responses((status = 200, description = "The default catalog: info, chapters, categories, controls", body = Object)))]
-pub async fn default_catalog(State(state): State<AppState>) -> Json<Value> {
-    Json(catalog_export::to_json(state.default_catalog()))
+pub async fn default_catalog(State(state): State<AppState>) -> Response {
+    let id = state.default_catalog().id().to_owned();
+    catalog_document(&state, &id).map_or_else(|e| ApiError(e).into_response(), |r| r)
+}
+
+/// The catalog's export, serialized when the catalogs were loaded.
+fn catalog_document(state: &AppState, id: &str) -> Result<Response, Failure> {
+    let bytes = state
+        .catalog_json
+        .get(id)
+        .cloned()
+        .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/catalogs", tag = "catalog",
@@ -130,8 +145,8 @@ fn catalog<'a>(state: &'a AppState, id: &str) -> Result<&'a ismap_domain::Catalo
 pub async fn get_catalog(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(catalog_export::to_json(catalog(&state, &id)?)))
+) -> Result<Response, ApiError> {
+    Ok(catalog_document(&state, &id)?)
 }
 
 #[utoipa::path(get, path = "/api/v1/catalogs/{id}/controls/{control}", tag = "catalog",

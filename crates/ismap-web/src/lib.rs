@@ -74,6 +74,9 @@ pub struct AppState {
     pub catalogs: Arc<Vec<Catalog>>,
     pub config: Arc<Config>,
     pub oidc: Arc<oidc::OidcState>,
+    /// Each catalog's JSON export, serialized once: catalogs never change
+    /// while the process runs, and the API serves them often.
+    pub catalog_json: Arc<std::collections::HashMap<String, axum::body::Bytes>>,
 }
 
 impl AppState {
@@ -89,8 +92,16 @@ impl AppState {
         }
         debug_assert!(!bundled_catalogs().is_empty());
         let catalogs = catalogs::all(&db).await?;
+        let catalog_json = catalogs
+            .iter()
+            .map(|c| {
+                let json = ismap_formats::catalog_export::to_json(c).to_string();
+                (c.id().to_owned(), axum::body::Bytes::from(json))
+            })
+            .collect();
         Ok(AppState {
             db,
+            catalog_json: Arc::new(catalog_json),
             catalogs: Arc::new(catalogs),
             config: Arc::new(config),
             oidc: Arc::default(),
