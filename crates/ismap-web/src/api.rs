@@ -97,7 +97,7 @@ pub struct CatalogSummary {
     responses((status = 200, description = "The default catalog: info, chapters, categories, controls", body = Object)))]
 pub async fn default_catalog(State(state): State<AppState>) -> Response {
     let id = state.default_catalog().id().to_owned();
-    catalog_document(&state, &id).map_or_else(|e| ApiError(e).into_response(), |r| r)
+    catalog_document(&state, &id).unwrap_or_else(|e| ApiError(e).into_response())
 }
 
 /// The catalog's export, serialized when the catalogs were loaded.
