@@ -19,6 +19,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::auth::Ctx;
+use crate::error::parse_control;
 use crate::error::{ApiError, Failure};
 use crate::policy::{Action, Principal, allows, service_scope};
 
@@ -157,13 +158,7 @@ pub async fn get_control(
     Path((id, control)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let catalog = catalog(&state, &id)?;
-    let control_id: ControlId =
-        control
-            .parse()
-            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-                field: "control".into(),
-                message: e.to_string(),
-            })?;
+    let control_id: ControlId = parse_control(&control, "control")?;
     let position = catalog
         .position(control_id.number())
         .ok_or_else(|| Failure::NotFound(format!("control {control_id} in {id}")))?;
@@ -663,13 +658,7 @@ pub async fn save_control(
         field: "body".into(),
         message: e.body_text(),
     })?;
-    let control_id: ControlId =
-        control
-            .parse()
-            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-                field: "control".into(),
-                message: e.to_string(),
-            })?;
+    let control_id: ControlId = parse_control(&control, "control")?;
     let mut statement = loaded.parsed.statement.clone();
     crate::statement_ops::apply(
         &mut statement,
@@ -860,12 +849,7 @@ pub async fn bulk_objective(
             .into());
         }
     };
-    let objective: ControlId = objective
-        .parse()
-        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-            field: "objective".into(),
-            message: e.to_string(),
-        })?;
+    let objective: ControlId = parse_control(&objective, "objective")?;
     let mut statement = loaded.parsed.statement.clone();
     crate::statement_ops::apply_bulk(
         &mut statement,
@@ -920,52 +904,19 @@ pub async fn add_risk(
         field: "body".into(),
         message: e.body_text(),
     })?;
-    let catalog = loaded.catalog(&state)?;
-    if input.title.trim().is_empty() {
-        return Err(Failure::Invalid {
-            field: "title".into(),
-            message: "the risk needs a title".into(),
-        }
-        .into());
-    }
-    let evaluation = match input.evaluation.as_deref() {
-        None | Some("") => None,
-        Some(text) => Some(
-            ismap_domain::statement::RiskLevel::from_key(text).ok_or_else(|| Failure::Invalid {
-                field: "evaluation".into(),
-                message: format!("{text:?} is not high, medium or low"),
-            })?,
-        ),
-    };
-    let mut controls = Vec::new();
-    for (i, text) in input.controls.iter().enumerate() {
-        let control = text
-            .parse::<ControlId>()
-            .ok()
-            .and_then(|c| catalog.get(c.number()))
-            .ok_or_else(|| Failure::Invalid {
-                field: format!("controls[{i}]"),
-                message: format!("{text:?} is not a control of {}", catalog.id()),
-            })?;
-        controls.push(control.id);
-    }
     let mut statement = loaded.parsed.statement.clone();
-    let next = (1..)
-        .map(|n| format!("R{n}"))
-        .find(|candidate| !statement.risks.iter().any(|r| &r.id == candidate))
-        .expect("an unused id exists");
-    statement.risks.push(ismap_domain::statement::Risk {
-        id: next.clone(),
-        title: input.title.trim().to_owned(),
-        identification: input.identification.trim().to_owned(),
-        analysis: input.analysis.trim().to_owned(),
-        evaluation,
-        treatment: input
-            .treatment
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty()),
-        controls,
-    });
+    let next = crate::statement_ops::add_risk(
+        &mut statement,
+        loaded.catalog(&state)?,
+        crate::statement_ops::NewRisk {
+            title: input.title,
+            identification: input.identification,
+            analysis: input.analysis,
+            evaluation: input.evaluation.unwrap_or_default(),
+            treatment: input.treatment.unwrap_or_default(),
+            controls: input.controls,
+        },
+    )?;
     let saved = crate::statement_ops::save(
         &state,
         &p,

@@ -180,6 +180,16 @@ impl IntoResponse for PageError {
     }
 }
 
+/// A control identifier from a path or form field, or a failure naming it.
+pub fn parse_control(text: &str, field: &str) -> Result<ismap_domain::ControlId, Failure> {
+    text.trim()
+        .parse()
+        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
+            field: field.to_owned(),
+            message: format!("{text:?}: {e}"),
+        })
+}
+
 pub fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -173,6 +173,73 @@ pub fn apply_bulk(
     Ok(())
 }
 
+/// Items of a list typed in one field, separated by commas or spaces.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A risk as a form or the API sends it.
+pub struct NewRisk {
+    pub title: String,
+    pub identification: String,
+    pub analysis: String,
+    /// high, medium, low, or empty.
+    pub evaluation: String,
+    pub treatment: String,
+    pub controls: Vec<String>,
+}
+
+/// Adds a risk under the next free id (R1, R2, …) and returns the id.
+/// Every linked control must be in the catalog.
+pub fn add_risk(
+    statement: &mut Statement,
+    catalog: &Catalog,
+    new: NewRisk,
+) -> Result<String, Failure> {
+    if new.title.trim().is_empty() {
+        return Err(Failure::Invalid {
+            field: "title".into(),
+            message: "the risk needs a title".into(),
+        });
+    }
+    let evaluation = match new.evaluation.trim() {
+        "" => None,
+        text => Some(
+            ismap_domain::statement::RiskLevel::from_key(text).ok_or_else(|| Failure::Invalid {
+                field: "evaluation".into(),
+                message: format!("{text:?} is not high, medium or low"),
+            })?,
+        ),
+    };
+    let mut controls = Vec::new();
+    for (i, text) in new.controls.iter().enumerate() {
+        let field = format!("controls[{i}]");
+        let id = crate::error::parse_control(text, &field)?;
+        let known = catalog.get(id.number()).ok_or_else(|| Failure::Invalid {
+            field,
+            message: format!("{id} is not in {}", catalog.id()),
+        })?;
+        controls.push(known.id);
+    }
+    let id = (1..)
+        .map(|n| format!("R{n}"))
+        .find(|candidate| !statement.risks.iter().any(|r| &r.id == candidate))
+        .expect("an unused id exists");
+    statement.risks.push(ismap_domain::statement::Risk {
+        id: id.clone(),
+        title: new.title.trim().to_owned(),
+        identification: new.identification.trim().to_owned(),
+        analysis: new.analysis.trim().to_owned(),
+        evaluation,
+        treatment: Some(new.treatment.trim().to_owned()).filter(|t| !t.is_empty()),
+        controls,
+    });
+    Ok(id)
+}
+
 /// Validates `statement` and saves it as the revision after `based_on`.
 pub async fn save(
     state: &AppState,

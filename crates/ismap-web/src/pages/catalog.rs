@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Ctx;
+use crate::error::parse_control;
 use crate::error::{Failure, PageError};
 use crate::pages::render;
 use crate::text::Frame;
@@ -222,12 +223,7 @@ pub async fn show_control(
     let catalog = state
         .catalog(&catalog_id)
         .ok_or_else(|| Failure::NotFound(format!("catalog {catalog_id}")))?;
-    let id: ControlId = control_id
-        .parse()
-        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-            field: "control".into(),
-            message: e.to_string(),
-        })?;
+    let id: ControlId = parse_control(&control_id, "control")?;
     let position = catalog
         .position(id.number())
         .ok_or_else(|| Failure::NotFound(format!("control {id} in {catalog_id}")))?;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Ctx;
+use crate::error::parse_control;
 use crate::error::{Failure, PageError};
 use crate::pages::catalog::{Badge, badges};
 use crate::pages::render;
@@ -468,13 +469,7 @@ pub async fn save_control(
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
     let catalog = loaded.catalog(&state)?;
-    let control_id: ControlId =
-        control
-            .parse()
-            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-                field: "control".into(),
-                message: e.to_string(),
-            })?;
+    let control_id: ControlId = parse_control(&control, "control")?;
     let mut statement = loaded.parsed.statement.clone();
     statement_ops::apply(&mut statement, catalog, control_id, form.edit)?;
     let comment = format!("{control_id}");
@@ -731,12 +726,7 @@ pub async fn bulk(
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
     let catalog = loaded.catalog(&state)?;
-    let objective: ControlId = objective
-        .parse()
-        .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-            field: "objective".into(),
-            message: e.to_string(),
-        })?;
+    let objective: ControlId = parse_control(&objective, "objective")?;
     let mut statement = loaded.parsed.statement.clone();
     statement_ops::apply_bulk(
         &mut statement,
@@ -844,46 +834,19 @@ pub async fn add_risk(
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
     let catalog = loaded.catalog(&state)?;
-    if form.title.trim().is_empty() {
-        return Err(PageError(Failure::Invalid {
-            field: "title".into(),
-            message: "the risk needs a title".into(),
-        }));
-    }
-    let mut controls = Vec::new();
-    for text in form
-        .controls
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-    {
-        let control: ControlId =
-            text.parse()
-                .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-                    field: "controls".into(),
-                    message: format!("{text:?}: {e}"),
-                })?;
-        let known = catalog
-            .get(control.number())
-            .ok_or_else(|| Failure::Invalid {
-                field: "controls".into(),
-                message: format!("{control} is not in {}", catalog.id()),
-            })?;
-        controls.push(known.id);
-    }
     let mut statement = loaded.parsed.statement.clone();
-    let next = (1..)
-        .map(|n| format!("R{n}"))
-        .find(|candidate| !statement.risks.iter().any(|r| &r.id == candidate))
-        .expect("an unused id exists");
-    statement.risks.push(ismap_domain::statement::Risk {
-        id: next.clone(),
-        title: form.title.trim().to_owned(),
-        identification: form.identification.trim().to_owned(),
-        analysis: form.analysis.trim().to_owned(),
-        evaluation: ismap_domain::statement::RiskLevel::from_key(&form.evaluation),
-        treatment: Some(form.treatment.trim().to_owned()).filter(|t| !t.is_empty()),
-        controls,
-    });
+    let next = statement_ops::add_risk(
+        &mut statement,
+        catalog,
+        statement_ops::NewRisk {
+            title: form.title,
+            identification: form.identification,
+            analysis: form.analysis,
+            evaluation: form.evaluation,
+            treatment: form.treatment,
+            controls: statement_ops::split_list(&form.controls),
+        },
+    )?;
     statement_ops::save(
         &state,
         &principal,
@@ -912,13 +875,7 @@ pub async fn add_evidence(
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
     let catalog = loaded.catalog(&state)?;
-    let control_id: ControlId =
-        control
-            .parse()
-            .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
-                field: "control".into(),
-                message: e.to_string(),
-            })?;
+    let control_id: ControlId = parse_control(&control, "control")?;
     let (title, reference) = (form.title.trim(), form.reference.trim());
     if title.is_empty() || reference.is_empty() {
         return Err(PageError(Failure::Invalid {
@@ -1031,12 +988,7 @@ pub async fn save_details(
     service.scope = form.scope.trim().to_owned();
     service.deployment = optional(form.deployment);
     service.url = optional(form.url);
-    service.underlying = form
-        .underlying
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect();
+    service.underlying = statement_ops::split_list(&form.underlying);
     service.zero_trust = form.zero_trust.is_some();
     statement.date = date;
     statement_ops::save(
