@@ -308,6 +308,24 @@ fn is_decided(loaded: &Loaded, catalog: &Catalog, position: usize) -> bool {
         })
 }
 
+/// Whether the editor shows the control at `position` under `filter`.
+fn shown(
+    filter: &str,
+    loaded: &Loaded,
+    catalog: &Catalog,
+    position: usize,
+    has_findings: bool,
+) -> bool {
+    let control = &catalog.controls()[position];
+    match filter {
+        "undecided" => !is_decided(loaded, catalog, position),
+        "findings" => has_findings,
+        "baseline" => control.id.suffix().is_baseline(),
+        "cloud" => control.id.suffix().is_cloud_specific(),
+        _ => true,
+    }
+}
+
 pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -332,14 +350,8 @@ pub async fn edit(
         let mut rows = Vec::new();
         for &p in &positions {
             let control = &catalog.controls()[p];
-            let keep = match filter {
-                "undecided" => !is_decided(&loaded, catalog, p),
-                "findings" => findings.contains_key(&Some(control.id.number())),
-                "baseline" => control.id.suffix().is_baseline(),
-                "cloud" => control.id.suffix().is_cloud_specific(),
-                _ => true,
-            };
-            if keep {
+            let has_findings = findings.contains_key(&Some(control.id.number()));
+            if shown(filter, &loaded, catalog, p, has_findings) {
                 rows.push(row(&frame, catalog, &loaded, p, &mut findings));
             }
         }
@@ -454,6 +466,9 @@ struct SavedFragment {
 #[derive(Deserialize)]
 pub struct SaveForm {
     based_on: i64,
+    /// The editor's filter: rows it hides are not sent back.
+    #[serde(default)]
+    filter: String,
     #[serde(flatten)]
     edit: ControlEdit,
 }
@@ -470,6 +485,31 @@ pub async fn save_control(
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
     let catalog = loaded.catalog(&state)?;
     let control_id: ControlId = parse_control(&control, "control")?;
+    // Which of the rows a save may change are on the page (as it was
+    // filtered before the save): only those are sent back.
+    let position = catalog
+        .position(control_id.number())
+        .ok_or_else(|| Failure::NotFound(control_id.to_string()))?;
+    let objective = catalog.objective_position_of(position).unwrap_or(position);
+    let before = loaded.report(&state);
+    let had_findings: std::collections::HashSet<_> = before
+        .findings
+        .iter()
+        .filter_map(|f| f.finding.control.map(|c| c.number()))
+        .collect();
+    let on_page: Vec<usize> = std::iter::once(objective)
+        .chain(catalog.children_of(objective))
+        .filter(|&p| {
+            p == position
+                || shown(
+                    &form.filter,
+                    &loaded,
+                    catalog,
+                    p,
+                    had_findings.contains(&catalog.controls()[p].id.number()),
+                )
+        })
+        .collect();
     let mut statement = loaded.parsed.statement.clone();
     statement_ops::apply(&mut statement, catalog, control_id, form.edit)?;
     let comment = format!("{control_id}");
@@ -494,13 +534,7 @@ pub async fn save_control(
     let mut findings = findings_by_control(&frame, &report);
     // The saved control, its objective and the objective's detailed
     // controls: the rules that look across them (S2, S5, A3) may change.
-    let position = catalog
-        .position(control_id.number())
-        .ok_or_else(|| Failure::NotFound(control_id.to_string()))?;
-    let objective = catalog.objective_position_of(position).unwrap_or(position);
-    let mut positions = vec![objective];
-    positions.extend(catalog.children_of(objective));
-    let rows = positions
+    let rows = on_page
         .into_iter()
         .map(|p| row(&frame, catalog, &saved, p, &mut findings))
         .collect();

@@ -851,3 +851,41 @@ async fn the_api_records_risks_and_bulk_decisions() {
     assert_eq!(bulk["revision"]["number"], 3);
     assert_eq!(bulk["report"]["errors"], 0);
 }
+
+#[tokio::test]
+async fn a_save_sends_back_only_rows_the_filtered_page_shows() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let filtered = save(
+        &client,
+        statement,
+        "8.1.2.7.PB",
+        &[
+            ("based_on", "1"),
+            ("filter", "baseline"),
+            ("decision", "implemented"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(filtered.contains("id=\"row-8-1-2-7-PB\""));
+    assert!(
+        !filtered.contains("id=\"row-8-1-2-1\""),
+        "8.1.2.1 is not on a baseline-filtered page"
+    );
+    let all = save(
+        &client,
+        statement,
+        "8.1.2.7.PB",
+        &[("based_on", "2"), ("decision", "implemented")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(all.contains("id=\"row-8-1-2-1\"") && all.contains("id=\"row-8-1-2\""));
+}
