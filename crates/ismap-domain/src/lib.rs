@@ -5,6 +5,7 @@
 //! `shared/docs/ismap-domain.md`; comments cite its sections (`spec §3`).
 
 pub mod actor;
+pub mod audit;
 pub mod catalog;
 pub mod control_id;
 pub mod diff;

@@ -16,24 +16,27 @@ pub const VALIDITY_MONTHS: u32 = 16;
 /// last day when it has no such day. `None` only past the calendar's end.
 pub fn validity_period(audit_period_end: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let start = audit_period_end.succ_opt()?;
+    Some((start, period_end(start, VALIDITY_MONTHS)?))
+}
+
+/// The last day of a period of `months` months starting on `start`, as the
+/// Civil Code counts it (art. 143): from the first of a month, the last day
+/// of its `months`-th month; otherwise the day before the same-numbered day
+/// `months` months later, or that month's last day when it has no such day.
+/// `None` only past the calendar's end.
+pub fn period_end(start: NaiveDate, months: u32) -> Option<NaiveDate> {
     let month_start = start.with_day(1)?;
-    let target_month_start = month_start.checked_add_months(Months::new(VALIDITY_MONTHS))?;
-    let last_day_of_final_month = target_month_start.pred_opt()?;
-    let end = if start.day() == 1 {
-        last_day_of_final_month
-    } else {
-        match target_month_start.with_day(start.day()) {
-            Some(corresponding) => corresponding.pred_opt()?,
-            None => {
-                // The 16th month has no day with start's number (e.g. 30 Feb):
-                // the period ends on that month's last day.
-                target_month_start
-                    .checked_add_months(Months::new(1))?
-                    .pred_opt()?
-            }
-        }
-    };
-    Some((start, end))
+    let target_month_start = month_start.checked_add_months(Months::new(months))?;
+    if start.day() == 1 {
+        return target_month_start.pred_opt();
+    }
+    match target_month_start.with_day(start.day()) {
+        Some(corresponding) => corresponding.pred_opt(),
+        // The month has no day with start's number (e.g. 30 February).
+        None => target_month_start
+            .checked_add_months(Months::new(1))?
+            .pred_opt(),
+    }
 }
 
 /// The last day a registration is valid.
