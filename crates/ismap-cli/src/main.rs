@@ -1,5 +1,6 @@
 //! `ismap`: the command line of the ISMAP system. See `ismap --help`.
 
+mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;
 mod output;
@@ -77,6 +78,9 @@ enum Command {
     /// 1 year and 4 months, counted as the Civil Code counts months.
     /// Example: --period-end 2024-03-31 → valid 2024-04-01 to 2025-07-31.
     Validity(validity_cmd::ValidityArgs),
+    /// Plan audits (監査): which controls each year of an audit cycle covers.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// Run the portal (axum): pages, JSON API, sign-in. Try --demo.
     Serve(server_cmd::ServeArgs),
     /// Database maintenance.
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
             Command::Catalog(command) => catalog_cmd::run(&context, command),
             Command::Statement(command) => statement_cmd::run(&context, command),
             Command::Validity(args) => validity_cmd::run(&context, args),
+            Command::Audit(command) => audit_cmd::run(&context, command),
             Command::Serve(args) => server_cmd::serve(args, &packs),
             Command::Db(command) => server_cmd::db(command),
             Command::Admin(command) => server_cmd::admin(command),

@@ -393,3 +393,39 @@ fn catalog_check_reports_a_broken_pack_by_line() {
     let output = ismap(&["--pack", pack.to_str().unwrap(), "catalog", "list"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn audit_plans_cover_every_control_within_the_cycle() {
+    let output = ismap(&[
+        "audit", "plan", "--scope", "liu", "--years", "3", "--format", "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let years = plan["years"].as_array().unwrap();
+    assert_eq!(years.len(), 3);
+    let catalog: Value =
+        serde_json::from_str(&stdout(&ismap(&["catalog", "export", "--format", "json"]))).unwrap();
+    for control in catalog["controls"].as_array().unwrap() {
+        let id = control["id"].as_str().unwrap();
+        let audited: Vec<usize> = years
+            .iter()
+            .enumerate()
+            .filter(|(_, y)| y["controls"].as_array().unwrap().iter().any(|c| c == id))
+            .map(|(i, _)| i)
+            .collect();
+        assert!(!audited.is_empty(), "{id} is audited within the cycle");
+        if control["criteria"] != "control_measures" || control["liu_important"] == true {
+            assert_eq!(audited, [0, 1, 2], "{id} every year");
+        }
+    }
+    let text = stdout(&ismap(&["--lang", "en", "audit", "plan", "--years", "2"]));
+    assert!(
+        text.contains("Year 1:") && text.contains("Year 2:"),
+        "{text}"
+    );
+    assert!(text.contains("EXCERPT"));
+    assert_eq!(
+        ismap(&["audit", "plan", "--years", "0"]).status.code(),
+        Some(2)
+    );
+}

@@ -63,6 +63,7 @@ cli-warning = warning
 cli-general = (statement as a whole)
 cli-line = line { $line }
 cli-validating = Validated statement { $file } against catalog { $catalog } (version { $version })
+cli-audit-year = Year { $year }: { $total } controls (governance { $governance }, management { $management }, control measures { $measures })
 cli-validity-from = Valid from
 cli-validity-until = Valid until
 cli-search-count = { $found } of { $total } controls match

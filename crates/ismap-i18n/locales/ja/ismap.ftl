@@ -64,6 +64,7 @@ cli-warning = 警告
 cli-general = （言明書全体）
 cli-line = { $line } 行目
 cli-validating = 言明書 { $file } を管理基準 { $catalog }（版 { $version }）で検証しました
+cli-audit-year = { $year } 年目: { $total } 件（ガバナンス { $governance }、マネジメント { $management }、管理策 { $measures }）
 cli-validity-from = 有効期間の開始日
 cli-validity-until = 有効期間の最終日
 cli-search-count = { $total } 件中 { $found } 件が一致しました
