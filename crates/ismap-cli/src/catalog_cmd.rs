@@ -55,6 +55,8 @@ pub enum ExportFormat {
     Json,
     /// One row per control.
     Csv,
+    /// An OSCAL 1.1.3 catalog (JSON).
+    Oscal,
 }
 
 pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
@@ -103,6 +105,14 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                     text
                 }
                 ExportFormat::Csv => catalog_export::to_csv(catalog),
+                ExportFormat::Oscal => {
+                    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                    let mut text = serde_json::to_string_pretty(
+                        &ismap_formats::oscal::catalog_to_oscal(catalog, &now),
+                    )?;
+                    text.push('\n');
+                    text
+                }
             };
             write_output(output.as_deref(), &text, force)?;
             Ok(0)

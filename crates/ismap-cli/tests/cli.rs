@@ -371,6 +371,10 @@ fn catalog_commands_show_search_and_export() {
     assert_eq!(csv.lines().count(), 291);
     assert!(csv.starts_with("id,level,criteria"));
 
+    let oscal: Value =
+        serde_json::from_str(&stdout(&ismap(&["catalog", "export", "--format", "oscal"]))).unwrap();
+    assert_eq!(oscal["catalog"]["metadata"]["oscal-version"], "1.1.3");
+
     let unknown = ismap(&["catalog", "show", "99.1"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
