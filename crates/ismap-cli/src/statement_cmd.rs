@@ -36,6 +36,20 @@ pub enum StatementCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Write a statement in another form: canonical YAML, JSON, or an OSCAL
+    /// 1.1.3 system security plan.
+    Export {
+        /// The statement file (.yaml, .yml or .json).
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a statement (YAML or JSON) against rules S1–S8 and the advisories.
     ///
     /// Exit status: 0 no errors (warnings allowed), 1 errors found,
@@ -56,6 +70,14 @@ pub enum StatementCommand {
 
 fn parse_model(text: &str) -> Result<ServiceModel, String> {
     ServiceModel::from_key(text).ok_or_else(|| format!("{text:?}: use IaaS, PaaS or SaaS"))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Yaml,
+    Json,
+    /// OSCAL 1.1.3 system security plan (JSON).
+    OscalSsp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -92,6 +114,39 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             registry,
             format,
         } => validate(cx, &file, registry.as_deref(), format),
+        StatementCommand::Export {
+            file,
+            format,
+            output,
+            force,
+        } => {
+            let text = read_text(&file)?;
+            let parsed = match parse_statement(&file.display().to_string(), &text) {
+                Ok(parsed) => parsed,
+                Err(error) => {
+                    eprintln!("{}", cx.style.error_line(&error.to_string()));
+                    return Ok(EXIT_UNREADABLE);
+                }
+            };
+            let statement = &parsed.statement;
+            let written = match format {
+                ExportFormat::Yaml => ismap_formats::statement_write::to_yaml(statement),
+                ExportFormat::Json => {
+                    serde_json::to_string_pretty(&ismap_formats::statement_write::to_json(
+                        statement,
+                    ))? + "\n"
+                }
+                ExportFormat::OscalSsp => {
+                    let catalog = cx.catalogs.get(Some(statement.catalog.trim()))?;
+                    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                    serde_json::to_string_pretty(&ismap_formats::oscal::statement_to_ssp(
+                        statement, catalog, &now,
+                    ))? + "\n"
+                }
+            };
+            write_output(output.as_deref(), &written, force)?;
+            Ok(0)
+        }
     }
 }
 

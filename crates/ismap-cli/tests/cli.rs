@@ -325,6 +325,42 @@ fn the_template_lists_every_control_and_reads_back_as_undecided() {
 }
 
 #[test]
+fn statements_export_as_yaml_json_and_oscal() {
+    let yaml = ismap(&["statement", "export", &example("saas-valid.yaml")]);
+    assert!(yaml.status.success());
+    let json = ismap(&[
+        "statement",
+        "export",
+        &example("saas-valid.yaml"),
+        "--format",
+        "json",
+    ]);
+    let json: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(json["controls"]["8.1.2.7.PB"]["decision"], "implemented");
+    let ssp = ismap(&[
+        "statement",
+        "export",
+        &example("saas-valid.yaml"),
+        "--format",
+        "oscal-ssp",
+    ]);
+    let ssp: Value = serde_json::from_str(&stdout(&ssp)).unwrap();
+    assert_eq!(
+        ssp["system-security-plan"]["metadata"]["oscal-version"],
+        "1.1.3"
+    );
+    // The canonical YAML validates the same as the original.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.yaml");
+    std::fs::write(&copy, stdout(&yaml)).unwrap();
+    let (code, report) = validate_json(copy.to_str().unwrap(), Some(&example("registry.csv")));
+    assert_eq!(
+        (code, report["errors"].as_u64(), report["warnings"].as_u64()),
+        (0, Some(0), Some(0))
+    );
+}
+
+#[test]
 fn validity_prints_the_last_valid_day() {
     let output = ismap(&["validity", "--period-end", "2024-03-31"]);
     assert!(output.status.success());

@@ -85,3 +85,62 @@ fn catalogs_export_as_valid_oscal() {
             .contains("抜粋")
     );
 }
+
+#[test]
+fn statements_export_as_valid_oscal_ssps() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/oscal-schemas/v1.1.3/oscal_ssp_schema.json"
+    );
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_explained(path)).unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("the official schema compiles");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/saas-valid.yaml"
+    ))
+    .unwrap();
+    let statement = ismap_formats::statement_file::parse_statement("saas-valid.yaml", &text)
+        .unwrap()
+        .statement;
+    let ssp = ismap_formats::oscal::statement_to_ssp(
+        &statement,
+        default_catalog(),
+        "2026-11-25T00:00:00Z",
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&ssp)
+        .take(10)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let requirements =
+        ssp["system-security-plan"]["control-implementation"]["implemented-requirements"]
+            .as_array()
+            .unwrap();
+    assert_eq!(
+        requirements.len(),
+        statement.controls.len(),
+        "every decided control"
+    );
+    let inherited = requirements
+        .iter()
+        .find(|r| r["control-id"] == "ismap-11.2.7.4.PB")
+        .expect("the inherited baseline requirement");
+    let leveraged =
+        &ssp["system-security-plan"]["system-implementation"]["leveraged-authorizations"][0];
+    assert_eq!(leveraged["title"], "C21-0008-2");
+    assert!(
+        inherited["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["value"] == leveraged["uuid"])
+    );
+    let mut broken = ssp.clone();
+    broken["system-security-plan"]
+        .as_object_mut()
+        .unwrap()
+        .remove("import-profile");
+    assert!(!validator.is_valid(&broken));
+}
