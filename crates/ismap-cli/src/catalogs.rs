@@ -71,10 +71,15 @@ pub fn read_text(path: &std::path::Path) -> Result<String> {
 /// Writes `text` to `path`, refusing to replace an existing file unless
 /// `force` is set, or to standard output when `path` is `None`.
 pub fn write_output(path: Option<&std::path::Path>, text: &str, force: bool) -> Result<()> {
+    write_bytes(path, text.as_bytes(), force)
+}
+
+/// Like [`write_output`], for any bytes.
+pub fn write_bytes(path: Option<&std::path::Path>, bytes: &[u8], force: bool) -> Result<()> {
     use std::io::Write;
     match path {
         None => {
-            std::io::stdout().write_all(text.as_bytes())?;
+            std::io::stdout().write_all(bytes)?;
             Ok(())
         }
         Some(path) => {
@@ -95,7 +100,7 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str, force: bool) -> 
                     format!("cannot write {}", path.display())
                 }
             })?;
-            file.write_all(text.as_bytes())
+            file.write_all(bytes)
                 .with_context(|| format!("cannot write {}", path.display()))
         }
     }

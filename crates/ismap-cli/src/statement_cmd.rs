@@ -50,6 +50,19 @@ pub enum StatementCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Read a statement workbook (.xlsx, as written by `export --format xlsx`)
+    /// back into a statement file (YAML). Every unusable cell is named by sheet,
+    /// row and column, and nothing is written then.
+    Import {
+        /// The workbook (.xlsx).
+        file: PathBuf,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a statement (YAML or JSON) against rules S1–S8 and the advisories.
     ///
     /// Exit status: 0 no errors (warnings allowed), 1 errors found,
@@ -78,6 +91,8 @@ pub enum ExportFormat {
     Json,
     /// OSCAL 1.1.3 system security plan (JSON).
     OscalSsp,
+    /// An Excel workbook to circulate (needs --output): controls, risks, findings.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -114,6 +129,30 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             registry,
             format,
         } => validate(cx, &file, registry.as_deref(), format),
+        StatementCommand::Import {
+            file,
+            output,
+            force,
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            match ismap_formats::statement_xlsx::from_xlsx(&file.display().to_string(), &bytes) {
+                Ok(statement) => {
+                    write_output(
+                        output.as_deref(),
+                        &ismap_formats::statement_write::to_yaml(&statement),
+                        force,
+                    )?;
+                    Ok(0)
+                }
+                Err(error) => {
+                    for problem in &error.problems {
+                        eprintln!("{}", cx.style.error_line(&problem.to_string()));
+                    }
+                    Ok(EXIT_UNREADABLE)
+                }
+            }
+        }
         StatementCommand::Export {
             file,
             format,
@@ -129,6 +168,22 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
                 }
             };
             let statement = &parsed.statement;
+            if format == ExportFormat::Xlsx {
+                let Some(output) = output.as_deref() else {
+                    bail!("an .xlsx workbook is binary: give --output FILE.xlsx");
+                };
+                let catalogs = cx.catalogs.all();
+                let catalog = catalogs
+                    .iter()
+                    .copied()
+                    .find(|c| c.id() == statement.catalog.trim());
+                let report = check_statement(&parsed, &catalogs, None);
+                let bytes =
+                    ismap_formats::statement_xlsx::to_xlsx(statement, catalog, Some(&report))
+                        .map_err(|e| anyhow::anyhow!("cannot write the workbook: {e}"))?;
+                crate::catalogs::write_bytes(Some(output), &bytes, force)?;
+                return Ok(0);
+            }
             let written = match format {
                 ExportFormat::Yaml => ismap_formats::statement_write::to_yaml(statement),
                 ExportFormat::Json => {
@@ -136,6 +191,7 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
                         statement,
                     ))? + "\n"
                 }
+                ExportFormat::Xlsx => unreachable!("written above"),
                 ExportFormat::OscalSsp => {
                     let catalog = cx.catalogs.get(Some(statement.catalog.trim()))?;
                     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

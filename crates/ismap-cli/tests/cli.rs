@@ -349,6 +349,38 @@ fn statements_export_as_yaml_json_and_oscal() {
         ssp["system-security-plan"]["metadata"]["oscal-version"],
         "1.1.3"
     );
+    // YAML → XLSX → YAML: the same statement.
+    let xlsx = tempfile::tempdir().unwrap();
+    let book = xlsx.path().join("statement.xlsx");
+    let written = ismap(&[
+        "statement",
+        "export",
+        &example("saas-valid.yaml"),
+        "--format",
+        "xlsx",
+        "-o",
+        book.to_str().unwrap(),
+    ]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    assert_eq!(
+        ismap(&[
+            "statement",
+            "export",
+            &example("saas-valid.yaml"),
+            "--format",
+            "xlsx"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    let back = ismap(&["statement", "import", book.to_str().unwrap()]);
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert_eq!(
+        stdout(&back),
+        stdout(&yaml),
+        "the workbook reads back to the same statement"
+    );
     // The canonical YAML validates the same as the original.
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("copy.yaml");

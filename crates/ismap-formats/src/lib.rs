@@ -11,6 +11,7 @@ pub mod report;
 pub mod source;
 pub mod statement_file;
 pub mod statement_write;
+pub mod statement_xlsx;
 pub mod template;
 mod yaml;
 
