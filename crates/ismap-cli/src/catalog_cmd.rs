@@ -47,6 +47,31 @@ pub enum CatalogCommand {
     },
     /// Check a catalog pack file and report every problem with its line.
     Check { file: PathBuf },
+    /// List the controls added, removed and changed between two catalog
+    /// versions (catalog ids, or catalog pack files).
+    Diff {
+        older: String,
+        newer: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+/// A catalog named by id, or read from a pack file.
+fn catalog_arg(cx: &Context, name: &str) -> Result<Catalog> {
+    let path = std::path::Path::new(name);
+    if path.is_file() {
+        let text = read_text(path)?;
+        return load_pack(name, &text)
+            .map_err(|e| anyhow::anyhow!("catalog pack {name} is invalid:\n{e}"));
+    }
+    Ok(cx.catalogs.get(Some(name))?.clone())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -115,6 +140,43 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                 }
             };
             write_output(output.as_deref(), &text, force)?;
+            Ok(0)
+        }
+        CatalogCommand::Diff {
+            older,
+            newer,
+            format,
+        } => {
+            let (a, b) = (catalog_arg(cx, &older)?, catalog_arg(cx, &newer)?);
+            let d = ismap_domain::catalog_diff::diff(&a, &b);
+            let ids =
+                |v: &[ismap_domain::ControlId]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+            match format {
+                DiffFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "older": a.id(),
+                        "newer": b.id(),
+                        "added": ids(&d.added),
+                        "removed": ids(&d.removed),
+                        "changed": d.changed.iter().map(|(id, fields)| serde_json::json!({"control": id.to_string(), "fields": fields})).collect::<Vec<_>>(),
+                    }))?
+                ),
+                DiffFormat::Text => {
+                    println!(
+                        "{} → {}",
+                        cx.style.heading(a.id()),
+                        cx.style.heading(b.id())
+                    );
+                    for (label, list) in [("added", ids(&d.added)), ("removed", ids(&d.removed))] {
+                        println!("{label} ({}): {}", list.len(), list.join(" "));
+                    }
+                    println!("changed ({}):", d.changed.len());
+                    for (id, fields) in &d.changed {
+                        println!("  {id:<14} {}", fields.join(", "));
+                    }
+                }
+            }
             Ok(0)
         }
         CatalogCommand::Check { file } => {

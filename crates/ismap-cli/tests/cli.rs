@@ -393,6 +393,36 @@ fn statements_export_as_yaml_json_and_oscal() {
 }
 
 #[test]
+fn catalog_diff_lists_added_removed_and_changed_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = std::fs::read_to_string(root().join("catalogs/ismap-2022-excerpt.yaml")).unwrap();
+    let newer = bundled
+        .replacen("id: \"ismap-2022-excerpt\"", "id: \"ismap-2099\"", 1)
+        .replacen("  - id: \"12.3.1.11\"", "  - id: \"12.3.1.12\"", 1)
+        .replacen(
+            "目録の中で維持される資産は、管理する。",
+            "目録の中で維持される資産は、管理責任者を定めて管理する。",
+            1,
+        );
+    let path = dir.path().join("newer.yaml");
+    std::fs::write(&path, newer).unwrap();
+    let output = ismap(&[
+        "catalog",
+        "diff",
+        "ismap-2022-excerpt",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let diff: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(diff["added"], serde_json::json!(["12.3.1.12"]));
+    assert_eq!(diff["removed"], serde_json::json!(["12.3.1.11"]));
+    assert_eq!(diff["changed"][0]["control"], "8.1.2");
+    assert_eq!(diff["changed"][0]["fields"], serde_json::json!(["text"]));
+}
+
+#[test]
 fn validity_prints_the_last_valid_day() {
     let output = ismap(&["validity", "--period-end", "2024-03-31"]);
     assert!(output.status.success());
@@ -462,6 +492,17 @@ fn catalog_check_reports_a_broken_pack_by_line() {
     assert!(text.contains("pack.yaml:9:"), "{text}");
     assert!(text.contains("no control objective 8.1.2"), "{text}");
     // A broken --pack stops every command with the same report.
+    let diff = ismap(&[
+        "catalog",
+        "diff",
+        "ismap-2022-excerpt",
+        pack.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        diff.status.code(),
+        Some(2),
+        "a broken pack cannot be compared"
+    );
     let output = ismap(&["--pack", pack.to_str().unwrap(), "catalog", "list"]);
     assert_eq!(output.status.code(), Some(2));
 }

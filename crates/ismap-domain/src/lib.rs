@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod audit;
 pub mod catalog;
+pub mod catalog_diff;
 pub mod control_id;
 pub mod diff;
 pub mod finding;
