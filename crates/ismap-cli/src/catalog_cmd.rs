@@ -47,6 +47,32 @@ pub enum CatalogCommand {
     },
     /// Check a catalog pack file and report every problem with its line.
     Check { file: PathBuf },
+    /// Turn the standard's spreadsheet (.xlsx) into a catalog pack: a new
+    /// catalog version. Every unusable row is named; nothing is written then.
+    /// Column layout: docs/catalog-import.md (override with --mapping).
+    Import {
+        file: PathBuf,
+        /// Id of the new catalog version, e.g. ismap-2025.
+        #[arg(long)]
+        id: String,
+        /// Version label, e.g. 2025-04-01.
+        #[arg(long)]
+        version: String,
+        /// Title (Japanese); the English title defaults to the same.
+        #[arg(long, default_value = "ISMAP管理基準")]
+        title: String,
+        #[arg(long)]
+        title_en: Option<String>,
+        /// Column mapping (YAML), for a layout other than the default.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Where to write the catalog pack (YAML).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the controls added, removed and changed between two catalog
     /// versions (catalog ids, or catalog pack files).
     Diff {
@@ -61,6 +87,15 @@ pub enum CatalogCommand {
 pub enum DiffFormat {
     Text,
     Json,
+}
+
+/// Reads a column mapping file (YAML).
+fn read_mapping(
+    path: &std::path::Path,
+    text: &str,
+) -> Result<ismap_formats::catalog_xlsx::Mapping> {
+    ismap_formats::catalog_xlsx::parse_mapping(&path.display().to_string(), text)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// A catalog named by id, or read from a pack file.
@@ -141,6 +176,51 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
             };
             write_output(output.as_deref(), &text, force)?;
             Ok(0)
+        }
+        CatalogCommand::Import {
+            file,
+            id,
+            version,
+            title,
+            title_en,
+            mapping,
+            output,
+            force,
+        } => {
+            let mapping = match mapping {
+                None => ismap_formats::catalog_xlsx::Mapping::default(),
+                Some(path) => read_mapping(&path, &read_text(&path)?)?,
+            };
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let new = ismap_formats::catalog_xlsx::NewCatalog {
+                id,
+                version,
+                title: ismap_domain::Text::new(title.clone(), title_en.unwrap_or(title)),
+                source: file.display().to_string(),
+            };
+            match ismap_formats::catalog_xlsx::import_catalog(
+                &file.display().to_string(),
+                &bytes,
+                &mapping,
+                new,
+            ) {
+                Ok(catalog) => {
+                    write_output(
+                        Some(&output),
+                        &ismap_formats::catalog_pack::to_yaml(&catalog),
+                        force,
+                    )?;
+                    print_overview_line(cx, &catalog);
+                    Ok(0)
+                }
+                Err(error) => {
+                    for problem in &error.problems {
+                        eprintln!("{}", cx.style.error_line(&problem.to_string()));
+                    }
+                    Ok(crate::EXIT_UNREADABLE)
+                }
+            }
         }
         CatalogCommand::Diff {
             older,

@@ -423,6 +423,81 @@ fn catalog_diff_lists_added_removed_and_changed_controls() {
 }
 
 #[test]
+fn the_standards_spreadsheet_becomes_a_catalog_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: &[[&str; 2]]| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "管理策番号").unwrap();
+        sheet.write_string(0, 1, "管理策").unwrap();
+        for (r, [id, text]) in rows.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, 0, *id).unwrap();
+            sheet.write_string(r as u32 + 1, 1, *text).unwrap();
+        }
+        let path = dir.path().join(name);
+        book.save(&path).unwrap();
+        path
+    };
+    let good = write(
+        "standard.xlsx",
+        &[
+            ["8", "資産の管理"],
+            ["8.1", "資産を特定し、保護の責任を定める。"],
+            ["8.1.2", "目録の中で維持される資産は、管理する。"],
+            ["8.1.2.1", "資産の管理責任者を割り当てる。"],
+        ],
+    );
+    let pack = dir.path().join("imported.yaml");
+    let output = ismap(&[
+        "catalog",
+        "import",
+        good.to_str().unwrap(),
+        "--id",
+        "ismap-imported",
+        "--version",
+        "2025-04-01",
+        "-o",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        ismap(&["catalog", "check", pack.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let shown = stdout(&ismap(&[
+        "--pack",
+        pack.to_str().unwrap(),
+        "catalog",
+        "show",
+        "8.1.2",
+        "--catalog",
+        "ismap-imported",
+    ]));
+    assert!(shown.contains("8.1.2.1"), "{shown}");
+
+    let bad = write("bad.xlsx", &[["8.1", "目的。"], ["8.x.2", "壊れた番号。"]]);
+    let output = ismap(&[
+        "catalog",
+        "import",
+        bad.to_str().unwrap(),
+        "--id",
+        "x",
+        "--version",
+        "1",
+        "-o",
+        dir.path().join("x.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("bad.xlsx:3:0: Sheet1!管理策番号"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("x.yaml").exists(), "nothing is written");
+}
+
+#[test]
 fn validity_prints_the_last_valid_day() {
     let output = ismap(&["validity", "--period-end", "2024-03-31"]);
     assert!(output.status.success());

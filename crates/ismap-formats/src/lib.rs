@@ -5,6 +5,7 @@
 pub mod bundled;
 pub mod catalog_export;
 pub mod catalog_pack;
+pub mod catalog_xlsx;
 pub mod oscal;
 pub mod registry_file;
 pub mod report;

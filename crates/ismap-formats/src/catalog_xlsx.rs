@@ -1,0 +1,399 @@
+//! The control standard as a spreadsheet → a catalog (a new catalog version).
+//!
+//! Which column holds what is set by a [`Mapping`]; the default follows the
+//! layout of the standard's tables as the manual shows them (seed 004 §2.3.1:
+//! number, control text, kind of change, ○ for controls built from a JIS
+//! Q 27002 option) and is documented in docs/catalog-import.md. Rows whose
+//! number has one part are chapters, two parts categories (the text is the
+//! category's purpose), three or four parts controls. Every row that cannot
+//! be used is reported with sheet, row and column, and nothing is imported
+//! then.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use ismap_domain::catalog::{CatalogInfo, Chapter, Text};
+use ismap_domain::{Catalog, Category, Control, ControlId, Origin};
+use serde::Deserialize;
+
+use crate::source::{SourceError, SourceProblem};
+
+/// Where the columns are; header names as they appear in the header row.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// The sheet to read; the first sheet when empty.
+    #[serde(default)]
+    pub sheet: String,
+    /// 1-based row of the headers.
+    #[serde(default = "default_header_row")]
+    pub header_row: u32,
+    pub id: String,
+    pub text_ja: String,
+    #[serde(default)]
+    pub text_en: String,
+    #[serde(default)]
+    pub title_ja: String,
+    #[serde(default)]
+    pub title_en: String,
+    /// Column whose non-empty cells mark controls built from a JIS option (○).
+    #[serde(default)]
+    pub jis_option: String,
+    /// Column of the kind of change; cells containing ※ mark controls new in ISMAP.
+    #[serde(default)]
+    pub change: String,
+}
+
+fn default_header_row() -> u32 {
+    1
+}
+
+impl Default for Mapping {
+    fn default() -> Mapping {
+        Mapping {
+            sheet: String::new(),
+            header_row: 1,
+            id: "管理策番号".into(),
+            text_ja: "管理策".into(),
+            text_en: String::new(),
+            title_ja: String::new(),
+            title_en: String::new(),
+            jis_option: "JIS Q 27002の実施手引きの選択肢を基に作成された管理策".into(),
+            change: "変更種別".into(),
+        }
+    }
+}
+
+/// Reads a mapping file (YAML); unknown keys are errors with their line.
+pub fn parse_mapping(file: &str, text: &str) -> Result<Mapping, SourceError> {
+    crate::yaml::parse(file, text)
+}
+
+/// Identity of the new catalog version.
+pub struct NewCatalog {
+    pub id: String,
+    pub version: String,
+    pub title: Text,
+    pub source: String,
+}
+
+fn text_of(cell: Option<&Data>) -> String {
+    match cell {
+        None | Some(Data::Empty) => String::new(),
+        Some(Data::String(s)) => s.trim().to_owned(),
+        Some(other) => other.to_string().trim().to_owned(),
+    }
+}
+
+/// A title from a text: its first sentence, at most 40 characters.
+fn title_from(text: &str) -> String {
+    let sentence = text.split('。').next().unwrap_or(text);
+    let title: String = sentence.chars().take(40).collect();
+    if title.is_empty() {
+        text.chars().take(40).collect()
+    } else {
+        title
+    }
+}
+
+/// Reads the workbook into a checked catalog.
+pub fn import_catalog(
+    file: &str,
+    bytes: &[u8],
+    mapping: &Mapping,
+    new: NewCatalog,
+) -> Result<Catalog, SourceError> {
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
+    })?;
+    let sheet_name = if mapping.sheet.is_empty() {
+        workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| SourceError::whole_file(file, "the workbook has no sheet"))?
+    } else {
+        mapping.sheet.clone()
+    };
+    let range = workbook.worksheet_range(&sheet_name).map_err(|_| {
+        SourceError::whole_file(file, format!("the workbook has no sheet {sheet_name:?}"))
+    })?;
+    let header = mapping.header_row.saturating_sub(1);
+    let (last_row, last_column) = range.end().unwrap_or((0, 0));
+    let column_of = |name: &str| {
+        (0..=last_column)
+            .find(|&col| !name.is_empty() && text_of(range.get_value((header, col))) == name)
+    };
+    let mut problems = Vec::new();
+    let mut problem = |row: u32, column: &str, message: String| {
+        problems.push(SourceProblem {
+            file: file.to_owned(),
+            line: row + 1,
+            column: 0,
+            field: format!("{sheet_name}!{column}"),
+            message,
+        })
+    };
+    let (Some(id_col), Some(text_col)) = (column_of(&mapping.id), column_of(&mapping.text_ja))
+    else {
+        return Err(SourceError::single(SourceProblem {
+            file: file.to_owned(),
+            line: header + 1,
+            column: 0,
+            field: format!("{sheet_name}!header"),
+            message: format!(
+                "the header row must name the columns {:?} and {:?} (set them in a mapping file)",
+                mapping.id, mapping.text_ja
+            ),
+        }));
+    };
+    let optional = |name: &str| column_of(name);
+    let (text_en, title_ja, title_en, jis, change) = (
+        optional(&mapping.text_en),
+        optional(&mapping.title_ja),
+        optional(&mapping.title_en),
+        optional(&mapping.jis_option),
+        optional(&mapping.change),
+    );
+    let get = |row: u32, col: Option<u32>| {
+        col.map(|c| text_of(range.get_value((row, c))))
+            .unwrap_or_default()
+    };
+
+    let (mut chapters, mut categories, mut controls) = (Vec::new(), Vec::new(), Vec::new());
+    for row in header + 1..=last_row {
+        let number = get(row, Some(id_col)).replace(['※', ' '], "");
+        if number.is_empty() {
+            continue;
+        }
+        let ja = get(row, Some(text_col));
+        if ja.is_empty() {
+            problem(
+                row,
+                &mapping.text_ja,
+                format!("{number}: the text is empty"),
+            );
+            continue;
+        }
+        // English is not in the published spreadsheet; the Japanese stands in.
+        let en = Some(get(row, text_en))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| ja.clone());
+        let title = Text::new(
+            Some(get(row, title_ja))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| title_from(&ja)),
+            Some(get(row, title_en))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| title_from(&en)),
+        );
+        let parts: Vec<&str> = number.split('.').collect();
+        let numeric = |p: &str| p.parse::<u16>().ok().filter(|n| *n > 0);
+        match parts.as_slice() {
+            [chapter] if numeric(chapter).is_some() => chapters.push(Chapter {
+                number: numeric(chapter).expect("checked"),
+                title: Text::new(ja.clone(), en.clone()),
+            }),
+            [chapter, category] if numeric(chapter).is_some() && numeric(category).is_some() => {
+                categories.push(Category {
+                    chapter: numeric(chapter).expect("checked"),
+                    number: numeric(category).expect("checked"),
+                    title,
+                    purpose: Text::new(ja, en),
+                })
+            }
+            _ => match number.parse::<ControlId>() {
+                Ok(id) => {
+                    let new_in_ismap =
+                        get(row, change).contains('※') || get(row, Some(id_col)).contains('※');
+                    controls.push(Control {
+                        id,
+                        title,
+                        text: Text::new(ja, en),
+                        quoted: true,
+                        origin: if new_in_ismap {
+                            Origin::NewInIsmap
+                        } else {
+                            Origin::Unchanged
+                        },
+                        jis_option: id.level() == ismap_domain::Level::Detailed
+                            && !get(row, jis).is_empty(),
+                        liu_important: false,
+                        perimeter_wording: false,
+                    })
+                }
+                Err(e) => problem(row, &mapping.id, format!("{number:?}: {e}")),
+            },
+        }
+    }
+    // Categories may lack their chapter row in a sheet of one chapter.
+    for category in &categories {
+        if !chapters
+            .iter()
+            .any(|c: &Chapter| c.number == category.chapter)
+        {
+            chapters.push(Chapter {
+                number: category.chapter,
+                title: Text::new(
+                    format!("第{}章", category.chapter),
+                    format!("Chapter {}", category.chapter),
+                ),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(SourceError { problems });
+    }
+    let info = CatalogInfo {
+        id: new.id,
+        version: new.version,
+        title: new.title,
+        excerpt: false,
+        notice: Text::default(),
+        source: new.source,
+    };
+    Catalog::build(info, chapters, categories, controls).map_err(|catalog_problems| SourceError {
+        problems: catalog_problems
+            .into_iter()
+            .map(|p| SourceProblem {
+                file: file.to_owned(),
+                line: 0,
+                column: 0,
+                field: sheet_name.clone(),
+                message: p.kind.to_string(),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::Workbook;
+
+    fn workbook(rows: &[[&str; 4]]) -> Vec<u8> {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet().set_name("管理策基準").unwrap();
+        let headers = [
+            "管理策番号",
+            "管理策",
+            "変更種別",
+            "JIS Q 27002の実施手引きの選択肢を基に作成された管理策",
+        ];
+        for (col, h) in headers.iter().enumerate() {
+            sheet.write_string(0, col as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (col, value) in row.iter().enumerate() {
+                if !value.is_empty() {
+                    sheet
+                        .write_string(r as u32 + 1, col as u16, *value)
+                        .unwrap();
+                }
+            }
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    fn new() -> NewCatalog {
+        NewCatalog {
+            id: "ismap-import-test".into(),
+            version: "1".into(),
+            title: Text::new("取込み", "Imported"),
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn the_standards_table_layout_imports() {
+        // The table of seed 004 §2.3.1.
+        let bytes = workbook(&[
+            ["5", "情報セキュリティのための方針群", "", ""],
+            [
+                "5.1",
+                "情報セキュリティのための方針群は、これを定義し、管理層が承認し、発行し、従業員及び関連する外部関係者に通知する。",
+                "",
+                "",
+            ],
+            [
+                "5.1.1",
+                "情報セキュリティのための方針群は、これを定義し、管理層が承認し、発行し、従業員及び関連する外部関係者に通知する。",
+                "",
+                "",
+            ],
+            [
+                "5.1.1.1",
+                "組織は、経営陣によって承認され、組織の情報セキュリティ目的の管理に対する取組みを示すものとして、方針群の最も高いレベルに、一つの情報セキュリティ方針を定める。",
+                "",
+                "",
+            ],
+            [
+                "5.1.1.2",
+                "情報セキュリティ方針は、事業戦略によって生じる要求事項を取り扱う。",
+                "",
+                "○",
+            ],
+            ["※ 5.1.1.3", "新しい管理策。", "", ""],
+        ]);
+        let catalog = import_catalog("standard.xlsx", &bytes, &Mapping::default(), new()).unwrap();
+        assert_eq!(catalog.controls().len(), 4);
+        let c2 = catalog
+            .get("5.1.1.2".parse::<ControlId>().unwrap().number())
+            .unwrap();
+        assert!(c2.jis_option);
+        assert_eq!(
+            c2.title.ja,
+            "情報セキュリティ方針は、事業戦略によって生じる要求事項を取り扱う"
+        );
+        let c3 = catalog
+            .get("5.1.1.3".parse::<ControlId>().unwrap().number())
+            .unwrap();
+        assert_eq!(c3.origin, Origin::NewInIsmap);
+        assert!(
+            catalog.categories()[0]
+                .purpose
+                .ja
+                .starts_with("情報セキュリティのための方針群は")
+        );
+        // The import writes a pack that loads back to the same catalog.
+        let pack = crate::catalog_pack::to_yaml(&catalog);
+        let again = crate::catalog_pack::load_pack("pack.yaml", &pack).unwrap();
+        assert_eq!(again.controls(), catalog.controls());
+    }
+
+    #[test]
+    fn unusable_rows_are_named_and_nothing_is_imported() {
+        let bytes = workbook(&[
+            ["5", "方針", "", ""],
+            ["5.1", "目的。", "", ""],
+            ["5.1.1", "統制目標。", "", ""],
+            ["5.1.x", "壊れた番号。", "", ""],
+            ["5.1.1.1", "", "", ""],
+            ["5.1.9.1", "統制目標のない詳細管理策。", "", ""],
+        ]);
+        let error =
+            import_catalog("standard.xlsx", &bytes, &Mapping::default(), new()).unwrap_err();
+        let places: Vec<(u32, &str)> = error
+            .problems
+            .iter()
+            .map(|p| (p.line, p.field.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [(5, "管理策基準!管理策番号"), (6, "管理策基準!管理策")],
+            "{error}"
+        );
+
+        let missing = import_catalog(
+            "x.xlsx",
+            &bytes,
+            &Mapping {
+                id: "番号".into(),
+                ..Mapping::default()
+            },
+            new(),
+        )
+        .unwrap_err();
+        assert!(missing.to_string().contains("\"番号\""), "{missing}");
+    }
+}
