@@ -491,12 +491,17 @@ pub async fn save_control(
         .position(control_id.number())
         .ok_or_else(|| Failure::NotFound(control_id.to_string()))?;
     let objective = catalog.objective_position_of(position).unwrap_or(position);
-    let before = loaded.report(&state);
-    let had_findings: std::collections::HashSet<_> = before
-        .findings
-        .iter()
-        .filter_map(|f| f.finding.control.map(|c| c.number()))
-        .collect();
+    // Only the "findings" filter depends on the findings before the save.
+    let had_findings: std::collections::HashSet<_> = if form.filter == "findings" {
+        loaded
+            .report(&state)
+            .findings
+            .iter()
+            .filter_map(|f| f.finding.control.map(|c| c.number()))
+            .collect()
+    } else {
+        std::collections::HashSet::new()
+    };
     let on_page: Vec<usize> = std::iter::once(objective)
         .chain(catalog.children_of(objective))
         .filter(|&p| {
