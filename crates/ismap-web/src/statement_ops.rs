@@ -240,6 +240,44 @@ pub fn add_risk(
     Ok(id)
 }
 
+/// The statement written as it is stored (canonical YAML), with the error
+/// and warning counts stored beside it.
+fn written(state: &AppState, statement: &Statement) -> Result<(String, i64, i64), Failure> {
+    let content = to_yaml(statement);
+    let parsed = parse_statement("written statement", &content)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
+    let report = check_statement(&parsed, &catalogs, None);
+    Ok((content, report.errors() as i64, report.warnings() as i64))
+}
+
+/// Writes a new statement for a service (owned by `organization_id`) as
+/// its first revision.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    (service_id, organization_id): (i64, i64),
+    catalog_id: &str,
+    statement: &Statement,
+    comment: &str,
+) -> Result<StatementRecord, Failure> {
+    let (content, errors, warnings) = written(state, statement)?;
+    Ok(statements::create(
+        &state.db,
+        &Actor::user(principal.user.id, &principal.user.username),
+        service_id,
+        organization_id,
+        catalog_id,
+        NewRevision {
+            content: &content,
+            comment,
+            errors,
+            warnings,
+        },
+    )
+    .await?)
+}
+
 /// Validates `statement` and saves it as the revision after `based_on`.
 pub async fn save(
     state: &AppState,
@@ -255,12 +293,7 @@ pub async fn save(
             record.id, record.status
         )));
     }
-    let content = to_yaml(statement);
-    let parsed = parse_statement("edited statement", &content)
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalogs, None);
-    let (errors, warnings) = (report.errors() as i64, report.warnings() as i64);
+    let (content, errors, warnings) = written(state, statement)?;
     statements::add_revision(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
@@ -370,28 +403,19 @@ pub async fn upgrade(
     }
     let (statement, report) =
         ismap_domain::upgrade::upgrade(&loaded.parsed.statement, from, target);
-    let content = to_yaml(&statement);
-    let parsed = parse_statement("upgraded statement", &content)
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
-    let validation = check_statement(&parsed, &catalogs, None);
-    let record = statements::create(
-        &state.db,
-        &Actor::user(principal.user.id, &principal.user.username),
-        loaded.record.service_id,
-        loaded.record.organization_id,
+    let comment = format!(
+        "upgraded from statement {} revision {} ({})",
+        loaded.record.id,
+        loaded.revision.number,
+        from.id()
+    );
+    let record = create(
+        state,
+        principal,
+        (loaded.record.service_id, loaded.record.organization_id),
         target.id(),
-        NewRevision {
-            content: &content,
-            comment: &format!(
-                "upgraded from statement {} revision {} ({})",
-                loaded.record.id,
-                loaded.revision.number,
-                from.id()
-            ),
-            errors: validation.errors() as i64,
-            warnings: validation.warnings() as i64,
-        },
+        &statement,
+        &comment,
     )
     .await?;
     Ok((record, report))

@@ -1072,23 +1072,13 @@ pub async fn create(
             .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))?,
     };
     let statement = statement_ops::skeleton(catalog, &service);
-    let content = ismap_formats::statement_write::to_yaml(&statement);
-    let parsed = ismap_formats::statement_file::parse_statement("new statement", &content)
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
-    let report = ismap_formats::report::check_statement(&parsed, &catalogs, None);
-    let record = statements::create(
-        &state.db,
-        &ismap_store::Actor::user(principal.user.id, &principal.user.username),
-        service.id,
-        service.organization_id,
+    let record = statement_ops::create(
+        &state,
+        &principal,
+        (service.id, service.organization_id),
         catalog.id(),
-        statements::NewRevision {
-            content: &content,
-            comment: "new statement",
-            errors: report.errors() as i64,
-            warnings: report.warnings() as i64,
-        },
+        &statement,
+        "new statement",
     )
     .await?;
     Ok(Redirect::to(&format!("/statements/{}/edit", record.id)).into_response())
