@@ -5,8 +5,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ismap_domain::ServiceModel;
-use ismap_formats::report::check_statement;
-use ismap_formats::statement_file::parse_statement;
 use ismap_i18n::Messages;
 use ismap_store::{Actor, services, statements};
 use serde::Deserialize;
@@ -235,12 +233,9 @@ pub async fn statement(
     let record = statements::get(&state.db, id).await?;
     require(&ctx, Action::ViewStatement, Some(record.organization_id))?;
     let service = services::get(&state.db, record.service_id).await?;
-    let latest = statements::revision_at(&state.db, id, record.latest_revision).await?;
     let frame = Frame::new(&ctx);
-    let parsed = parse_statement(&format!("statement {id}"), &latest.content)
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    let catalogs: Vec<_> = state.catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalogs, None);
+    let loaded = crate::statement_ops::load(&state, record).await?;
+    let report = loaded.report(&state);
     let messages = Messages::get();
     let findings = report
         .findings
@@ -258,7 +253,7 @@ pub async fn statement(
         warnings: report.warnings(),
         findings,
         revisions: statements::revisions(&state.db, id).await?,
-        statement: record,
+        statement: loaded.record,
         service,
         frame,
     })
