@@ -55,6 +55,56 @@ pub struct ServeArgs {
     /// Log format: text for people, json for log collectors.
     #[arg(long, env = "ISMAP_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// File holding the master key (32 bytes, base64) that wraps every
+    /// organization's file key. Created on first start if missing; keep it
+    /// apart from database backups (see docs/operations.md). Default:
+    /// master.key beside the SQLite database, or ./ismap-data/master.key.
+    #[arg(long, env = "ISMAP_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+    /// Largest evidence file accepted, in MiB.
+    #[arg(long, env = "ISMAP_MAX_UPLOAD_MIB", default_value_t = 20)]
+    max_upload_mib: usize,
+}
+
+/// Where the master key lives when no file is named: beside the SQLite
+/// database, or in ./ismap-data for PostgreSQL.
+fn default_key_path(database_url: &str) -> PathBuf {
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        if file != ":memory:" {
+            return std::path::Path::new(file).with_file_name("master.key");
+        }
+    }
+    PathBuf::from("./ismap-data/master.key")
+}
+
+/// Reads the master key, or creates one (readable by the owner only) when
+/// the file does not exist yet.
+fn master_key(path: &std::path::Path) -> Result<ismap_store::vault::MasterKey> {
+    use ismap_store::vault::MasterKey;
+    match std::fs::read_to_string(path) {
+        Ok(text) => MasterKey::from_base64(&text)
+            .with_context(|| format!("{}: not a master key", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let key = MasterKey::generate();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            std::io::Write::write_all(&mut file, format!("{}\n", key.to_base64()).as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            tracing::warn!(path = %path.display(), "created a new master key for stored files; back it up apart from the database");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -190,6 +240,13 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
             public_url,
             oidc,
             packs,
+            master_key: Some(master_key(
+                &args
+                    .master_key_file
+                    .clone()
+                    .unwrap_or_else(|| default_key_path(&args.database.database_url)),
+            )?),
+            max_upload_bytes: args.max_upload_mib * 1024 * 1024,
             ..Config::default()
         };
         // Catalogs first: the demo statement refers to the bundled one.

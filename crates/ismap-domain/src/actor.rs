@@ -61,6 +61,8 @@ pub enum Role {
     CspEditor,
     /// Audits engagements of an audit organization.
     Auditor,
+    /// Accepts engagements for an audit organization and assigns its auditors (監査責任者).
+    AuditManager,
     /// Reviews applications at IPA.
     Reviewer,
     /// Decides registrations in the steering committee.
@@ -72,10 +74,11 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::CspAdmin,
         Role::CspEditor,
         Role::Auditor,
+        Role::AuditManager,
         Role::Reviewer,
         Role::CommitteeMember,
         Role::SecretariatOfficer,
@@ -87,6 +90,7 @@ impl Role {
             Role::CspAdmin => "csp_admin",
             Role::CspEditor => "csp_editor",
             Role::Auditor => "auditor",
+            Role::AuditManager => "audit_manager",
             Role::Reviewer => "reviewer",
             Role::CommitteeMember => "committee_member",
             Role::SecretariatOfficer => "secretariat_officer",
@@ -102,7 +106,7 @@ impl Role {
     pub fn org_kind(self) -> OrgKind {
         match self {
             Role::CspAdmin | Role::CspEditor => OrgKind::Csp,
-            Role::Auditor => OrgKind::AuditOrg,
+            Role::Auditor | Role::AuditManager => OrgKind::AuditOrg,
             Role::Reviewer => OrgKind::Ipa,
             Role::CommitteeMember => OrgKind::Committee,
             Role::SecretariatOfficer => OrgKind::Secretariat,

@@ -6,6 +6,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod audit_work;
 pub mod catalog;
 pub mod catalog_diff;
 pub mod control_id;

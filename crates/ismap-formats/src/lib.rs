@@ -2,6 +2,7 @@
 //! JSON, registries, and the exports. Everything read here becomes domain
 //! types at this edge; every problem names the file, line and field.
 
+pub mod audit_report;
 pub mod bundled;
 pub mod catalog_export;
 pub mod catalog_pack;

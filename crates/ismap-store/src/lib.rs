@@ -6,14 +6,20 @@
 //! append-only event log ([`events`]); the database itself refuses updates and
 //! deletes of events and statement revisions (triggers in the migrations).
 
+pub mod audit_orgs;
 pub mod catalogs;
+pub mod engagements;
 pub mod events;
+pub mod evidence_library;
+pub mod files;
+pub mod improvement;
 pub mod orgs;
 pub mod services;
 pub mod sessions;
 pub mod statements;
 pub mod testing;
 pub mod users;
+pub mod vault;
 
 use std::path::Path;
 
@@ -52,6 +58,9 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    /// The object existed but its content is gone for good (crypto-erasure).
+    #[error("{0}")]
+    Gone(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }
@@ -185,4 +194,10 @@ pub fn now() -> String {
 /// `flag` as stored (0/1 on both backends).
 pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
+}
+
+/// Reads a 0/1 column (computed flags are cast to BIGINT on both backends).
+pub(crate) fn read_flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)? != 0)
 }

@@ -260,3 +260,17 @@ pub async fn find_unlinked_by_email(db: &Db, email: &str) -> Result<Option<User>
     .await?;
     row.as_ref().map(user_from_row).transpose()
 }
+
+/// Active people holding `role` in an organization, by name.
+pub async fn with_role(db: &Db, organization_id: i64, role: Role) -> Result<Vec<User>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.email, u.active FROM users u \
+         JOIN memberships m ON m.user_id = u.id \
+         WHERE m.organization_id = $1 AND m.role = $2 AND u.active = 1 ORDER BY u.display_name",
+    )
+    .bind(organization_id)
+    .bind(role.key())
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(user_from_row).collect()
+}

@@ -35,13 +35,16 @@ use crate::policy::{Action, Principal, allows, service_scope};
         list_services, create_service, get_service, update_service,
         list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision,
         save_control, freeze_statement, diff_statement, export_statement, upgrade_statement,
-        bulk_objective, add_risk
+        bulk_objective, add_risk,
+        crate::api_audits::list_audit_orgs, crate::api_audits::get_engagement,
+        crate::api_audits::record_result, crate::api_audits::get_report
     ),
-    components(schemas(CatalogSummary, ControlIn, BulkIn, RiskIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
+    components(schemas(crate::audit_ops::ResultInput, CatalogSummary, ControlIn, BulkIn, RiskIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
     tags(
         (name = "catalog", description = "The control standard (管理基準)"),
         (name = "services", description = "A provider's cloud services"),
-        (name = "statements", description = "Statements (言明書) and their revisions")
+        (name = "statements", description = "Statements (言明書) and their revisions"),
+        (name = "audits", description = "Audit organizations, engagements, results and reports (spec §4)")
     )
 )]
 pub struct ApiDoc;

@@ -1,5 +1,6 @@
 //! `ismap serve --demo`: a small world to click through at once — an IaaS
-//! provider and a SaaS provider running on it, an audit organization, IPA,
+//! provider and a SaaS provider running on it, an audit organization (on
+//! the audit organization list, with a manager and an auditor), IPA,
 //! the committee, the secretariat and two agencies, one user per role.
 
 use ismap_domain::{OrgKind, Role, ServiceModel};
@@ -7,7 +8,7 @@ use ismap_formats::report::check_statement;
 use ismap_formats::statement_file::parse_statement;
 use ismap_store::statements::NewRevision;
 use ismap_store::users::NewUser;
-use ismap_store::{Actor, Db, StoreError, orgs, services, statements, users};
+use ismap_store::{Actor, Db, StoreError, audit_orgs, orgs, services, statements, users};
 
 use crate::auth::random_token;
 use crate::password;
@@ -64,6 +65,12 @@ const USERS: &[(&str, &str, Role, &str)] = &[
         "株式会社サンプルクラウド",
     ),
     ("auditor", "監査人", Role::Auditor, "サンプル監査法人"),
+    (
+        "audit-manager",
+        "監査責任者",
+        Role::AuditManager,
+        "サンプル監査法人",
+    ),
     (
         "reviewer",
         "IPA 審査員",
@@ -170,6 +177,15 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
             organization: org_name,
         });
     }
+    // The audit organization is on the list, in the middle of its term.
+    let audit_org = orgs::find_by_name(db, "サンプル監査法人")
+        .await?
+        .expect("seeded");
+    let today = chrono::Utc::now().date_naive();
+    let term_start = today
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(today);
+    audit_orgs::register(db, &actor, audit_org.id, term_start).await?;
     let iaas_org = orgs::find_by_name(db, "サンプルIaaS株式会社")
         .await?
         .expect("seeded");

@@ -18,6 +18,8 @@ pub enum Failure {
         message: String,
     },
     Conflict(String),
+    /// The object's content is gone for good (crypto-erasure).
+    Gone(String),
     Csrf,
     TooLarge,
     TooManyAttempts,
@@ -29,6 +31,7 @@ impl From<StoreError> for Failure {
         match error {
             StoreError::NotFound(what) => Failure::NotFound(what),
             StoreError::Conflict(message) => Failure::Conflict(message),
+            StoreError::Gone(message) => Failure::Gone(message),
             other => Failure::Internal(other.to_string()),
         }
     }
@@ -42,6 +45,7 @@ impl Failure {
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Failure::Conflict(_) => StatusCode::CONFLICT,
+            Failure::Gone(_) => StatusCode::GONE,
             Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,6 +78,12 @@ impl Failure {
                 "conflict",
                 "他の変更と競合しました",
                 "Conflict",
+                message.clone(),
+            ),
+            Failure::Gone(message) => (
+                "gone",
+                "この内容は消去されています",
+                "This content has been erased",
                 message.clone(),
             ),
             Failure::Csrf => (

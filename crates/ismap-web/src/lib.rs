@@ -2,7 +2,9 @@
 //! for both. `ismap serve` builds [`AppState`] and calls [`serve`].
 
 pub mod api;
+pub mod api_audits;
 pub mod assets;
+pub mod audit_ops;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -15,6 +17,7 @@ pub mod signin;
 pub mod statement_ops;
 pub mod testing;
 mod text;
+pub mod uploads;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,6 +53,10 @@ pub struct Config {
     /// More catalog packs (file name, text) to store at start, besides the
     /// bundled ones; a stored version is never replaced.
     pub packs: Vec<(String, String)>,
+    /// Wraps every organization's file key. Without it, uploads are refused.
+    pub master_key: Option<ismap_store::vault::MasterKey>,
+    /// Largest evidence file accepted.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for Config {
@@ -63,6 +70,8 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             oidc: None,
             packs: Vec::new(),
+            master_key: None,
+            max_upload_bytes: 20 * 1024 * 1024,
         }
     }
 }
@@ -124,7 +133,11 @@ impl AppState {
 /// the layers for request ids, logs, body limits and security headers.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let limit = state.config.max_body_bytes;
+    // Uploads may be larger than forms; their own limit is checked per file.
+    let limit = state
+        .config
+        .max_body_bytes
+        .max(state.config.max_upload_bytes + 64 * 1024);
     routes::table()
         .router
         .layer(axum::middleware::from_fn_with_state(
@@ -132,6 +145,7 @@ pub fn app(state: AppState) -> Router {
             auth::authenticate,
         ))
         .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -26,6 +26,10 @@ impl Principal {
         self.organization.kind == OrgKind::Csp && owner.is_some_and(|o| self.is_member_of(o))
     }
 
+    fn is_audit_org_of(&self, owner: Option<i64>) -> bool {
+        self.organization.kind == OrgKind::AuditOrg && owner.is_some_and(|o| self.is_member_of(o))
+    }
+
     /// Reviewing bodies see every provider's services (spec §1, §5).
     fn oversees_services(&self) -> bool {
         self.has(Role::Reviewer)
@@ -48,6 +52,14 @@ pub enum Action {
     ViewStatement,
     EditStatement,
     ViewEvents,
+    /// Register or renew an organization on the audit organization list.
+    ManageAuditOrgList,
+    /// Ask an audit organization to audit a statement (owner: the provider).
+    RequestEngagement,
+    /// Keep the provider's evidence library (owner: the provider).
+    ManageEvidenceLibrary,
+    /// Destroy the organization's file key, erasing its files (owner: the organization).
+    DestroyOrganizationKey,
 }
 
 /// Whether `principal` (None: not signed in) may do `action` on an object
@@ -70,8 +82,88 @@ pub fn allows(principal: Option<&Principal>, action: Action, owner: Option<i64>)
             p.is_csp_of(owner) && (p.has(Role::CspAdmin) || p.has(Role::CspEditor))
         }
         Action::ViewEvents => {
-            p.has(Role::SecretariatOfficer) || (p.is_csp_of(owner) && p.has(Role::CspAdmin))
+            p.has(Role::SecretariatOfficer)
+                || (p.is_csp_of(owner) && p.has(Role::CspAdmin))
+                || (p.is_audit_org_of(owner) && p.has(Role::AuditManager))
         }
+        Action::ManageAuditOrgList => p.has(Role::SecretariatOfficer),
+        Action::RequestEngagement => p.is_csp_of(owner) && p.has(Role::CspAdmin),
+        Action::ManageEvidenceLibrary => {
+            p.is_csp_of(owner) && (p.has(Role::CspAdmin) || p.has(Role::CspEditor))
+        }
+        Action::DestroyOrganizationKey => {
+            (p.is_csp_of(owner) && p.has(Role::CspAdmin))
+                || (p.is_audit_org_of(owner) && p.has(Role::AuditManager))
+        }
+    }
+}
+
+/// The parties of an audit engagement, as the policy needs them.
+#[derive(Clone, Copy, Debug)]
+pub struct Parties {
+    pub provider: i64,
+    pub audit_organization: i64,
+    /// The person asking is one of the assigned auditors.
+    pub assigned: bool,
+}
+
+/// What can be done to one engagement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EngagementAction {
+    /// See the engagement, its results and its issued reports.
+    View,
+    AssignAuditors,
+    /// Record results and collect evidence.
+    Audit,
+    IssueReport,
+    /// File and update the improvement plan.
+    Improve,
+}
+
+/// Only the two parties see an engagement (issue 5): the provider's people,
+/// the audit organization's manager and the auditors assigned to it.
+pub fn allows_engagement(
+    principal: Option<&Principal>,
+    action: EngagementAction,
+    parties: Parties,
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    let provider = p.is_csp_of(Some(parties.provider));
+    let manager = p.is_audit_org_of(Some(parties.audit_organization)) && p.has(Role::AuditManager);
+    let auditor = p.is_audit_org_of(Some(parties.audit_organization))
+        && p.has(Role::Auditor)
+        && parties.assigned;
+    match action {
+        EngagementAction::View => provider || manager || auditor,
+        EngagementAction::AssignAuditors => manager,
+        EngagementAction::Audit | EngagementAction::IssueReport => auditor,
+        EngagementAction::Improve => provider && (p.has(Role::CspAdmin) || p.has(Role::CspEditor)),
+    }
+}
+
+/// Who may read a stored file: only people of the organization that
+/// uploaded it (its key is that organization's). Within an audit
+/// organization, engagement evidence is for that engagement's auditors and
+/// the manager; `engagement` is the engagement the file belongs to, if any.
+pub fn allows_file(
+    principal: Option<&Principal>,
+    file_owner: i64,
+    engagement: Option<Parties>,
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    if !p.is_member_of(file_owner) {
+        return false;
+    }
+    match engagement {
+        Some(parties) => {
+            allows_engagement(principal, EngagementAction::Audit, parties)
+                || allows_engagement(principal, EngagementAction::AssignAuditors, parties)
+        }
+        None => allows(principal, Action::ManageEvidenceLibrary, Some(file_owner)),
     }
 }
 
@@ -144,6 +236,95 @@ mod tests {
         assert!(allows(Some(&reviewer), Action::ViewService, Some(7)));
         assert!(!allows(Some(&reviewer), Action::ViewStatement, Some(7)));
         assert_eq!(service_scope(Some(&reviewer)), Some(None));
+    }
+
+    #[test]
+    fn only_the_parties_see_an_engagement() {
+        let parties = Parties {
+            provider: 7,
+            audit_organization: 20,
+            assigned: false,
+        };
+        let provider = principal(OrgKind::Csp, 7, Role::CspEditor);
+        let manager = principal(OrgKind::AuditOrg, 20, Role::AuditManager);
+        let auditor = principal(OrgKind::AuditOrg, 20, Role::Auditor);
+        let other_auditor = principal(OrgKind::AuditOrg, 21, Role::Auditor);
+        let reviewer = principal(OrgKind::Ipa, 3, Role::Reviewer);
+        assert!(allows_engagement(
+            Some(&provider),
+            EngagementAction::View,
+            parties
+        ));
+        assert!(allows_engagement(
+            Some(&provider),
+            EngagementAction::Improve,
+            parties
+        ));
+        assert!(!allows_engagement(
+            Some(&provider),
+            EngagementAction::Audit,
+            parties
+        ));
+        assert!(allows_engagement(
+            Some(&manager),
+            EngagementAction::AssignAuditors,
+            parties
+        ));
+        assert!(!allows_engagement(
+            Some(&manager),
+            EngagementAction::Audit,
+            parties
+        ));
+        assert!(!allows_engagement(
+            Some(&auditor),
+            EngagementAction::View,
+            parties
+        ));
+        let assigned = Parties {
+            assigned: true,
+            ..parties
+        };
+        assert!(allows_engagement(
+            Some(&auditor),
+            EngagementAction::Audit,
+            assigned
+        ));
+        assert!(allows_engagement(
+            Some(&auditor),
+            EngagementAction::IssueReport,
+            assigned
+        ));
+        assert!(!allows_engagement(
+            Some(&other_auditor),
+            EngagementAction::View,
+            assigned
+        ));
+        assert!(!allows_engagement(
+            Some(&reviewer),
+            EngagementAction::View,
+            assigned
+        ));
+        assert!(!allows_engagement(None, EngagementAction::View, assigned));
+    }
+
+    #[test]
+    fn files_stay_with_the_organization_that_uploaded_them() {
+        let provider = principal(OrgKind::Csp, 7, Role::CspEditor);
+        let stranger = principal(OrgKind::Csp, 8, Role::CspAdmin);
+        let auditor = principal(OrgKind::AuditOrg, 20, Role::Auditor);
+        assert!(allows_file(Some(&provider), 7, None));
+        assert!(!allows_file(Some(&stranger), 7, None));
+        assert!(!allows_file(Some(&auditor), 7, None));
+        let parties = Parties {
+            provider: 7,
+            audit_organization: 20,
+            assigned: true,
+        };
+        assert!(allows_file(Some(&auditor), 20, Some(parties)));
+        assert!(
+            !allows_file(Some(&provider), 20, Some(parties)),
+            "the provider sees the engagement, not the auditor's working papers"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, patch, post};
 
-use crate::{AppState, api, assets, oidc, pages, signin};
+use crate::{AppState, api, api_audits, assets, oidc, pages, signin};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -110,6 +110,52 @@ pub fn table() -> Table {
     .get("/statements/{id}/diff", pages::editor::diff)
     .post("/statements/{id}/import", pages::editor::import)
     .get("/events", pages::services::events)
+    // Audits (spec §4).
+    .get("/audit-organizations", pages::audit_orgs::list)
+    .get("/audit-organizations.csv", pages::audit_orgs::csv)
+    .post("/audit-organizations", pages::audit_orgs::register)
+    .post("/audit-organizations/{id}/renew", pages::audit_orgs::renew)
+    .get("/catalogs/{id}/audit-plan", pages::audit_orgs::plan)
+    .get("/engagements", pages::engagements::list)
+    .get("/engagements/new", pages::engagements::new_form)
+    .post("/engagements", pages::engagements::create)
+    .get("/engagements/{id}", pages::engagements::show)
+    .post("/engagements/{id}/auditors", pages::engagements::assign)
+    .post(
+        "/engagements/{id}/results/{control}",
+        pages::engagements::record_result,
+    )
+    .post(
+        "/engagements/{id}/evidence",
+        pages::engagements::add_evidence,
+    )
+    .post(
+        "/engagements/{id}/reports",
+        pages::engagements::issue_report,
+    )
+    .get(
+        "/engagements/{id}/reports/{issue}",
+        pages::engagements::show_report,
+    )
+    .get(
+        "/engagements/{id}/reports/{issue}/xlsx",
+        pages::engagements::report_xlsx,
+    )
+    .post(
+        "/engagements/{id}/improvements",
+        pages::engagements::add_improvement,
+    )
+    .post(
+        "/improvements/{id}/status",
+        pages::engagements::improvement_status,
+    )
+    .get("/evidence", pages::evidence::list)
+    .post("/evidence", pages::evidence::create)
+    .get("/files/{id}", pages::evidence::download)
+    .post(
+        "/organizations/{id}/destroy-key",
+        pages::evidence::destroy_key,
+    )
     .get("/account", pages::account::show)
     .post("/account/tokens", pages::account::create_token)
     .post("/account/tokens/{id}/revoke", pages::account::revoke_token)
@@ -146,4 +192,14 @@ pub fn table() -> Table {
         api::bulk_objective,
     )
     .post("/api/v1/statements/{id}/risks", api::add_risk)
+    .get("/api/v1/audit-organizations", api_audits::list_audit_orgs)
+    .get("/api/v1/engagements/{id}", api_audits::get_engagement)
+    .post(
+        "/api/v1/engagements/{id}/results/{control}",
+        api_audits::record_result,
+    )
+    .get(
+        "/api/v1/engagements/{id}/reports/{issue}",
+        api_audits::get_report,
+    )
 }

@@ -45,6 +45,9 @@ pub async fn spawn_with(backend: Backend, mut config: Config) -> TestServer {
         .expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
     config.public_url = base.clone();
+    if config.master_key.is_none() {
+        config.master_key = Some(ismap_store::vault::MasterKey::generate());
+    }
     let state = AppState::load(db.clone(), config)
         .await
         .expect("catalogs load");

@@ -33,6 +33,24 @@ impl Frame {
         if allows(p, Action::ListServices, None) {
             nav.push(("/services", "web-nav-services"));
         }
+        if p.is_some_and(|p| {
+            matches!(
+                p.organization.kind,
+                ismap_domain::OrgKind::Csp | ismap_domain::OrgKind::AuditOrg
+            )
+        }) {
+            nav.push(("/engagements", "web-nav-engagements"));
+        }
+        if p.is_some_and(|p| {
+            allows(
+                Some(p),
+                Action::ManageEvidenceLibrary,
+                Some(p.organization.id),
+            )
+        }) {
+            nav.push(("/evidence", "web-nav-evidence"));
+        }
+        nav.push(("/audit-organizations", "web-audit-orgs"));
         if event_scope(p).is_some() {
             nav.push(("/events", "web-nav-events"));
         }

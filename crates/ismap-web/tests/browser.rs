@@ -40,6 +40,8 @@ const EDITOR_ORG: &str = "株式会社サンプルクラウド";
 /// The editor's row and decision select for [`CONTROL`].
 const CONTROL_ROW: &str = "row-8-1-2-7-PB";
 const CONTROL_DECISION: &str = "d-8-1-2-7-PB";
+/// The audit table's row for [`CONTROL`].
+const CONTROL_ROW_AUDIT: &str = "c-8-1-2-7-PB";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_read_a_control_and_switch_to_english() {
@@ -49,6 +51,11 @@ async fn sign_in_read_a_control_and_switch_to_english() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statement_editor_saves_a_decision_and_shows_findings() {
     in_browser("browser editor", editor_scenario).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auditor_records_a_result_and_issues_the_report() {
+    in_browser("browser audit", audit_scenario).await;
 }
 
 /// Starts chromedriver, a chromium session and the portal (fresh database,
@@ -824,4 +831,128 @@ impl EditorRow {
 fn summary_errors(summary: &str) -> Option<usize> {
     let rest = summary.split_once("エラー ")?.1;
     rest.split_once(" /")?.0.trim().parse().ok()
+}
+
+/// The provider's frozen statement is engaged and every control but one has
+/// a result (set up in the store); in the browser the auditor records the
+/// last one, a deficiency, through the row's form, and issues the report.
+async fn audit_scenario(browser: Browser, server: TestServer) {
+    use ismap_domain::audit_work::AuditResult;
+    use ismap_store::{Actor, engagements, orgs, statements, users};
+
+    let db = &server.db;
+    let actor = Actor::system("browser test setup");
+    let services = ismap_store::services::list(db, None).await.unwrap();
+    let saas = services
+        .iter()
+        .find(|s| s.model == ServiceModel::SaaS)
+        .unwrap();
+    let statement = statements::of_service(db, saas.id).await.unwrap()[0].clone();
+    let statement = statements::set_status(db, &actor, &statement, "frozen", "browser test")
+        .await
+        .unwrap();
+    let audit_org = orgs::find_by_name(db, "サンプル監査法人")
+        .await
+        .unwrap()
+        .unwrap();
+    let engagement = engagements::create(
+        db,
+        &actor,
+        engagements::NewEngagement {
+            statement_id: statement.id,
+            revision: statement.latest_revision,
+            csp_organization_id: statement.organization_id,
+            audit_organization_id: audit_org.id,
+            period_start: "2025-04-01".parse().unwrap(),
+            period_end: "2026-03-31".parse().unwrap(),
+            scope: "full",
+            cycle_years: 1,
+            cycle_year: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let auditor = users::find_for_sign_in(db, "auditor")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let engagement = engagements::assign_auditor(db, &actor, &engagement, auditor.id)
+        .await
+        .unwrap();
+    let catalog = &ismap_formats::bundled::bundled_catalogs()[0];
+    for control in catalog.controls() {
+        if control.id.to_string() == CONTROL {
+            continue;
+        }
+        engagements::record_result(
+            db,
+            &actor,
+            &engagement,
+            engagements::NewResult {
+                control_id: &control.id.to_string(),
+                performed: "inspection",
+                result: AuditResult::Conforming,
+                finding: "",
+                samples: "",
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    browser.goto(&server.url("/signin")).await;
+    sign_in(&browser, "auditor", server.password("auditor")).await;
+    browser.wait_for_path("/").await;
+    let page = format!("/engagements/{}", engagement.id);
+    browser.goto(&server.url(&page)).await;
+    let row = format!("#{CONTROL_ROW_AUDIT}");
+    browser.wait_for_css(&row).await;
+    let option = browser
+        .find(&format!(
+            "{row} select[name='result'] option[value='deficiency']"
+        ))
+        .await;
+    browser.click(&option).await;
+    for (field, text) in [
+        ("performed", "鍵管理画面の設定を閲覧し、再実施した"),
+        ("finding", "顧客管理鍵が2テナントに提供されていなかった"),
+    ] {
+        let input = browser
+            .find(&format!("{row} textarea[name='{field}']"))
+            .await;
+        browser.send_keys(&input, text).await;
+    }
+    browser
+        .click(&browser.find(&format!("{row} button[type='submit']")).await)
+        .await;
+    // htmx swaps the row: the result badge appears in place.
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        if let Some(badge) = browser.try_find(&format!("{row} .badge-error")).await
+            && browser.text(&badge).await == "不備"
+        {
+            break;
+        }
+        browser
+            .check_deadline(deadline, "the deficiency badge in the row")
+            .await;
+    }
+    assert_eq!(browser.path().await, page, "the row was saved in place");
+
+    browser.click(&browser.find("#issue-report").await).await;
+    browser
+        .wait_for_path(&format!("/engagements/{}/reports/1", engagement.id))
+        .await;
+    let text = browser.body_text().await;
+    assert!(text.contains("実施結果報告書"), "{text}");
+    assert!(text.contains("顧客管理鍵が2テナントに提供されていなかった"));
+    let shot = browser.save_screenshot("browser-audit-report.png").await;
+    eprintln!(
+        "browser audit: report issued; screenshot {}",
+        shot.display()
+    );
+    let reports = engagements::reports(db, engagement.id).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].content["deficiency"], 1);
 }

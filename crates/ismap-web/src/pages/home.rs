@@ -21,6 +21,8 @@ pub struct ServiceRow {
     pub statements: usize,
     /// Errors and warnings of the latest revision of the latest statement.
     pub latest: Option<(i64, i64, i64)>,
+    /// An improvement plan has measures not completed (spec §4).
+    pub open_plan: bool,
 }
 
 pub struct EventRow {
@@ -38,7 +40,6 @@ struct HomePage {
     role_names: Vec<String>,
     /// Which dashboard cards to show.
     is_csp: bool,
-    is_auditor: bool,
     is_reviewer: bool,
     is_committee: bool,
     is_secretariat: bool,
@@ -49,6 +50,11 @@ struct HomePage {
     user_count: i64,
     catalog_title: String,
     catalog_controls: usize,
+    is_audit_org: bool,
+    engagements: Vec<crate::pages::engagements::EngagementRow>,
+    /// The provider's evidence expiring within the warning window or expired.
+    expiring: Vec<crate::pages::evidence::ItemView>,
+    open_improvements: usize,
 }
 
 pub async fn services_for(
@@ -56,6 +62,7 @@ pub async fn services_for(
     scope: Option<i64>,
 ) -> Result<Vec<ServiceRow>, PageError> {
     let mut rows = Vec::new();
+    let open_plans = ismap_store::improvement::services_with_open_plans(&state.db).await?;
     for service in services::list(&state.db, scope).await? {
         let statements = statements::of_service(&state.db, service.id).await?;
         let latest = match statements.last() {
@@ -72,6 +79,7 @@ pub async fn services_for(
             model: service.model.key(),
             statements: statements.len(),
             latest,
+            open_plan: open_plans.contains(&service.id),
         });
     }
     Ok(rows)
@@ -116,7 +124,37 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     } else {
         (0, 0)
     };
+    let mut engagements = Vec::new();
+    let mut expiring = Vec::new();
+    let mut open_improvements = 0;
+    if let Some(p) = p {
+        for e in crate::pages::engagements::visible(&state, p).await? {
+            open_improvements += ismap_store::improvement::items(&state.db, e.id)
+                .await?
+                .iter()
+                .filter(|i| i.status.is_open())
+                .count();
+            engagements.push(crate::pages::engagements::row(&frame, &e));
+        }
+        if crate::policy::allows(
+            Some(p),
+            crate::policy::Action::ManageEvidenceLibrary,
+            Some(p.organization.id),
+        ) {
+            let until = crate::pages::audit_orgs::today()
+                + chrono::Duration::days(ismap_domain::audit_work::EVIDENCE_WARNING_DAYS);
+            expiring = ismap_store::evidence_library::expiring(&state.db, p.organization.id, until)
+                .await?
+                .iter()
+                .map(|i| crate::pages::evidence::item_view(&frame, i))
+                .collect();
+        }
+    }
     let page = HomePage {
+        is_audit_org: has(Role::Auditor) || has(Role::AuditManager),
+        engagements,
+        expiring,
+        open_improvements,
         role_names: p
             .map(|p| {
                 p.roles
@@ -127,7 +165,6 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             .unwrap_or_default(),
         signed_in: p.is_some(),
         is_csp: has(Role::CspAdmin) || has(Role::CspEditor),
-        is_auditor: has(Role::Auditor),
         is_reviewer: has(Role::Reviewer),
         is_committee: has(Role::CommitteeMember),
         is_secretariat,

@@ -1,8 +1,11 @@
 //! Server-rendered pages (askama templates in `templates/`).
 
 pub mod account;
+pub mod audit_orgs;
 pub mod catalog;
 pub mod editor;
+pub mod engagements;
+pub mod evidence;
 pub mod home;
 pub mod services;
 

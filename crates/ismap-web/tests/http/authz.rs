@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use ismap_web::routes::{Method, table};
 
-use crate::helpers::{BACKENDS, Client, EXAMPLE_STATEMENT, saas_ids, server};
+use crate::helpers::{
+    BACKENDS, Client, EXAMPLE_STATEMENT, PDF, engaged, evidence_form, saas_ids, server,
+};
 
 const ANONYMOUS: &str = "anonymous";
 const ROLES: &[&str] = &[
@@ -14,6 +16,7 @@ const ROLES: &[&str] = &[
     "saas-admin",
     "saas-editor",
     "auditor",
+    "audit-manager",
     "reviewer",
     "committee",
     "secretariat",
@@ -27,6 +30,7 @@ const SIGNED_IN: &[&str] = &[
     "saas-admin",
     "saas-editor",
     "auditor",
+    "audit-manager",
     "reviewer",
     "committee",
     "secretariat",
@@ -53,7 +57,23 @@ const SAAS_SERVICE_VIEWERS: &[&str] = &[
 /// Who may see and edit the demo SaaS statement: its provider only.
 const SAAS_PROVIDER: &[&str] = &["saas-admin", "saas-editor"];
 const SAAS_ADMIN: &[&str] = &["saas-admin"];
-const EVENT_READERS: &[&str] = &["iaas-admin", "saas-admin", "secretariat"];
+const EVENT_READERS: &[&str] = &["iaas-admin", "saas-admin", "audit-manager", "secretariat"];
+const CSP_PEOPLE: &[&str] = &["iaas-admin", "saas-admin", "saas-editor"];
+/// Who takes part in audits: providers and the audit organization.
+const AUDIT_PARTICIPANTS: &[&str] = &[
+    "iaas-admin",
+    "saas-admin",
+    "saas-editor",
+    "auditor",
+    "audit-manager",
+];
+/// The two parties of the demo engagement: the SaaS provider, the audit
+/// organization's manager and the assigned auditor.
+const ENGAGEMENT_PARTIES: &[&str] = &["saas-admin", "saas-editor", "auditor", "audit-manager"];
+const ASSIGNED_AUDITOR: &[&str] = &["auditor"];
+const AUDIT_MANAGER: &[&str] = &["audit-manager"];
+const AUDIT_ORG_PEOPLE: &[&str] = &["auditor", "audit-manager"];
+const SECRETARIAT: &[&str] = &["secretariat"];
 
 fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
     use Method::{Get, Patch, Post};
@@ -114,6 +134,48 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/statements/{id}/diff"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/import"), SAAS_PROVIDER),
         ((Get, "/events"), EVENT_READERS),
+        ((Get, "/audit-organizations"), EVERYONE),
+        ((Get, "/audit-organizations.csv"), EVERYONE),
+        ((Post, "/audit-organizations"), SECRETARIAT),
+        ((Post, "/audit-organizations/{id}/renew"), SECRETARIAT),
+        ((Get, "/catalogs/{id}/audit-plan"), EVERYONE),
+        ((Get, "/engagements"), AUDIT_PARTICIPANTS),
+        ((Get, "/engagements/new"), CSP_ADMINS),
+        ((Post, "/engagements"), SAAS_ADMIN),
+        ((Get, "/engagements/{id}"), ENGAGEMENT_PARTIES),
+        ((Post, "/engagements/{id}/auditors"), AUDIT_MANAGER),
+        (
+            (Post, "/engagements/{id}/results/{control}"),
+            ASSIGNED_AUDITOR,
+        ),
+        ((Post, "/engagements/{id}/evidence"), ASSIGNED_AUDITOR),
+        ((Post, "/engagements/{id}/reports"), ASSIGNED_AUDITOR),
+        (
+            (Get, "/engagements/{id}/reports/{issue}"),
+            ENGAGEMENT_PARTIES,
+        ),
+        (
+            (Get, "/engagements/{id}/reports/{issue}/xlsx"),
+            ENGAGEMENT_PARTIES,
+        ),
+        ((Post, "/engagements/{id}/improvements"), SAAS_PROVIDER),
+        ((Post, "/improvements/{id}/status"), SAAS_PROVIDER),
+        ((Get, "/evidence"), CSP_PEOPLE),
+        ((Post, "/evidence"), CSP_PEOPLE),
+        // The fixture's file is the audit organization's working paper.
+        ((Get, "/files/{id}"), AUDIT_ORG_PEOPLE),
+        // Pointed at the SaaS provider: only its admin may erase its files.
+        ((Post, "/organizations/{id}/destroy-key"), SAAS_ADMIN),
+        ((Get, "/api/v1/audit-organizations"), EVERYONE),
+        ((Get, "/api/v1/engagements/{id}"), ENGAGEMENT_PARTIES),
+        (
+            (Post, "/api/v1/engagements/{id}/results/{control}"),
+            ASSIGNED_AUDITOR,
+        ),
+        (
+            (Get, "/api/v1/engagements/{id}/reports/{issue}"),
+            ENGAGEMENT_PARTIES,
+        ),
         ((Get, "/account"), SIGNED_IN),
         ((Post, "/account/tokens"), SIGNED_IN),
         ((Post, "/account/tokens/{id}/revoke"), SIGNED_IN),
@@ -139,16 +201,44 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
     ])
 }
 
+/// The objects the matrix points routes at.
+struct Ids {
+    service: i64,
+    statement: i64,
+    engagement: i64,
+    improvement: i64,
+    file: i64,
+    saas_org: i64,
+    audit_org: i64,
+}
+
 /// A concrete path for a route pattern, pointing at the demo SaaS objects.
-fn concrete(pattern: &str, service: i64, statement: i64) -> String {
+fn concrete(pattern: &str, ids: &Ids) -> String {
+    let (service, statement) = (ids.service, ids.statement);
     let mut path = pattern
+        .replace("{issue}", "1")
         .replace("{file}", "ismap.css")
         .replace("{code}", "en")
         .replace("{control}", "8.1.2.7.PB")
         .replace("{number}", "1")
         .replace("{objective}", "12.3.1")
         .replace("{risk}", "R9");
-    if pattern.starts_with("/catalogs/") || pattern.starts_with("/api/v1/catalogs/") {
+    let object = if pattern.contains("/audit-organizations/") {
+        Some(ids.audit_org)
+    } else if pattern.contains("/engagements/") {
+        Some(ids.engagement)
+    } else if pattern.contains("/improvements/") {
+        Some(ids.improvement)
+    } else if pattern.contains("/files/") {
+        Some(ids.file)
+    } else if pattern.contains("/organizations/") {
+        Some(ids.saas_org)
+    } else {
+        None
+    };
+    if let Some(id) = object {
+        path = path.replace("{id}", &id.to_string());
+    } else if pattern.starts_with("/catalogs/") || pattern.starts_with("/api/v1/catalogs/") {
         path = path.replace("{id}", "ismap-2022-excerpt");
     } else if pattern.contains("/services/") {
         path = path.replace("{id}", &service.to_string());
@@ -214,6 +304,77 @@ async fn request(
                 .await
         }
         (Method::Post, "/account/tokens") => client.post_form(path, &[("name", "matrix")]).await,
+        (Method::Post, "/audit-organizations") => {
+            client
+                .post_form(
+                    path,
+                    &[("organization_id", "1"), ("valid_from", "2026-01-01")],
+                )
+                .await
+        }
+        (Method::Post, "/engagements") => {
+            client
+                .post_form(
+                    path,
+                    &[
+                        ("statement_id", "1"),
+                        ("audit_organization_id", "3"),
+                        ("period_start", "2025-04-01"),
+                        ("period_end", "2026-03-31"),
+                        ("scope", "full"),
+                    ],
+                )
+                .await
+        }
+        (Method::Post, "/engagements/{id}/auditors") => {
+            client.post_form(path, &[("user_id", "1")]).await
+        }
+        (Method::Post, "/engagements/{id}/results/{control}") => {
+            client
+                .post_form(path, &[("result", "conforming"), ("performed", "matrix")])
+                .await
+        }
+        (Method::Post, "/api/v1/engagements/{id}/results/{control}") => {
+            client
+                .post_body(
+                    path,
+                    "application/json",
+                    r#"{"result": "conforming", "performed": "matrix"}"#.into(),
+                )
+                .await
+        }
+        (Method::Post, "/engagements/{id}/evidence") => {
+            client
+                .post_multipart(path, evidence_form("5.1.1", "matrix.pdf", PDF.to_vec()))
+                .await
+        }
+        (Method::Post, "/evidence") => {
+            let form = reqwest::multipart::Form::new()
+                .text("title", format!("matrix {role}"))
+                .text("owner", "matrix");
+            client.post_multipart(path, form).await
+        }
+        (Method::Post, "/engagements/{id}/improvements") => {
+            client
+                .post_form(
+                    path,
+                    &[
+                        ("control", "5.1.1"),
+                        ("measure", "m"),
+                        ("due_date", "2099-01-01"),
+                    ],
+                )
+                .await
+        }
+        (Method::Post, "/improvements/{id}/status") => {
+            client
+                .post_form(path, &[("status", "in_progress"), ("reason", "matrix")])
+                .await
+        }
+        (Method::Post, "/organizations/{id}/destroy-key") => {
+            // Unconfirmed: the allowed role gets "invalid", nothing is erased.
+            client.post_form(path, &[("reason", "matrix")]).await
+        }
         (Method::Post, "/api/v1/services") => {
             let body = format!("{{\"name\": \"api matrix {role}\", \"model\": \"PaaS\"}}");
             client.post_body(path, "application/json", body).await
@@ -331,7 +492,7 @@ async fn every_route_allows_exactly_the_roles_of_the_matrix() {
 
     for backend in BACKENDS {
         let server = server(backend).await;
-        let (service, statement) = saas_ids(&server).await;
+        let ids = audit_fixture(&server).await;
         let mut failures = Vec::new();
         for role in ROLES {
             let client = Client::new(&server);
@@ -342,7 +503,7 @@ async fn every_route_allows_exactly_the_roles_of_the_matrix() {
             let mut ordered = routes.clone();
             ordered.sort_by_key(|(_, p)| *p == "/signout");
             for (method, pattern) in ordered {
-                let path = concrete(pattern, service, statement);
+                let path = concrete(pattern, &ids);
                 let response = request(&client, role, method, pattern, &path).await;
                 let allowed = matrix[&(method, pattern)].contains(role);
                 let was_denied = denied(&path, &response);
@@ -360,5 +521,83 @@ async fn every_route_allows_exactly_the_roles_of_the_matrix() {
             "authorization mismatches:\n{}",
             failures.join("\n")
         );
+    }
+}
+
+/// An engagement with an issued report, an improvement measure and an
+/// evidence file of the audit organization, for the matrix to point at.
+async fn audit_fixture(server: &ismap_web::testing::TestServer) -> Ids {
+    let (service, statement) = saas_ids(server).await;
+    let engaged = engaged(server).await;
+    let auditor = Client::new(server);
+    auditor.sign_in("auditor").await;
+    let uploaded = auditor
+        .post_multipart(
+            &format!("/engagements/{}/evidence", engaged.engagement),
+            evidence_form("5.1.1", "fixture.pdf", PDF.to_vec()),
+        )
+        .await;
+    assert_eq!(uploaded.status(), 200);
+    let db = &server.db;
+    let file = ismap_store::engagements::evidence(db, engaged.engagement)
+        .await
+        .unwrap()[0]
+        .file
+        .id;
+    // The report and the plan are set up in the store: the matrix checks
+    // who may reach them, the audit tests check how they are made.
+    let actor = ismap_store::Actor::system("authorization matrix");
+    let engagement = ismap_store::engagements::get(db, engaged.engagement)
+        .await
+        .unwrap();
+    let report = ismap_store::engagements::issue_report(
+        db,
+        &actor,
+        &engagement,
+        &serde_json::to_value(ismap_formats::audit_report::ReportSnapshot {
+            engagement: engagement.id,
+            service: engagement.service_name.clone(),
+            provider: engagement.csp_name.clone(),
+            audit_organization: engagement.audit_organization_name.clone(),
+            auditors: vec![],
+            catalog: engagement.catalog_id.clone(),
+            statement: engagement.statement_id,
+            revision: engagement.revision,
+            period_start: engagement.period_start.to_string(),
+            period_end: engagement.period_end.to_string(),
+            scope: engagement.scope.clone(),
+            cycle_year: 1,
+            cycle_years: 1,
+            conforming: 0,
+            deficiency: 0,
+            not_tested: 0,
+            rows: vec![],
+        })
+        .unwrap(),
+        "",
+    )
+    .await
+    .unwrap();
+    let improvement = ismap_store::improvement::add(
+        db,
+        &actor,
+        &engagement,
+        ismap_store::improvement::NewItem {
+            report_id: report.id,
+            control_id: "8.1.2.7.PB",
+            measure: "fixture",
+            due_date: "2099-01-01".parse().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    Ids {
+        service,
+        statement,
+        engagement: engaged.engagement,
+        improvement: improvement.id,
+        file,
+        saas_org: engaged.saas_org,
+        audit_org: engaged.audit_org,
     }
 }

@@ -114,3 +114,103 @@ pub async fn saas_ids(server: &TestServer) -> (i64, i64) {
 }
 
 pub const EXAMPLE_STATEMENT: &str = include_str!("../../../../examples/saas-valid.yaml");
+
+impl Client<'_> {
+    /// A multipart form as htmx sends it: the CSRF token in the header.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
+        let csrf = self.csrf().await;
+        self.http
+            .post(self.server.url(path))
+            .header("x-csrf-token", csrf)
+            .header("hx-request", "true")
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// An evidence upload: a small PDF for `control`.
+pub fn evidence_form(control: &str, name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("control", control.to_owned())
+        .text("note", "sampled access review")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str("application/pdf")
+                .unwrap(),
+        )
+}
+
+pub const PDF: &[u8] =
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
+/// Ids of the audit objects the demo provider and auditor made.
+pub struct AuditIds {
+    pub engagement: i64,
+    pub audit_org: i64,
+    pub saas_org: i64,
+}
+
+/// The SaaS provider freezes its statement and engages the demo audit
+/// organization; the manager assigns the auditor. Everything over HTTP.
+pub async fn engaged(server: &TestServer) -> AuditIds {
+    let (_, statement) = saas_ids(server).await;
+    let admin = Client::new(server);
+    admin.sign_in("saas-admin").await;
+    let frozen = admin
+        .post_body(
+            &format!("/api/v1/statements/{statement}/freeze?based_on=1"),
+            "application/json",
+            String::new(),
+        )
+        .await;
+    assert_eq!(frozen.status(), 200, "{}", frozen.text().await.unwrap());
+    let orgs = ismap_store::orgs::list(&server.db).await.unwrap();
+    let audit_org = orgs
+        .iter()
+        .find(|o| o.kind == ismap_domain::OrgKind::AuditOrg)
+        .unwrap()
+        .id;
+    let saas_org = ismap_store::statements::get(&server.db, statement)
+        .await
+        .unwrap()
+        .organization_id;
+    let created = admin
+        .post_form(
+            "/engagements",
+            &[
+                ("statement_id", &statement.to_string()),
+                ("audit_organization_id", &audit_org.to_string()),
+                ("period_start", "2025-04-01"),
+                ("period_end", "2026-03-31"),
+                ("scope", "full"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let engagement: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+
+    let manager = Client::new(server);
+    manager.sign_in("audit-manager").await;
+    let auditor = ismap_store::users::find_for_sign_in(&server.db, "auditor")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let assigned = manager
+        .post_form(
+            &format!("/engagements/{engagement}/auditors"),
+            &[("user_id", &auditor.id.to_string())],
+        )
+        .await;
+    assert_eq!(assigned.status(), 303);
+    AuditIds {
+        engagement,
+        audit_org,
+        saas_org,
+    }
+}

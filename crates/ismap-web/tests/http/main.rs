@@ -2,6 +2,7 @@
 //! and on PostgreSQL. One test binary with a module per area.
 
 mod api;
+mod audits;
 mod authz;
 mod editor;
 mod helpers;

@@ -1,0 +1,303 @@
+//! The audit organization list (ISMAP監査機関リスト): public as a page,
+//! CSV and JSON; the secretariat registers and renews terms. And the
+//! public audit-cycle planner over a catalog.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use ismap_domain::audit::{Scope, plan_cycle};
+use ismap_domain::{Criteria, OrgKind};
+use ismap_store::audit_orgs::{self, AuditOrgEntry};
+use ismap_store::orgs;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::{Failure, PageError};
+use crate::pages::render;
+use crate::policy::{Action, allows};
+use crate::text::Frame;
+
+pub struct EntryRow {
+    pub organization_id: i64,
+    pub name: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub renewals: i64,
+    pub valid: bool,
+}
+
+fn rows(frame: &Frame, entries: &[AuditOrgEntry], today: NaiveDate) -> Vec<EntryRow> {
+    entries
+        .iter()
+        .map(|e| EntryRow {
+            organization_id: e.organization_id,
+            name: frame.pick(&e.name, &e.name_en).to_owned(),
+            valid_from: e.valid_from.to_string(),
+            valid_until: e.valid_until.to_string(),
+            renewals: e.renewals,
+            valid: e.is_valid_on(today),
+        })
+        .collect()
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[derive(Template)]
+#[template(path = "audit_orgs.html")]
+struct AuditOrgsPage {
+    frame: Frame,
+    entries: Vec<EntryRow>,
+    can_manage: bool,
+    /// Audit organizations not on the list yet (for the secretariat's form).
+    unlisted: Vec<(i64, String)>,
+    today: String,
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let frame = Frame::new(&ctx);
+    let entries = audit_orgs::list(&state.db).await?;
+    let can_manage = allows(ctx.principal.as_ref(), Action::ManageAuditOrgList, None);
+    let mut unlisted = Vec::new();
+    if can_manage {
+        for org in orgs::list(&state.db).await? {
+            if org.kind == OrgKind::AuditOrg && !entries.iter().any(|e| e.organization_id == org.id)
+            {
+                unlisted.push((org.id, frame.pick(&org.name, &org.name_en).to_owned()));
+            }
+        }
+    }
+    render(&AuditOrgsPage {
+        entries: rows(&frame, &entries, today()),
+        can_manage,
+        unlisted,
+        today: today().to_string(),
+        frame,
+    })
+}
+
+/// The list as CSV (UTF-8 with BOM, so Excel opens the Japanese names).
+pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
+    let entries = audit_orgs::list(&state.db).await?;
+    let mut writer = csv_writer();
+    writer
+        .write_record([
+            "organization",
+            "organization_en",
+            "valid_from",
+            "valid_until",
+            "renewals",
+            "valid_today",
+        ])
+        .map_err(internal)?;
+    let today = today();
+    for e in &entries {
+        writer
+            .write_record([
+                e.name.as_str(),
+                e.name_en.as_str(),
+                &e.valid_from.to_string(),
+                &e.valid_until.to_string(),
+                &e.renewals.to_string(),
+                if e.is_valid_on(today) {
+                    "true"
+                } else {
+                    "false"
+                },
+            ])
+            .map_err(internal)?;
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(writer.into_inner().map_err(|e| internal(e.error()))?);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ismap-audit-organizations.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(Vec::new())
+}
+
+fn internal(e: impl std::fmt::Display) -> Failure {
+    Failure::Internal(e.to_string())
+}
+
+/// The list as JSON, for programs.
+pub fn entries_json(entries: &[AuditOrgEntry], today: NaiveDate) -> serde_json::Value {
+    serde_json::Value::Array(
+        entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "organization_id": e.organization_id,
+                    "name": e.name,
+                    "name_en": e.name_en,
+                    "valid_from": e.valid_from.to_string(),
+                    "valid_until": e.valid_until.to_string(),
+                    "renewals": e.renewals,
+                    "valid_today": e.is_valid_on(today),
+                })
+            })
+            .collect(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    organization_id: i64,
+    valid_from: String,
+}
+
+fn require_manager(ctx: &Ctx) -> Result<ismap_store::Actor, Failure> {
+    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+    if !allows(Some(p), Action::ManageAuditOrgList, None) {
+        return Err(Failure::Forbidden);
+    }
+    Ok(ismap_store::Actor::user(p.user.id, &p.user.username))
+}
+
+pub fn parse_date(text: &str, field: &str) -> Result<NaiveDate, Failure> {
+    text.trim().parse().map_err(|_| Failure::Invalid {
+        field: field.to_owned(),
+        message: format!("{text:?} is not a date (YYYY-MM-DD)"),
+    })
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, PageError> {
+    let actor = require_manager(&ctx)?;
+    let from = parse_date(&form.valid_from, "valid_from")?;
+    audit_orgs::register(&state.db, &actor, form.organization_id, from).await?;
+    Ok(Redirect::to("/audit-organizations").into_response())
+}
+
+pub async fn renew(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(organization_id): Path<i64>,
+) -> Result<Response, PageError> {
+    let actor = require_manager(&ctx)?;
+    audit_orgs::renew(&state.db, &actor, organization_id).await?;
+    Ok(Redirect::to("/audit-organizations").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    years: Option<u8>,
+}
+
+pub struct PlanYear {
+    pub number: usize,
+    pub governance: usize,
+    pub management: usize,
+    pub measures: usize,
+    pub objectives: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "audit_plan.html")]
+struct AuditPlanPage {
+    frame: Frame,
+    catalog_id: String,
+    catalog_title: String,
+    scope: String,
+    years_count: u8,
+    years: Vec<PlanYear>,
+    uncovered: Vec<String>,
+}
+
+/// Parses the scope of a plan or an engagement: `full`, `multi_year`, `liu`.
+pub fn parse_scope(key: &str, years: u8) -> Result<Scope, Failure> {
+    match key {
+        "full" => Ok(Scope::Full),
+        "multi_year" => Ok(Scope::MultiYear { years }),
+        "liu" => Ok(Scope::Liu { years }),
+        other => Err(Failure::Invalid {
+            field: "scope".into(),
+            message: format!("{other:?}: choose full, multi_year or liu"),
+        }),
+    }
+}
+
+/// `/catalogs/{id}/audit-plan`: which controls each year of a cycle audits.
+pub async fn plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(query): Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    let catalog = state
+        .catalog(&id)
+        .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))?;
+    let years_count = query.years.unwrap_or(3).clamp(1, 5);
+    let scope_key = query.scope.unwrap_or_else(|| "liu".into());
+    let scope = parse_scope(&scope_key, years_count)?;
+    let plan = plan_cycle(catalog, scope);
+    let frame = Frame::new(&ctx);
+    let years = plan
+        .years
+        .iter()
+        .enumerate()
+        .map(|(i, year)| {
+            let count = |criteria: Criteria| {
+                year.iter()
+                    .filter(|c| {
+                        catalog
+                            .get(c.number())
+                            .is_some_and(|control| control.criteria() == criteria)
+                    })
+                    .count()
+            };
+            PlanYear {
+                number: i + 1,
+                governance: count(Criteria::Governance),
+                management: count(Criteria::Management),
+                measures: count(Criteria::ControlMeasures),
+                objectives: year
+                    .iter()
+                    .filter(|c| {
+                        c.level() == ismap_domain::Level::Objective
+                            && catalog.get(c.number()).is_some_and(|control| {
+                                control.criteria() == Criteria::ControlMeasures
+                            })
+                    })
+                    .map(|c| c.to_string())
+                    .collect(),
+            }
+        })
+        .collect();
+    render(&AuditPlanPage {
+        catalog_id: id.clone(),
+        catalog_title: frame
+            .pick(&catalog.info().title.ja, &catalog.info().title.en)
+            .to_owned(),
+        scope: scope_key,
+        years_count,
+        years,
+        uncovered: plan
+            .uncovered(catalog)
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        frame,
+    })
+}

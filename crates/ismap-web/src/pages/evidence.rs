@@ -1,0 +1,271 @@
+//! The provider's evidence library, downloading stored files, and
+//! destroying an organization's file key (crypto-erasure).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use ismap_domain::audit_work::{EvidenceFreshness, evidence_freshness};
+use ismap_store::engagements;
+use ismap_store::evidence_library::{self, EvidenceItem};
+use ismap_store::files::{self, NewFile};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::audit_ops::{actor, parties};
+use crate::auth::Ctx;
+use crate::error::{Failure, PageError};
+use crate::pages::audit_orgs::{parse_date, today};
+use crate::pages::engagements::see_other;
+use crate::pages::render;
+use crate::policy::{Action, Principal, allows, allows_file};
+use crate::text::Frame;
+use crate::uploads;
+
+pub struct ItemView {
+    pub title: String,
+    pub description: String,
+    pub owner: String,
+    pub expires_on: String,
+    pub freshness: String,
+    pub class: &'static str,
+    pub controls: String,
+    pub file: Option<(i64, String, bool)>,
+}
+
+pub fn item_view(frame: &Frame, item: &EvidenceItem) -> ItemView {
+    let (freshness, class) = match evidence_freshness(item.expires_on, today()) {
+        EvidenceFreshness::Current => (frame.t("web-evidence-current"), "badge badge-ok"),
+        EvidenceFreshness::Expiring { days_left } => (
+            format!("{} ({days_left})", frame.t("web-evidence-expiring")),
+            "badge badge-warning",
+        ),
+        EvidenceFreshness::Expired { days_ago } => (
+            format!("{} ({days_ago})", frame.t("web-evidence-expired")),
+            "badge badge-error",
+        ),
+    };
+    ItemView {
+        title: item.title.clone(),
+        description: item.description.clone(),
+        owner: item.owner.clone(),
+        expires_on: item
+            .expires_on
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "—".into()),
+        freshness,
+        class,
+        controls: item.controls.join(", "),
+        file: item
+            .file
+            .as_ref()
+            .map(|f| (f.id, f.file_name.clone(), f.erased)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evidence.html")]
+struct EvidencePage {
+    frame: Frame,
+    items: Vec<ItemView>,
+    organization_id: i64,
+    can_destroy: bool,
+    max_upload_mib: usize,
+}
+
+fn librarian(ctx: &Ctx) -> Result<&Principal, Failure> {
+    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+    if !allows(
+        Some(p),
+        Action::ManageEvidenceLibrary,
+        Some(p.organization.id),
+    ) {
+        return Err(Failure::Forbidden);
+    }
+    Ok(p)
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let p = librarian(&ctx)?;
+    let frame = Frame::new(&ctx);
+    let items = evidence_library::list(&state.db, p.organization.id)
+        .await?
+        .iter()
+        .map(|i| item_view(&frame, i))
+        .collect();
+    render(&EvidencePage {
+        items,
+        organization_id: p.organization.id,
+        can_destroy: allows(
+            Some(p),
+            Action::DestroyOrganizationKey,
+            Some(p.organization.id),
+        ),
+        max_upload_mib: state.config.max_upload_bytes / (1024 * 1024),
+        frame,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let p = librarian(&ctx)?;
+    let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
+    let title = upload.text("title").trim();
+    let owner = upload.text("owner").trim();
+    for (field, value) in [("title", title), ("owner", owner)] {
+        if value.is_empty() {
+            return Err(Failure::Invalid {
+                field: field.into(),
+                message: format!("{field} is required"),
+            }
+            .into());
+        }
+    }
+    let expires_on = match upload.text("expires_on").trim() {
+        "" => None,
+        text => Some(parse_date(text, "expires_on")?),
+    };
+    let catalog = state.default_catalog();
+    let mut controls = Vec::new();
+    for text in upload
+        .text("controls")
+        .split([',', ' ', '\n', '、'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let id = crate::error::parse_control(text, "controls")?;
+        let known = catalog.get(id.number()).ok_or_else(|| Failure::Invalid {
+            field: "controls".into(),
+            message: format!("{text} is not a control of {}", catalog.id()),
+        })?;
+        controls.push(known.id.to_string());
+    }
+    let checked = match &upload.file {
+        Some((name, declared, bytes)) => Some((
+            name.as_str(),
+            uploads::check("file", name, declared, bytes, state.config.max_upload_bytes)?,
+            bytes.as_slice(),
+        )),
+        None => None,
+    };
+    let file = match &checked {
+        Some((name, content_type, bytes)) => {
+            let master = state.config.master_key.as_ref().ok_or_else(|| {
+                Failure::Conflict(
+                    "file storage is not configured on this server (master key)".into(),
+                )
+            })?;
+            Some((
+                master,
+                NewFile {
+                    organization_id: p.organization.id,
+                    file_name: name,
+                    content_type,
+                    bytes,
+                },
+            ))
+        }
+        None => None,
+    };
+    evidence_library::create(
+        &state.db,
+        &actor(Some(p))?,
+        evidence_library::NewItem {
+            organization_id: p.organization.id,
+            title,
+            description: upload.text("description").trim(),
+            owner,
+            expires_on,
+            controls: &controls,
+        },
+        file,
+    )
+    .await?;
+    Ok(see_other(&headers, "/evidence"))
+}
+
+/// `/files/{id}`: the decrypted file, for people of its organization only.
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+    let file = files::get(&state.db, id).await?;
+    let engagement = match engagements::engagement_of_file(&state.db, id).await? {
+        Some(e) => Some(engagements::get(&state.db, e).await?),
+        None => None,
+    };
+    let engagement_parties = engagement.as_ref().map(|e| parties(e, Some(p)));
+    if !allows_file(Some(p), file.organization_id, engagement_parties) {
+        return Err(Failure::Forbidden.into());
+    }
+    let master = state.config.master_key.as_ref().ok_or_else(|| {
+        Failure::Conflict("file storage is not configured on this server (master key)".into())
+    })?;
+    let (file, bytes) = files::read(&state.db, master, id).await?;
+    // The stored name is the uploader's; keep it to safe characters in the header.
+    let safe: String = file
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DestroyForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Destroys the organization's key: every file it uploaded so far becomes
+/// unreadable, for good. The form asks to type the word "erase" to confirm.
+pub async fn destroy_key(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(organization_id): Path<i64>,
+    Form(form): Form<DestroyForm>,
+) -> Result<Response, PageError> {
+    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+    if !allows(
+        Some(p),
+        Action::DestroyOrganizationKey,
+        Some(organization_id),
+    ) {
+        return Err(Failure::Forbidden.into());
+    }
+    if form.confirm.trim() != "erase" {
+        return Err(Failure::Invalid {
+            field: "confirm".into(),
+            message: "type erase to confirm that the files are to be erased for good".into(),
+        }
+        .into());
+    }
+    files::destroy_keys(&state.db, &actor(Some(p))?, organization_id, &form.reason).await?;
+    Ok(Redirect::to("/").into_response())
+}

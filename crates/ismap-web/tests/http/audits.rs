@@ -1,0 +1,474 @@
+//! Audits end to end (issue 5): the provider engages the audit organization,
+//! the auditor records a result for every control of the frozen statement
+//! and issues the report (page and XLSX), the provider files an improvement
+//! plan; evidence files stay with their organization and die with its key.
+
+use calamine::{Reader, Xlsx, open_workbook_from_rs};
+use serde_json::Value;
+
+use crate::helpers::{BACKENDS, Client, PDF, engaged, evidence_form, server};
+
+const DEFICIENT: &str = "8.1.2.7.PB";
+
+#[tokio::test]
+async fn from_engagement_to_report_and_improvement_plan() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let ids = engaged(&server).await;
+        let e = ids.engagement;
+
+        // The engagement is visible to the two parties only.
+        let auditor = Client::new(&server);
+        auditor.sign_in("auditor").await;
+        let page = auditor.get(&format!("/engagements/{e}")).await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("監査中"),
+            "status in progress after assignment"
+        );
+        let outsider = Client::new(&server);
+        outsider.sign_in("iaas-admin").await;
+        assert_eq!(
+            outsider.get(&format!("/engagements/{e}")).await.status(),
+            403
+        );
+
+        // The report cannot be issued before every control has a result.
+        let early = auditor
+            .post_form(&format!("/engagements/{e}/reports"), &[])
+            .await;
+        assert_eq!(early.status(), 409);
+        assert!(early.text().await.unwrap().contains("no result yet"));
+
+        // A deficiency needs its finding: refused, and nothing recorded.
+        let refused = auditor
+            .post_body(
+                &format!("/api/v1/engagements/{e}/results/{DEFICIENT}"),
+                "application/json",
+                r#"{"result": "deficiency", "performed": "inspected key settings"}"#.into(),
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "finding");
+
+        // Every control of the statement gets a result, through the page's form.
+        let detail: Value = auditor
+            .get(&format!("/api/v1/engagements/{e}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let controls: Vec<String> = detail["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(controls.len(), 290, "a full audit covers every control");
+        for control in &controls {
+            let (result, finding) = if control == DEFICIENT {
+                (
+                    "deficiency",
+                    "customer-managed keys were not offered to two tenants",
+                )
+            } else {
+                ("conforming", "")
+            };
+            let saved = auditor
+                .post_form(
+                    &format!("/engagements/{e}/results/{control}"),
+                    &[
+                        ("result", result),
+                        ("performed", "inspection and re-performance"),
+                        ("finding", finding),
+                        ("samples", "25 of 250"),
+                    ],
+                )
+                .await;
+            assert_eq!(saved.status(), 303, "{control}");
+        }
+        // Recording again keeps the history: the latest counts.
+        let row = auditor
+            .post_body(
+                &format!("/engagements/{e}/results/5.1.1"),
+                "application/x-www-form-urlencoded",
+                "result=conforming&performed=re-inspected+policy+approval&finding=&samples=".into(),
+            )
+            .await;
+        assert_eq!(row.status(), 303);
+        let history = ismap_store::engagements::result_history(&server.db, e, "5.1.1")
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 2);
+
+        // Issue 1 of the report: page, print stylesheet, XLSX.
+        let issued = auditor
+            .post_form(&format!("/engagements/{e}/reports"), &[])
+            .await;
+        assert_eq!(issued.status(), 303);
+        assert_eq!(
+            issued.headers()["location"],
+            format!("/engagements/{e}/reports/1").as_str()
+        );
+        let provider = Client::new(&server);
+        provider.sign_in("saas-editor").await;
+        let report = provider.get(&format!("/engagements/{e}/reports/1")).await;
+        assert_eq!(report.status(), 200);
+        let html = report.text().await.unwrap();
+        assert!(html.contains("実施結果報告書"));
+        assert!(html.contains("customer-managed keys were not offered"));
+        let xlsx = provider
+            .get(&format!("/engagements/{e}/reports/1/xlsx"))
+            .await;
+        assert_eq!(xlsx.status(), 200);
+        let bytes = xlsx.bytes().await.unwrap().to_vec();
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let results = book.worksheet_range("結果 Results").unwrap();
+        assert_eq!(results.height(), 291, "header and one row per control");
+        let deficient = results
+            .rows()
+            .find(|r| r[0].to_string() == DEFICIENT)
+            .unwrap();
+        assert_eq!(deficient[4].to_string(), "不備 / deficiency");
+
+        // Issued reports never change; a correction is issue 2, with a reason.
+        let no_reason = auditor
+            .post_form(&format!("/engagements/{e}/reports"), &[])
+            .await;
+        assert_eq!(no_reason.status(), 409);
+        let corrected = auditor
+            .post_form(
+                &format!("/engagements/{e}/reports"),
+                &[("reason", "sample size corrected")],
+            )
+            .await;
+        assert_eq!(corrected.status(), 303);
+        let first = ismap_store::engagements::report(&server.db, e, 1)
+            .await
+            .unwrap();
+        assert_eq!(first.content["deficiency"], 1);
+        let update = sqlx::query("UPDATE audit_reports SET reason = 'x' WHERE engagement_id = $1")
+            .bind(e)
+            .execute(&server.db.pool)
+            .await;
+        assert!(
+            update.is_err(),
+            "the database refuses to change an issued report"
+        );
+
+        // The provider files an improvement plan for the deficiency only.
+        let not_deficient = provider
+            .post_form(
+                &format!("/engagements/{e}/improvements"),
+                &[
+                    ("control", "5.1.1"),
+                    ("measure", "m"),
+                    ("due_date", "2099-01-01"),
+                ],
+            )
+            .await;
+        assert_eq!(not_deficient.status(), 422);
+        let filed = provider
+            .post_form(
+                &format!("/engagements/{e}/improvements"),
+                &[
+                    ("control", DEFICIENT),
+                    ("measure", "offer customer-managed keys to every tenant"),
+                    ("due_date", "2099-03-31"),
+                ],
+            )
+            .await;
+        assert_eq!(filed.status(), 303);
+        let items = ismap_store::improvement::items(&server.db, e)
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 1);
+        // The service is flagged while the plan is open.
+        let services = provider.get("/services").await.text().await.unwrap();
+        assert!(services.contains("改善計画あり"));
+        let done = provider
+            .post_form(
+                &format!("/improvements/{}/status", items[0].id),
+                &[("status", "completed"), ("reason", "released in v2.3")],
+            )
+            .await;
+        assert_eq!(done.status(), 303);
+        let services = provider.get("/services").await.text().await.unwrap();
+        assert!(!services.contains("改善計画あり"));
+
+        // Every step is in the event log.
+        let events = ismap_store::events::list(&server.db, None, 1000)
+            .await
+            .unwrap();
+        for action in [
+            "engagement.create",
+            "engagement.assign_auditor",
+            "audit_result.record",
+            "audit_report.issue",
+            "improvement.add",
+            "improvement.status",
+        ] {
+            assert!(
+                events.iter().any(|ev| ev.action == action),
+                "{backend:?}: no {action} event"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn evidence_files_stay_with_their_organization_and_die_with_its_key() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let ids = engaged(&server).await;
+        let e = ids.engagement;
+        let auditor = Client::new(&server);
+        auditor.sign_in("auditor").await;
+
+        // Refused uploads: wrong kind of content, and over the size limit.
+        let fake = auditor
+            .post_multipart(
+                &format!("/engagements/{e}/evidence"),
+                evidence_form("5.1.1", "fake.pdf", b"MZ\x90\x00\x03\x00\x00\x00".to_vec()),
+            )
+            .await;
+        assert_eq!(fake.status(), 422);
+        let big = auditor
+            .post_multipart(
+                &format!("/engagements/{e}/evidence"),
+                evidence_form("5.1.1", "big.pdf", vec![b'%'; 21 * 1024 * 1024]),
+            )
+            .await;
+        assert!(
+            matches!(big.status().as_u16(), 413 | 422),
+            "{}",
+            big.status()
+        );
+
+        let uploaded = auditor
+            .post_multipart(
+                &format!("/engagements/{e}/evidence"),
+                evidence_form("5.1.1", "review.pdf", PDF.to_vec()),
+            )
+            .await;
+        assert_eq!(uploaded.status(), 200, "{}", uploaded.text().await.unwrap());
+        let links = ismap_store::engagements::evidence(&server.db, e)
+            .await
+            .unwrap();
+        assert_eq!(links.len(), 1, "only the valid upload is stored");
+        let file = &links[0].file;
+        assert_eq!(file.sha256, ismap_store::files::sha256_hex(PDF));
+        // Stored encrypted: the plaintext is nowhere in the row.
+        let row: (Vec<u8>,) = sqlx::query_as("SELECT ciphertext FROM stored_files WHERE id = $1")
+            .bind(file.id)
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+        assert!(!row.0.windows(8).any(|w| w == &PDF[..8]));
+
+        let downloaded = auditor.get(&format!("/files/{}", file.id)).await;
+        assert_eq!(downloaded.status(), 200);
+        assert_eq!(downloaded.bytes().await.unwrap().as_ref(), PDF);
+        // No one of another organization reads it, not even the provider audited.
+        for other in [
+            "saas-admin",
+            "saas-editor",
+            "iaas-admin",
+            "reviewer",
+            "secretariat",
+            "agency-a",
+        ] {
+            let client = Client::new(&server);
+            client.sign_in(other).await;
+            let response = client.get(&format!("/files/{}", file.id)).await;
+            assert_eq!(response.status(), 403, "{other}");
+        }
+
+        // The provider's own library file: readable by the provider only.
+        let provider = Client::new(&server);
+        provider.sign_in("saas-editor").await;
+        let form = reqwest::multipart::Form::new()
+            .text("title", "アクセスレビュー記録 2025")
+            .text("owner", "情報セキュリティ部")
+            .text(
+                "expires_on",
+                (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string(),
+            )
+            .text("controls", "9.2.5, 8.1.2.7.PB")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"review,done\n2025-04,yes\n".to_vec())
+                    .file_name("review.csv")
+                    .mime_str("text/csv")
+                    .unwrap(),
+            );
+        let added = provider.post_multipart("/evidence", form).await;
+        assert_eq!(added.status(), 200, "{}", added.text().await.unwrap());
+        let items = ismap_store::evidence_library::list(&server.db, ids.saas_org)
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].controls, vec!["8.1.2.7.PB", "9.2.5"]);
+        let library_file = items[0].file.as_ref().unwrap().id;
+        assert_eq!(
+            provider
+                .get(&format!("/files/{library_file}"))
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            auditor
+                .get(&format!("/files/{library_file}"))
+                .await
+                .status(),
+            403
+        );
+        // Expiring within 30 days: on the provider's dashboard.
+        let home = provider.get("/").await.text().await.unwrap();
+        assert!(home.contains("アクセスレビュー記録 2025"));
+
+        // Destroying the audit organization's key erases its files for good.
+        let manager = Client::new(&server);
+        manager.sign_in("audit-manager").await;
+        let unconfirmed = manager
+            .post_form(
+                &format!("/organizations/{}/destroy-key", ids.audit_org),
+                &[("reason", "engagement closed")],
+            )
+            .await;
+        assert_eq!(unconfirmed.status(), 422);
+        let destroyed = manager
+            .post_form(
+                &format!("/organizations/{}/destroy-key", ids.audit_org),
+                &[
+                    ("reason", "engagement closed; retention ended"),
+                    ("confirm", "erase"),
+                ],
+            )
+            .await;
+        assert_eq!(destroyed.status(), 303);
+        assert_eq!(
+            auditor.get(&format!("/files/{}", file.id)).await.status(),
+            410
+        );
+        assert!(
+            ismap_store::files::get(&server.db, file.id)
+                .await
+                .unwrap()
+                .erased
+        );
+        // The provider's files use the provider's key and are untouched.
+        assert_eq!(
+            provider
+                .get(&format!("/files/{library_file}"))
+                .await
+                .status(),
+            200
+        );
+        let events = ismap_store::events::list(&server.db, None, 1000)
+            .await
+            .unwrap();
+        let erasure = events
+            .iter()
+            .find(|ev| ev.action == "organization_key.destroy")
+            .expect("the erasure is logged");
+        assert_eq!(erasure.reason, "engagement closed; retention ended");
+        assert_eq!(erasure.before.as_ref().unwrap()["readable_files"], 1);
+
+        // A new upload after the erasure gets a new key and reads back.
+        let again = auditor
+            .post_multipart(
+                &format!("/engagements/{e}/evidence"),
+                evidence_form("5.1.1", "again.pdf", PDF.to_vec()),
+            )
+            .await;
+        assert_eq!(again.status(), 200);
+        let links = ismap_store::engagements::evidence(&server.db, e)
+            .await
+            .unwrap();
+        let fresh = links
+            .iter()
+            .find(|l| l.file.file_name == "again.pdf")
+            .unwrap();
+        assert_eq!(
+            auditor
+                .get(&format!("/files/{}", fresh.file.id))
+                .await
+                .status(),
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_organization_list_is_public_and_kept_by_the_secretariat() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let anonymous = Client::new(&server);
+        let page = anonymous.get("/audit-organizations").await;
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("サンプル監査法人"));
+        let csv = anonymous.get("/audit-organizations.csv").await;
+        assert_eq!(csv.status(), 200);
+        let text = csv.text().await.unwrap();
+        assert!(text.contains("サンプル監査法人,Sample Audit LLC,"));
+        let json: Value = anonymous
+            .get("/api/v1/audit-organizations")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let entry = &json[0];
+        assert_eq!(entry["valid_today"], true);
+        let until: chrono::NaiveDate = entry["valid_until"].as_str().unwrap().parse().unwrap();
+        let from: chrono::NaiveDate = entry["valid_from"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            ismap_domain::audit::audit_organization_term(from)
+                .unwrap()
+                .1,
+            until,
+            "a 2-year term"
+        );
+
+        let secretariat = Client::new(&server);
+        secretariat.sign_in("secretariat").await;
+        let org = entry["organization_id"].as_i64().unwrap();
+        let renewed = secretariat
+            .post_form(&format!("/audit-organizations/{org}/renew"), &[])
+            .await;
+        assert_eq!(renewed.status(), 303);
+        let json: Value = anonymous
+            .get("/api/v1/audit-organizations")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json[0]["renewals"], 1);
+        assert_eq!(
+            json[0]["valid_from"].as_str().unwrap(),
+            until.succ_opt().unwrap().to_string(),
+            "the renewal starts the day after the term ends"
+        );
+        // Nobody else keeps the list.
+        let auditor = Client::new(&server);
+        auditor.sign_in("audit-manager").await;
+        assert_eq!(
+            auditor
+                .post_form(&format!("/audit-organizations/{org}/renew"), &[])
+                .await
+                .status(),
+            403
+        );
+        // The planner page shows each year and that the cycle covers everything.
+        let plan = anonymous
+            .get("/catalogs/ismap-2022-excerpt/audit-plan?scope=liu&years=3")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(plan.contains("サイクル全体ですべての管理策が監査されます"));
+    }
+}
