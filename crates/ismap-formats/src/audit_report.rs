@@ -317,7 +317,7 @@ mod tests {
         assert!(
             summary
                 .rows()
-                .any(|r| r[1].to_string() == "1" && r[0].to_string().contains("不備"))
+                .any(|r| r[1] == "1" && r[0].to_string().contains("不備"))
         );
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use ismap_formats::bundled::default_catalog;
 use ismap_formats::oscal::catalog_to_oscal;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn schema() -> Value {
     let path = concat!(
@@ -143,4 +143,139 @@ fn statements_export_as_valid_oscal_ssps() {
         .unwrap()
         .remove("import-profile");
     assert!(!validator.is_valid(&broken));
+}
+
+fn validator(model: &str) -> jsonschema::Validator {
+    let path = format!(
+        "{}/../../../shared/data/oscal-schemas/v1.1.3/oscal_{model}_schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_explained(&path)).unwrap();
+    jsonschema::draft7::new(&schema).expect("the official schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, document: &Value) -> Vec<String> {
+    validator
+        .iter_errors(document)
+        .take(10)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// A report over every control of the example statement: one deficiency,
+/// one control not tested, the rest conforming.
+fn example_report() -> ismap_formats::audit_report::ReportSnapshot {
+    use ismap_domain::audit::Scope;
+    use ismap_domain::audit_work::{AuditResult, EngagementScope};
+    use ismap_formats::audit_report::{RecordedResult, ReportInput, snapshot};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/saas-valid.yaml"
+    ))
+    .unwrap();
+    let statement = ismap_formats::statement_file::parse_statement("saas-valid.yaml", &text)
+        .unwrap()
+        .statement;
+    let catalog = default_catalog();
+    let controls = EngagementScope::new(Scope::Full, 1)
+        .unwrap()
+        .controls(catalog);
+    let input = ReportInput {
+        engagement: 7,
+        service: "サンプル文書管理SaaS",
+        provider: "株式会社サンプルクラウド",
+        audit_organization: "サンプル監査法人",
+        auditors: vec!["監査人".into()],
+        catalog,
+        statement: &statement,
+        statement_id: 1,
+        revision: 2,
+        period: ("2025-04-01".into(), "2026-03-31".into()),
+        scope: "full",
+        cycle: (1, 1),
+        controls: &controls,
+    };
+    snapshot(&input, |id| {
+        let text = id.to_string();
+        Some(RecordedResult {
+            performed: "inspection",
+            result: match text.as_str() {
+                "8.1.2.7.PB" => AuditResult::Deficiency,
+                "5.1.2" => AuditResult::NotTested,
+                _ => AuditResult::Conforming,
+            },
+            finding: if text == "8.1.2.7.PB" {
+                "keys not offered"
+            } else {
+                ""
+            },
+            samples: "25 of 250",
+        })
+    })
+}
+
+#[test]
+fn reports_export_as_valid_oscal_assessment_results() {
+    let report = example_report();
+    let ar = ismap_formats::oscal_assessment::report_to_assessment_results(
+        &report,
+        2,
+        "2026-04-10T09:00:00.000Z",
+    );
+    let errors = schema_errors(&validator("assessment-results"), &ar);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let result = &ar["assessment-results"]["results"][0];
+    let reviewed = result["reviewed-controls"]["control-selections"][0]["include-controls"]
+        .as_array()
+        .unwrap();
+    assert_eq!(reviewed.len(), report.rows.len(), "every control in scope");
+    let findings = result["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.len(),
+        report.rows.len() - 1,
+        "not tested: no finding"
+    );
+    let deficient = findings
+        .iter()
+        .find(|f| f["target"]["target-id"] == "ismap-8.1.2.7.PB")
+        .unwrap();
+    assert_eq!(deficient["target"]["status"]["state"], "not-satisfied");
+    assert_eq!(deficient["description"], "keys not offered");
+    // Stable: the same report exports the same document.
+    assert_eq!(
+        ar,
+        ismap_formats::oscal_assessment::report_to_assessment_results(
+            &report,
+            2,
+            "2026-04-10T09:00:00.000Z"
+        )
+    );
+    let mut broken = ar.clone();
+    broken["assessment-results"]["results"][0]["start"] = json!("last spring");
+    assert!(!schema_errors(&validator("assessment-results"), &broken).is_empty());
+}
+
+#[test]
+fn improvement_plans_export_as_valid_oscal_poams() {
+    use ismap_formats::oscal_assessment::{PlanItem, plan_to_poam};
+    let report = example_report();
+    let items = [PlanItem {
+        id: 3,
+        control: "8.1.2.7.PB",
+        measure: "offer customer-managed keys to every tenant",
+        due_date: "2026-09-30",
+        status: "in_progress",
+    }];
+    let poam = plan_to_poam(&report, &items, "2026-04-20T09:00:00.000Z");
+    let errors = schema_errors(&validator("poam"), &poam);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let risk = &poam["plan-of-action-and-milestones"]["risks"][0];
+    assert_eq!(risk["status"], "remediating");
+    assert_eq!(risk["deadline"], "2026-09-30T23:59:59+09:00");
+    assert_eq!(risk["description"], "keys not offered");
+    assert_eq!(
+        poam["plan-of-action-and-milestones"]["poam-items"][0]["related-risks"][0]["risk-uuid"],
+        risk["uuid"]
+    );
 }

@@ -127,10 +127,7 @@ async fn from_engagement_to_report_and_improvement_plan() {
         let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         let results = book.worksheet_range("結果 Results").unwrap();
         assert_eq!(results.height(), 291, "header and one row per control");
-        let deficient = results
-            .rows()
-            .find(|r| r[0].to_string() == DEFICIENT)
-            .unwrap();
+        let deficient = results.rows().find(|r| r[0] == DEFICIENT).unwrap();
         assert_eq!(deficient[4].to_string(), "不備 / deficiency");
 
         // Issued reports never change; a correction is issue 2, with a reason.
@@ -188,6 +185,27 @@ async fn from_engagement_to_report_and_improvement_plan() {
         // The service is flagged while the plan is open.
         let services = provider.get("/services").await.text().await.unwrap();
         assert!(services.contains("改善計画あり"));
+        // Both documents also travel as OSCAL (schema-checked in ismap-formats).
+        let ar: Value = provider
+            .get(&format!("/engagements/{e}/reports/2/oscal"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ar["assessment-results"]["metadata"]["version"], "issue-2");
+        let poam: Value = provider
+            .get(&format!("/engagements/{e}/improvements/oscal"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            poam["plan-of-action-and-milestones"]["poam-items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         let done = provider
             .post_form(
                 &format!("/improvements/{}/status", items[0].id),
