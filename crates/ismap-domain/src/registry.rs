@@ -127,6 +127,29 @@ impl Registry {
     }
 }
 
+impl RegistrationNumber {
+    /// A first registration: `list` letter, the year of registration, the
+    /// list's serial; the renewal count starts at 1.
+    pub fn first(list: char, registered: chrono::NaiveDate, serial: u16) -> RegistrationNumber {
+        use chrono::Datelike;
+        RegistrationNumber {
+            list,
+            year: (registered.year().rem_euclid(100)) as u8,
+            serial,
+            renewal: 1,
+        }
+    }
+
+    /// The number the registration carries after a renewal: same list, year
+    /// and serial, the count one higher.
+    pub fn renewed(&self) -> RegistrationNumber {
+        RegistrationNumber {
+            renewal: self.renewal + 1,
+            ..self.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,12 +8,14 @@ pub mod catalog_export;
 pub mod catalog_pack;
 pub mod catalog_xlsx;
 pub mod oscal;
+pub mod oscal_assessment;
 pub mod registry_file;
 pub mod report;
 pub mod source;
 pub mod statement_file;
 pub mod statement_write;
 pub mod statement_xlsx;
+pub mod table_xlsx;
 pub mod template;
 mod yaml;
 

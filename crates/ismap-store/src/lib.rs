@@ -6,6 +6,7 @@
 //! append-only event log ([`events`]); the database itself refuses updates and
 //! deletes of events and statement revisions (triggers in the migrations).
 
+pub mod applications;
 pub mod audit_orgs;
 pub mod catalogs;
 pub mod engagements;
@@ -14,6 +15,7 @@ pub mod evidence_library;
 pub mod files;
 pub mod improvement;
 pub mod orgs;
+pub mod registrations;
 pub mod services;
 pub mod sessions;
 pub mod statements;

@@ -8,7 +8,9 @@ use ismap_formats::report::check_statement;
 use ismap_formats::statement_file::parse_statement;
 use ismap_store::statements::NewRevision;
 use ismap_store::users::NewUser;
-use ismap_store::{Actor, Db, StoreError, audit_orgs, orgs, services, statements, users};
+use ismap_store::{
+    Actor, Db, StoreError, audit_orgs, orgs, registrations, services, statements, users,
+};
 
 use crate::auth::random_token;
 use crate::password;
@@ -189,7 +191,7 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
     let iaas_org = orgs::find_by_name(db, "サンプルIaaS株式会社")
         .await?
         .expect("seeded");
-    services::create(
+    let iaas = services::create(
         db,
         &actor,
         services::NewService {
@@ -199,6 +201,43 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
             description: "仮想サーバ、ブロックストレージ、鍵管理サービスを提供するIaaS。",
             url: "https://iaas.example.jp",
             registration_number: Some("C21-0008-2"),
+        },
+    )
+    .await?;
+    // The IaaS is on the ISMAP list (renewed once), valid today.
+    let number: ismap_domain::RegistrationNumber = "C21-0008-2".parse().expect("a valid number");
+    let valid_from = today
+        .checked_sub_months(chrono::Months::new(6))
+        .unwrap_or(today);
+    let public = serde_json::json!({
+        "service_url": "https://iaas.example.jp",
+        "provider_address": "東京都千代田区サンプル一丁目1番1号",
+        "scope": "仮想サーバ、ブロックストレージ、鍵管理サービス（東京・大阪リージョン）",
+        "implemented_objectives": [],
+        "audit_period": { "start": "", "end": "" },
+        "subsequent_events": "",
+        "procurer_risk_information": { "regions": "東京、大阪" },
+    });
+    registrations::record_existing(
+        db,
+        &actor,
+        registrations::ExistingRegistration {
+            service_id: iaas.id,
+            organization_id: iaas_org.id,
+            list: ismap_domain::registration::ListKind::Ismap,
+            number: &number,
+            details: registrations::NewRegistration {
+                valid_from,
+                valid_until: ismap_domain::validity::period_end(valid_from, 16).unwrap_or(today),
+                registered_on: valid_from,
+                improvement_plan: false,
+                name: "サンプルIaaS (Example IaaS)",
+                name_en: "Example IaaS",
+                provider: "サンプルIaaS株式会社",
+                provider_en: "Sample IaaS Corp.",
+                model: "IaaS",
+                public: &public,
+            },
         },
     )
     .await?;

@@ -60,6 +60,14 @@ pub enum Action {
     ManageEvidenceLibrary,
     /// Destroy the organization's file key, erasing its files (owner: the organization).
     DestroyOrganizationKey,
+    /// File an application for registration (owner: the provider).
+    SubmitApplication,
+    /// See an application, its package and its review (owner: the provider).
+    ViewApplication,
+    /// List applications: the provider its own, the reviewing bodies all.
+    ListApplications,
+    /// Suspend or reinstate a registration.
+    SuspendRegistration,
 }
 
 /// Whether `principal` (None: not signed in) may do `action` on an object
@@ -91,6 +99,10 @@ pub fn allows(principal: Option<&Principal>, action: Action, owner: Option<i64>)
         Action::ManageEvidenceLibrary => {
             p.is_csp_of(owner) && (p.has(Role::CspAdmin) || p.has(Role::CspEditor))
         }
+        Action::SubmitApplication => p.is_csp_of(owner) && p.has(Role::CspAdmin),
+        Action::ViewApplication => p.is_csp_of(owner) || p.oversees_services(),
+        Action::ListApplications => p.organization.kind == OrgKind::Csp || p.oversees_services(),
+        Action::SuspendRegistration => p.has(Role::CommitteeMember),
         Action::DestroyOrganizationKey => {
             (p.is_csp_of(owner) && p.has(Role::CspAdmin))
                 || (p.is_audit_org_of(owner) && p.has(Role::AuditManager))
@@ -143,27 +155,34 @@ pub fn allows_engagement(
     }
 }
 
-/// Who may read a stored file: only people of the organization that
-/// uploaded it (its key is that organization's). Within an audit
-/// organization, engagement evidence is for that engagement's auditors and
-/// the manager; `engagement` is the engagement the file belongs to, if any.
-pub fn allows_file(
-    principal: Option<&Principal>,
-    file_owner: i64,
-    engagement: Option<Parties>,
-) -> bool {
+/// What a stored file belongs to.
+#[derive(Clone, Copy, Debug)]
+pub enum FileUse {
+    /// An auditor's working paper in an engagement.
+    AuditEvidence(Parties),
+    /// A document of an application for registration (owner: the provider).
+    Application,
+    /// The provider's evidence library.
+    Library,
+}
+
+/// Who may read a stored file. Evidence stays with the organization that
+/// uploaded it (its key is that organization's): engagement evidence is for
+/// that engagement's auditors and manager, library files for the provider's
+/// people. An application's documents are submitted for review, so the
+/// reviewing bodies read them too (spec §5).
+pub fn allows_file(principal: Option<&Principal>, file_owner: i64, used: FileUse) -> bool {
     let Some(p) = principal else {
         return false;
     };
-    if !p.is_member_of(file_owner) {
-        return false;
-    }
-    match engagement {
-        Some(parties) => {
+    match used {
+        FileUse::Application => allows(principal, Action::ViewApplication, Some(file_owner)),
+        _ if !p.is_member_of(file_owner) => false,
+        FileUse::AuditEvidence(parties) => {
             allows_engagement(principal, EngagementAction::Audit, parties)
                 || allows_engagement(principal, EngagementAction::AssignAuditors, parties)
         }
-        None => allows(principal, Action::ManageEvidenceLibrary, Some(file_owner)),
+        FileUse::Library => allows(principal, Action::ManageEvidenceLibrary, Some(file_owner)),
     }
 }
 
@@ -312,19 +331,27 @@ mod tests {
         let provider = principal(OrgKind::Csp, 7, Role::CspEditor);
         let stranger = principal(OrgKind::Csp, 8, Role::CspAdmin);
         let auditor = principal(OrgKind::AuditOrg, 20, Role::Auditor);
-        assert!(allows_file(Some(&provider), 7, None));
-        assert!(!allows_file(Some(&stranger), 7, None));
-        assert!(!allows_file(Some(&auditor), 7, None));
+        assert!(allows_file(Some(&provider), 7, FileUse::Library));
+        assert!(!allows_file(Some(&stranger), 7, FileUse::Library));
+        assert!(!allows_file(Some(&auditor), 7, FileUse::Library));
         let parties = Parties {
             provider: 7,
             audit_organization: 20,
             assigned: true,
         };
-        assert!(allows_file(Some(&auditor), 20, Some(parties)));
+        assert!(allows_file(
+            Some(&auditor),
+            20,
+            FileUse::AuditEvidence(parties)
+        ));
         assert!(
-            !allows_file(Some(&provider), 20, Some(parties)),
+            !allows_file(Some(&provider), 20, FileUse::AuditEvidence(parties)),
             "the provider sees the engagement, not the auditor's working papers"
         );
+        let reviewer = principal(OrgKind::Ipa, 3, Role::Reviewer);
+        assert!(allows_file(Some(&reviewer), 7, FileUse::Application));
+        assert!(!allows_file(Some(&reviewer), 7, FileUse::Library));
+        assert!(!allows_file(Some(&stranger), 7, FileUse::Application));
     }
 
     #[test]

@@ -141,14 +141,49 @@ pub fn table() -> Table {
         "/engagements/{id}/reports/{issue}/xlsx",
         pages::engagements::report_xlsx,
     )
+    .get(
+        "/engagements/{id}/reports/{issue}/oscal",
+        pages::engagements::report_oscal,
+    )
     .post(
         "/engagements/{id}/improvements",
         pages::engagements::add_improvement,
+    )
+    .get(
+        "/engagements/{id}/improvements/oscal",
+        pages::engagements::improvements_oscal,
     )
     .post(
         "/improvements/{id}/status",
         pages::engagements::improvement_status,
     )
+    // Applications, review, registration and the public lists (spec §5, §6).
+    .get("/applications", pages::applications::list)
+    .get("/services/{id}/apply", pages::applications::new_form)
+    .post("/services/{id}/applications", pages::applications::submit)
+    .get("/applications/{id}", pages::applications::show)
+    .post(
+        "/applications/{id}/transitions",
+        pages::applications::move_application,
+    )
+    .post(
+        "/applications/{id}/questions/{question}",
+        pages::applications::answer,
+    )
+    .get(
+        "/applications/{id}/statement",
+        pages::applications::statement_file,
+    )
+    .get("/applications/{id}/report", pages::applications::report)
+    .post(
+        "/registrations/{id}/suspension",
+        pages::applications::suspension,
+    )
+    .get("/lists/changes.atom", pages::lists::feed)
+    .get("/lists/{list}", pages::lists::page)
+    .get("/lists/{list}/export", pages::lists::export)
+    .get("/lists/{list}/{number}", pages::lists::entry)
+    .get("/api/v1/lists/{list}", pages::lists::api)
     .get("/evidence", pages::evidence::list)
     .post("/evidence", pages::evidence::create)
     .get("/files/{id}", pages::evidence::download)

@@ -50,7 +50,11 @@ impl Frame {
         }) {
             nav.push(("/evidence", "web-nav-evidence"));
         }
-        nav.push(("/audit-organizations", "web-audit-orgs"));
+        if allows(p, Action::ListApplications, None) {
+            nav.push(("/applications", "web-nav-applications"));
+        }
+        nav.push(("/lists/ismap", "web-nav-lists"));
+        nav.push(("/audit-organizations", "web-nav-audit-orgs"));
         if event_scope(p).is_some() {
             nav.push(("/events", "web-nav-events"));
         }

@@ -82,18 +82,29 @@ pub fn check(
     Ok(actual)
 }
 
-/// A file field and the text fields of a multipart form.
+/// A file a form sent: (file name, declared content type, bytes).
+pub type SentFile = (String, String, Vec<u8>);
+
+/// The text and file fields of a multipart form.
 pub struct Upload {
     pub fields: std::collections::HashMap<String, String>,
-    /// (file name, declared content type, bytes) of the field named `file`.
-    pub file: Option<(String, String, Vec<u8>)>,
+    /// File fields by name; a field left empty in the form is absent.
+    pub files: std::collections::HashMap<String, SentFile>,
 }
 
 impl Upload {
     pub fn text(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", |v| v.as_str())
     }
+
+    /// The file of the field named `file`, the usual single upload.
+    pub fn file(&self) -> Option<&SentFile> {
+        self.files.get("file")
+    }
 }
+
+/// File fields are named by what they carry; any other field is text.
+const FILE_FIELDS: &[&str] = &["file", "management_letter", "annex", "attachment"];
 
 /// Reads a multipart form, refusing a file over `max_bytes` as soon as it
 /// grows past the limit.
@@ -104,11 +115,11 @@ pub async fn read(mut multipart: Multipart, max_bytes: usize) -> Result<Upload, 
     };
     let mut upload = Upload {
         fields: Default::default(),
-        file: None,
+        files: Default::default(),
     };
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
+        if FILE_FIELDS.contains(&name.as_str()) {
             let file_name = field.file_name().unwrap_or("").to_owned();
             let declared = field.content_type().unwrap_or("").to_owned();
             let mut bytes = Vec::new();
@@ -124,7 +135,7 @@ pub async fn read(mut multipart: Multipart, max_bytes: usize) -> Result<Upload, 
                 bytes.extend_from_slice(&chunk);
             }
             if !file_name.is_empty() || !bytes.is_empty() {
-                upload.file = Some((file_name, declared, bytes));
+                upload.files.insert(name, (file_name, declared, bytes));
             }
         } else {
             let value = field.text().await.map_err(bad)?;

@@ -28,7 +28,9 @@ use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
 use crate::pages::audit_orgs::{parse_date, parse_scope, today};
 use crate::pages::render;
-use crate::policy::{Action, EngagementAction, Principal, allows, allows_engagement, allows_file};
+use crate::policy::{
+    Action, EngagementAction, FileUse, Principal, allows, allows_engagement, allows_file,
+};
 use crate::text::Frame;
 use crate::uploads;
 
@@ -404,8 +406,13 @@ async fn engagement_page(
         .collect();
     let recorded = rows.iter().filter(|r| r.result.is_some()).count();
     let can_assign = allows_engagement(p, EngagementAction::AssignAuditors, parties);
-    let sees_evidence =
-        p.is_some_and(|p| allows_file(Some(p), engagement.audit_organization_id, Some(parties)));
+    let sees_evidence = p.is_some_and(|p| {
+        allows_file(
+            Some(p),
+            engagement.audit_organization_id,
+            FileUse::AuditEvidence(parties),
+        )
+    });
     let evidence = if sees_evidence {
         engagements::evidence(&state.db, engagement.id)
             .await?
@@ -585,7 +592,7 @@ pub async fn add_evidence(
         }
         .into());
     }
-    let (file_name, declared, bytes) = upload.file.as_ref().ok_or_else(|| Failure::Invalid {
+    let (file_name, declared, bytes) = upload.file().ok_or_else(|| Failure::Invalid {
         field: "file".into(),
         message: "choose a file".into(),
     })?;
@@ -733,6 +740,75 @@ pub async fn report_xlsx(
         bytes,
     )
         .into_response())
+}
+
+fn json_download(value: &serde_json::Value, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+/// The issued report as OSCAL assessment-results.
+pub async fn report_oscal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, issue)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let (_, report, snapshot) = issued(&state, &ctx, id, issue).await?;
+    let document = ismap_formats::oscal_assessment::report_to_assessment_results(
+        &snapshot,
+        issue,
+        &report.issued_at,
+    );
+    Ok(json_download(
+        &document,
+        &format!("ismap-assessment-results-{id}-{issue}.json"),
+    ))
+}
+
+/// The improvement plan as an OSCAL POA&M, against the latest issued report.
+pub async fn improvements_oscal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    load(&state, ctx.principal.as_ref(), id, EngagementAction::View).await?;
+    let reports = engagements::reports(&state.db, id).await?;
+    let report = reports
+        .last()
+        .ok_or_else(|| Failure::Conflict("no report has been issued yet".into()))?;
+    let items = improvement::items(&state.db, id).await?;
+    if items.is_empty() {
+        return Err(Failure::Conflict("the improvement plan has no measure yet".into()).into());
+    }
+    let due: Vec<String> = items.iter().map(|i| i.due_date.to_string()).collect();
+    let plan: Vec<ismap_formats::oscal_assessment::PlanItem<'_>> = items
+        .iter()
+        .zip(&due)
+        .map(|(i, due)| ismap_formats::oscal_assessment::PlanItem {
+            id: i.id,
+            control: &i.control_id,
+            measure: &i.measure,
+            due_date: due,
+            status: i.status.key(),
+        })
+        .collect();
+    let last_modified = items
+        .iter()
+        .map(|i| i.updated_at.as_str())
+        .max()
+        .unwrap_or(&report.issued_at);
+    let document =
+        ismap_formats::oscal_assessment::plan_to_poam(&snapshot_of(report)?, &plan, last_modified);
+    Ok(json_download(&document, &format!("ismap-poam-{id}.json")))
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,7 @@ use crate::error::{Failure, PageError};
 use crate::pages::audit_orgs::{parse_date, today};
 use crate::pages::engagements::see_other;
 use crate::pages::render;
-use crate::policy::{Action, Principal, allows, allows_file};
+use crate::policy::{Action, FileUse, Principal, allows, allows_file};
 use crate::text::Frame;
 use crate::uploads;
 
@@ -145,7 +145,7 @@ pub async fn create(
         })?;
         controls.push(known.id.to_string());
     }
-    let checked = match &upload.file {
+    let checked = match upload.file() {
         Some((name, declared, bytes)) => Some((
             name.as_str(),
             uploads::check("file", name, declared, bytes, state.config.max_upload_bytes)?,
@@ -197,12 +197,17 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
     let file = files::get(&state.db, id).await?;
-    let engagement = match engagements::engagement_of_file(&state.db, id).await? {
-        Some(e) => Some(engagements::get(&state.db, e).await?),
-        None => None,
+    let used = if let Some(e) = engagements::engagement_of_file(&state.db, id).await? {
+        FileUse::AuditEvidence(parties(&engagements::get(&state.db, e).await?, Some(p)))
+    } else if ismap_store::applications::application_of_file(&state.db, id)
+        .await?
+        .is_some()
+    {
+        FileUse::Application
+    } else {
+        FileUse::Library
     };
-    let engagement_parties = engagement.as_ref().map(|e| parties(e, Some(p)));
-    if !allows_file(Some(p), file.organization_id, engagement_parties) {
+    if !allows_file(Some(p), file.organization_id, used) {
         return Err(Failure::Forbidden.into());
     }
     let master = state.config.master_key.as_ref().ok_or_else(|| {

@@ -55,6 +55,22 @@ struct HomePage {
     /// The provider's evidence expiring within the warning window or expired.
     expiring: Vec<crate::pages::evidence::ItemView>,
     open_improvements: usize,
+    /// The provider's registrations, soonest expiry first, with the 90/30-day warning.
+    renewals: Vec<RenewalRow>,
+    /// Applications this person acts on: IPA's queue (oldest first), the
+    /// committee's agenda, the provider's own.
+    applications: Vec<crate::pages::applications::ApplicationRow>,
+    /// The secretariat's overview: (label, count).
+    overview: Vec<(String, usize)>,
+}
+
+pub struct RenewalRow {
+    pub number: String,
+    pub href: String,
+    pub name: String,
+    pub valid_until: String,
+    pub warning: Option<i64>,
+    pub renewal_pending: bool,
 }
 
 pub async fn services_for(
@@ -150,7 +166,69 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
                 .collect();
         }
     }
+    let today = crate::pages::audit_orgs::today();
+    let mut renewals = Vec::new();
+    let mut applications = Vec::new();
+    let mut overview = Vec::new();
+    if let Some(p) = p {
+        if p.organization.kind == ismap_domain::OrgKind::Csp {
+            renewals = ismap_store::registrations::current(&state.db, Some(p.organization.id))
+                .await?
+                .iter()
+                .map(|r| RenewalRow {
+                    href: format!("/lists/{}/{}", r.list.key(), r.number),
+                    number: r.number.clone(),
+                    name: r.name.clone(),
+                    valid_until: r.valid_until.to_string(),
+                    warning: ismap_domain::registration::expiry_warning(r.valid_until, today),
+                    renewal_pending: r.renewal_pending,
+                })
+                .collect();
+        }
+        let mine = crate::pages::applications::visible(&state, p).await?;
+        let wanted = |a: &ismap_store::applications::Application| {
+            if has(Role::Reviewer) {
+                a.state.is_with_reviewer()
+            } else if has(Role::CommitteeMember) {
+                a.state == ismap_domain::review::ApplicationState::ReferredToCommittee
+            } else {
+                !a.state.is_final()
+            }
+        };
+        applications = mine
+            .iter()
+            .filter(|a| wanted(a))
+            .map(|a| crate::pages::applications::application_row(&frame, a))
+            .collect();
+        applications.sort_by_key(|a| -a.age_days);
+        if has(Role::SecretariatOfficer) {
+            for state_key in ismap_domain::review::ApplicationState::ALL {
+                let n = mine.iter().filter(|a| a.state == state_key).count();
+                overview.push((frame.t(&format!("web-app-state-{}", state_key.key())), n));
+            }
+            let current = ismap_store::registrations::current(&state.db, None).await?;
+            overview.push((
+                frame.t("web-card-registrations"),
+                current
+                    .iter()
+                    .filter(|r| r.status(today).is_listed())
+                    .count(),
+            ));
+            overview.push((
+                frame.t("web-expiry-warning"),
+                current
+                    .iter()
+                    .filter(|r| {
+                        ismap_domain::registration::expiry_warning(r.valid_until, today).is_some()
+                    })
+                    .count(),
+            ));
+        }
+    }
     let page = HomePage {
+        renewals,
+        applications,
+        overview,
         is_audit_org: has(Role::Auditor) || has(Role::AuditManager),
         engagements,
         expiring,

@@ -1,12 +1,14 @@
 //! Server-rendered pages (askama templates in `templates/`).
 
 pub mod account;
+pub mod applications;
 pub mod audit_orgs;
 pub mod catalog;
 pub mod editor;
 pub mod engagements;
 pub mod evidence;
 pub mod home;
+pub mod lists;
 pub mod services;
 
 use askama::Template;

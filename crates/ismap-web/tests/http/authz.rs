@@ -74,6 +74,17 @@ const ASSIGNED_AUDITOR: &[&str] = &["auditor"];
 const AUDIT_MANAGER: &[&str] = &["audit-manager"];
 const AUDIT_ORG_PEOPLE: &[&str] = &["auditor", "audit-manager"];
 const SECRETARIAT: &[&str] = &["secretariat"];
+/// Providers see their applications; the reviewing bodies see them all.
+const APPLICATION_LISTERS: &[&str] = &[
+    "iaas-admin",
+    "saas-admin",
+    "saas-editor",
+    "reviewer",
+    "committee",
+    "secretariat",
+];
+const REVIEWER: &[&str] = &["reviewer"];
+const COMMITTEE: &[&str] = &["committee"];
 
 fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
     use Method::{Get, Patch, Post};
@@ -159,6 +170,14 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
             ENGAGEMENT_PARTIES,
         ),
         ((Post, "/engagements/{id}/improvements"), SAAS_PROVIDER),
+        (
+            (Get, "/engagements/{id}/reports/{issue}/oscal"),
+            ENGAGEMENT_PARTIES,
+        ),
+        (
+            (Get, "/engagements/{id}/improvements/oscal"),
+            ENGAGEMENT_PARTIES,
+        ),
         ((Post, "/improvements/{id}/status"), SAAS_PROVIDER),
         ((Get, "/evidence"), CSP_PEOPLE),
         ((Post, "/evidence"), CSP_PEOPLE),
@@ -167,6 +186,25 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         // Pointed at the SaaS provider: only its admin may erase its files.
         ((Post, "/organizations/{id}/destroy-key"), SAAS_ADMIN),
         ((Get, "/api/v1/audit-organizations"), EVERYONE),
+        ((Get, "/applications"), APPLICATION_LISTERS),
+        ((Get, "/services/{id}/apply"), SAAS_ADMIN),
+        ((Post, "/services/{id}/applications"), SAAS_ADMIN),
+        // The SaaS provider's application: its people and the reviewing bodies.
+        ((Get, "/applications/{id}"), SAAS_SERVICE_VIEWERS),
+        // Starting the acceptance check is IPA's move.
+        ((Post, "/applications/{id}/transitions"), REVIEWER),
+        (
+            (Post, "/applications/{id}/questions/{question}"),
+            SAAS_PROVIDER,
+        ),
+        ((Get, "/applications/{id}/statement"), SAAS_SERVICE_VIEWERS),
+        ((Get, "/applications/{id}/report"), SAAS_SERVICE_VIEWERS),
+        ((Post, "/registrations/{id}/suspension"), COMMITTEE),
+        ((Get, "/lists/changes.atom"), EVERYONE),
+        ((Get, "/lists/{list}"), EVERYONE),
+        ((Get, "/lists/{list}/export"), EVERYONE),
+        ((Get, "/lists/{list}/{number}"), EVERYONE),
+        ((Get, "/api/v1/lists/{list}"), EVERYONE),
         ((Get, "/api/v1/engagements/{id}"), ENGAGEMENT_PARTIES),
         (
             (Post, "/api/v1/engagements/{id}/results/{control}"),
@@ -210,20 +248,34 @@ struct Ids {
     file: i64,
     saas_org: i64,
     audit_org: i64,
+    application: i64,
+    registration: i64,
 }
 
 /// A concrete path for a route pattern, pointing at the demo SaaS objects.
 fn concrete(pattern: &str, ids: &Ids) -> String {
     let (service, statement) = (ids.service, ids.statement);
-    let mut path = pattern
+    // A list entry is named by its registration number: the demo IaaS's.
+    let pattern_here = if pattern.starts_with("/lists/") {
+        pattern.replace("{number}", "C21-0008-2")
+    } else {
+        pattern.to_owned()
+    };
+    let mut path = pattern_here
         .replace("{issue}", "1")
+        .replace("{list}", "ismap")
+        .replace("{question}", "1")
         .replace("{file}", "ismap.css")
         .replace("{code}", "en")
         .replace("{control}", "8.1.2.7.PB")
         .replace("{number}", "1")
         .replace("{objective}", "12.3.1")
         .replace("{risk}", "R9");
-    let object = if pattern.contains("/audit-organizations/") {
+    let object = if pattern.contains("/applications/") {
+        Some(ids.application)
+    } else if pattern.contains("/registrations/") {
+        Some(ids.registration)
+    } else if pattern.contains("/audit-organizations/") {
         Some(ids.audit_org)
     } else if pattern.contains("/engagements/") {
         Some(ids.engagement)
@@ -369,6 +421,25 @@ async fn request(
         (Method::Post, "/improvements/{id}/status") => {
             client
                 .post_form(path, &[("status", "in_progress"), ("reason", "matrix")])
+                .await
+        }
+        (Method::Post, "/services/{id}/applications") => {
+            client
+                .post_multipart(path, crate::registration::application_form(1, true))
+                .await
+        }
+        (Method::Post, "/applications/{id}/transitions") => {
+            client
+                .post_form(path, &[("transition", "start_acceptance")])
+                .await
+        }
+        (Method::Post, "/applications/{id}/questions/{question}") => {
+            let form = reqwest::multipart::Form::new().text("answer", "matrix");
+            client.post_multipart(path, form).await
+        }
+        (Method::Post, "/registrations/{id}/suspension") => {
+            client
+                .post_form(path, &[("suspend", "true"), ("reason", "matrix")])
                 .await
         }
         (Method::Post, "/organizations/{id}/destroy-key") => {
@@ -591,7 +662,29 @@ async fn audit_fixture(server: &ismap_web::testing::TestServer) -> Ids {
     )
     .await
     .unwrap();
+    // An application filed with the fixture's report, for the review routes.
+    let provider = Client::new(server);
+    provider.sign_in("saas-admin").await;
+    let submitted = provider
+        .post_multipart(
+            &format!("/services/{service}/applications"),
+            crate::registration::application_form(engaged.engagement, true),
+        )
+        .await;
+    assert_eq!(
+        submitted.status(),
+        200,
+        "{}",
+        submitted.text().await.unwrap()
+    );
+    let application = ismap_store::applications::list(db, None).await.unwrap()[0].id;
+    let registration = ismap_store::registrations::by_number(db, "C21-0008-2")
+        .await
+        .unwrap()
+        .id;
     Ids {
+        application,
+        registration,
         service,
         statement,
         engagement: engaged.engagement,

@@ -7,4 +7,5 @@ mod authz;
 mod editor;
 mod helpers;
 mod oidc;
+mod registration;
 mod sign_in;

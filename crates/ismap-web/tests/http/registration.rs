@@ -1,0 +1,620 @@
+//! Registration end to end (issue 7): the demo provider's application goes
+//! from submission through an information request and its answer to the
+//! committee's decision, and the service appears on the public list with
+//! the validity the Civil Code gives; the lists answer without sign-in,
+//! with search, filters, downloads, a feed and cache headers.
+
+use calamine::{Reader, Xlsx, open_workbook_from_rs};
+use serde_json::Value;
+
+use ismap_web::testing::TestServer;
+
+use crate::helpers::{BACKENDS, Client, PDF, engaged, server};
+
+const DEFICIENT: &str = "8.1.2.7.PB";
+
+/// The auditor records a result for every control (one deficiency) and
+/// issues the report; returns the engagement.
+pub async fn reported(server: &TestServer) -> i64 {
+    let e = engaged(server).await.engagement;
+    let auditor = Client::new(server);
+    auditor.sign_in("auditor").await;
+    let detail: Value = auditor
+        .get(&format!("/api/v1/engagements/{e}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for control in detail["controls"].as_array().unwrap() {
+        let id = control["id"].as_str().unwrap();
+        let body = if id == DEFICIENT {
+            r#"{"result": "deficiency", "performed": "inspection", "finding": "keys not offered to two tenants"}"#
+        } else {
+            r#"{"result": "conforming", "performed": "inspection"}"#
+        };
+        let saved = auditor
+            .post_body(
+                &format!("/api/v1/engagements/{e}/results/{id}"),
+                "application/json",
+                body.into(),
+            )
+            .await;
+        assert_eq!(saved.status(), 200, "{id}");
+    }
+    let issued = auditor
+        .post_form(&format!("/engagements/{e}/reports"), &[])
+        .await;
+    assert_eq!(issued.status(), 303);
+    e
+}
+
+/// The application form as the provider fills it in.
+pub fn application_form(engagement: i64, letter: bool) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new()
+        .text("list", "ismap")
+        .text("engagement", engagement.to_string())
+        .text("service_name_en", "Example Document SaaS")
+        .text("provider_address", "東京都港区サンプル二丁目2番2号")
+        .text("representative", "代表取締役 見本 太郎")
+        .text("contact", "security@saas.example.jp")
+        .text("service_url", "https://saas.example.jp")
+        .text("subsequent_events", "該当なし")
+        .text("capital_and_officers", "国内資本100%")
+        .text("foreign_law_exposure", "データは国内のみに保存")
+        .text("governing_law", "日本法、東京地方裁判所")
+        .text("third_party_tests", "年1回の侵入テスト")
+        .text("regions", "東京");
+    if letter {
+        form = form.part(
+            "management_letter",
+            reqwest::multipart::Part::bytes(PDF.to_vec())
+                .file_name("keieisha-kakuninsho.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    }
+    form
+}
+
+async fn state_of(server: &TestServer, application: i64) -> String {
+    ismap_store::applications::get(&server.db, application)
+        .await
+        .unwrap()
+        .state
+        .key()
+        .to_owned()
+}
+
+async fn transition(
+    client: &Client<'_>,
+    application: i64,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post_form(&format!("/applications/{application}/transitions"), fields)
+        .await
+}
+
+#[tokio::test]
+async fn from_submission_to_the_public_list() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = reported(&server).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+
+        // Refused: no improvement plan for the deficiency; no letter.
+        let refused = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, true),
+            )
+            .await;
+        assert_eq!(refused.status(), 409);
+        assert!(refused.text().await.unwrap().contains(DEFICIENT));
+        let planned = provider
+            .post_form(
+                &format!("/engagements/{e}/improvements"),
+                &[
+                    ("control", DEFICIENT),
+                    ("measure", "offer customer-managed keys"),
+                    ("due_date", "2099-01-31"),
+                ],
+            )
+            .await;
+        assert_eq!(planned.status(), 303);
+        let no_letter = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, false),
+            )
+            .await;
+        assert_eq!(no_letter.status(), 422);
+        assert!(
+            ismap_store::applications::list(&server.db, None)
+                .await
+                .unwrap()
+                .is_empty(),
+            "refused submissions store nothing"
+        );
+
+        let submitted = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, true),
+            )
+            .await;
+        assert_eq!(
+            submitted.status(),
+            200,
+            "{}",
+            submitted.text().await.unwrap()
+        );
+        let location = submitted.headers()["hx-redirect"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let app: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+        assert_eq!(state_of(&server, app).await, "submitted");
+        let again = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, true),
+            )
+            .await;
+        assert_eq!(
+            again.status(),
+            409,
+            "one application under review at a time"
+        );
+
+        // Nobody outside the provider and the reviewing bodies sees it.
+        for outsider in ["iaas-admin", "auditor", "agency-a"] {
+            let client = Client::new(&server);
+            client.sign_in(outsider).await;
+            assert_eq!(
+                client.get(&format!("/applications/{app}")).await.status(),
+                403,
+                "{outsider}"
+            );
+        }
+
+        let reviewer = Client::new(&server);
+        reviewer.sign_in("reviewer").await;
+        let queue = reviewer.get("/").await.text().await.unwrap();
+        assert!(
+            queue.contains(&format!("/applications/{app}")),
+            "on IPA's queue"
+        );
+        // The management letter is readable by the reviewer (encrypted with the provider's key).
+        let docs = ismap_store::applications::documents(&server.db, app)
+            .await
+            .unwrap();
+        let letter = docs.iter().find(|d| d.kind == "management_letter").unwrap();
+        let read = reviewer.get(&format!("/files/{}", letter.file.id)).await;
+        assert_eq!(read.status(), 200);
+        assert_eq!(read.bytes().await.unwrap().as_ref(), PDF);
+
+        // A committee member cannot skip the review.
+        let committee = Client::new(&server);
+        committee.sign_in("committee").await;
+        let skipped = transition(
+            &committee,
+            app,
+            &[("transition", "register"), ("reason", "x")],
+        )
+        .await;
+        assert_eq!(skipped.status(), 422, "not from a submitted application");
+
+        assert_eq!(
+            transition(&reviewer, app, &[("transition", "start_acceptance")])
+                .await
+                .status(),
+            303
+        );
+        assert_eq!(
+            transition(&reviewer, app, &[("transition", "accept")])
+                .await
+                .status(),
+            303
+        );
+        let no_reason = transition(&reviewer, app, &[("transition", "refer_to_committee")]).await;
+        assert_eq!(no_reason.status(), 422);
+        let asked = transition(
+            &reviewer,
+            app,
+            &[
+                ("transition", "request_information"),
+                ("reason", "baseline requirement 8.1.2.7.PB"),
+                (
+                    "questions",
+                    "顧客管理鍵の提供時期を示してください。\n鍵の消去手順を添付してください。",
+                ),
+                ("due_date", "2099-02-28"),
+            ],
+        )
+        .await;
+        assert_eq!(asked.status(), 303);
+        assert_eq!(state_of(&server, app).await, "information_requested");
+        let questions = ismap_store::applications::questions(&server.db, app)
+            .await
+            .unwrap();
+        assert_eq!(questions.len(), 2);
+        // Referral waits for the answers.
+        let early = transition(
+            &reviewer,
+            app,
+            &[("transition", "refer_to_committee"), ("reason", "ok")],
+        )
+        .await;
+        assert_eq!(early.status(), 422);
+
+        let editor = Client::new(&server);
+        editor.sign_in("saas-editor").await;
+        for (i, q) in questions.iter().enumerate() {
+            let mut form = reqwest::multipart::Form::new().text("answer", format!("回答 {i}"));
+            if i == 1 {
+                form = form.part(
+                    "attachment",
+                    reqwest::multipart::Part::bytes(PDF.to_vec())
+                        .file_name("erasure-procedure.pdf")
+                        .mime_str("application/pdf")
+                        .unwrap(),
+                );
+            }
+            let answered = editor
+                .post_multipart(&format!("/applications/{app}/questions/{}", q.id), form)
+                .await;
+            assert_eq!(answered.status(), 200);
+        }
+        assert_eq!(
+            state_of(&server, app).await,
+            "technical_review",
+            "the last answer sends it back to review"
+        );
+        assert_eq!(
+            transition(
+                &reviewer,
+                app,
+                &[
+                    ("transition", "refer_to_committee"),
+                    ("reason", "baseline requirements met")
+                ],
+            )
+            .await
+            .status(),
+            303
+        );
+        let agenda = committee.get("/").await.text().await.unwrap();
+        assert!(
+            agenda.contains(&format!("/applications/{app}")),
+            "on the committee's agenda"
+        );
+        assert_eq!(
+            transition(
+                &committee,
+                app,
+                &[
+                    ("transition", "register"),
+                    ("reason", "第42回運営委員会で決定")
+                ],
+            )
+            .await
+            .status(),
+            303
+        );
+        assert_eq!(state_of(&server, app).await, "registered");
+        let history = ismap_store::applications::history(&server.db, app)
+            .await
+            .unwrap();
+        let steps: Vec<&str> = history.iter().map(|h| h.transition.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "submit",
+                "start_acceptance",
+                "accept",
+                "request_information",
+                "answer",
+                "refer_to_committee",
+                "register"
+            ]
+        );
+        assert_eq!(history[6].actor, "committee");
+        assert_eq!(history[6].reason, "第42回運営委員会で決定");
+
+        // On the public list, without sign-in, valid from the day after the
+        // audit period (2026-03-31) for 1 year and 4 months.
+        let public = Client::new(&server);
+        let list: Value = public
+            .get("/api/v1/lists/ismap?q=Example%20Document")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 1);
+        let entry = &list["entries"][0];
+        assert_eq!(entry["valid_from"], "2026-04-01");
+        assert_eq!(entry["valid_until"], "2027-07-31");
+        assert_eq!(entry["status"], "valid");
+        assert_eq!(entry["improvement_plan"], true);
+        assert_eq!(entry["provider_address"], "東京都港区サンプル二丁目2番2号");
+        let number = entry["number"].as_str().unwrap().to_owned();
+        assert!(
+            number.starts_with('C') && number.ends_with("-0009-1"),
+            "{number}"
+        );
+        let page = public.get("/lists/ismap?q=サンプル文書").await;
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains(&number));
+        let detail = public.get(&format!("/lists/ismap/{number}")).await;
+        assert_eq!(detail.status(), 200);
+        let html = detail.text().await.unwrap();
+        assert!(
+            html.contains("国内資本100%"),
+            "procurer risk information is public"
+        );
+        assert!(
+            !html.contains("/files/"),
+            "never the annex or the audit report"
+        );
+        assert!(
+            !html.contains("keys not offered"),
+            "nor the audit's findings"
+        );
+        assert_eq!(
+            public
+                .get(&format!("/applications/{app}/report"))
+                .await
+                .status(),
+            303,
+            "the report needs sign-in (redirect)"
+        );
+        let registration = ismap_store::registrations::by_number(&server.db, &number)
+            .await
+            .unwrap();
+
+        // Filters and sorting.
+        let count = |query: &str| {
+            let public = &public;
+            let query = query.to_owned();
+            async move {
+                let v: Value = public
+                    .get(&format!("/api/v1/lists/ismap?{query}"))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                v["total"].as_i64().unwrap()
+            }
+        };
+        assert_eq!(count("").await, 2, "the demo IaaS and the new SaaS");
+        assert_eq!(count("model=SaaS").await, 1);
+        assert_eq!(count("q=sample%20iaas").await, 1, "English, any case");
+        assert_eq!(count("status=suspended").await, 0);
+        assert_eq!(count("expiring=30").await, 0);
+        let sorted: Value = public
+            .get("/api/v1/lists/ismap?sort=valid_until&order=desc&per_page=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(sorted["entries"].as_array().unwrap().len(), 1);
+        assert_eq!(sorted["total"], 2);
+        let liu: Value = public.get("/api/v1/lists/liu").await.json().await.unwrap();
+        assert_eq!(liu["total"], 0);
+        assert_eq!(public.get("/api/v1/lists/other").await.status(), 404);
+        assert_eq!(
+            public.get("/api/v1/lists/ismap?sort=price").await.status(),
+            422
+        );
+
+        // Downloads, the feed, cache headers.
+        let csv = public
+            .get("/lists/ismap/export?format=csv")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(csv.contains(&number) && csv.contains("2027-07-31"));
+        let xlsx = public
+            .get("/lists/ismap/export?format=xlsx")
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let sheet = book.worksheet_range("ismap").unwrap();
+        assert_eq!(sheet.height(), 3);
+        let json: Value = public
+            .get("/lists/ismap/export?format=json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["total"], 2);
+        let feed = public.get("/lists/changes.atom").await;
+        assert_eq!(
+            feed.headers()["content-type"],
+            "application/atom+xml; charset=utf-8"
+        );
+        assert!(feed.text().await.unwrap().contains(&number));
+        let first = public.get("/api/v1/lists/ismap").await;
+        assert_eq!(first.headers()["cache-control"], "public, max-age=60");
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        let again = public
+            .http
+            .get(server.url("/api/v1/lists/ismap"))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304);
+
+        // The provider's dashboard shows its renewal deadline.
+        let home = provider.get("/").await.text().await.unwrap();
+        assert!(home.contains(&number));
+
+        // Suspension: the committee only, with a reason; shown on the list.
+        let refused = reviewer
+            .post_form(
+                &format!("/registrations/{}/suspension", registration.id),
+                &[("suspend", "true"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(refused.status(), 403);
+        let suspended = committee
+            .post_form(
+                &format!("/registrations/{}/suspension", registration.id),
+                &[
+                    ("suspend", "true"),
+                    ("reason", "重大なインシデントの調査中"),
+                ],
+            )
+            .await;
+        assert_eq!(suspended.status(), 303);
+        assert_eq!(count("status=suspended").await, 1);
+        let detail = public
+            .get(&format!("/lists/ismap/{number}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(detail.contains("重大なインシデントの調査中"));
+    }
+}
+
+#[tokio::test]
+async fn lapsed_registrations_leave_the_list_unless_a_renewal_is_under_review() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = reported(&server).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let db = &server.db;
+        let saas = ismap_store::services::get(db, service).await.unwrap();
+        let actor = ismap_store::Actor::system("test");
+        let number: ismap_domain::RegistrationNumber = "C24-0100-1".parse().unwrap();
+        let public = serde_json::json!({});
+        let old = ismap_store::registrations::record_existing(
+            db,
+            &actor,
+            ismap_store::registrations::ExistingRegistration {
+                service_id: saas.id,
+                organization_id: saas.organization_id,
+                list: ismap_domain::registration::ListKind::Ismap,
+                number: &number,
+                details: ismap_store::registrations::NewRegistration {
+                    valid_from: "2024-04-01".parse().unwrap(),
+                    valid_until: "2025-07-31".parse().unwrap(),
+                    registered_on: "2024-04-01".parse().unwrap(),
+                    improvement_plan: false,
+                    name: &saas.name,
+                    name_en: "",
+                    provider: &saas.organization_name,
+                    provider_en: "",
+                    model: "SaaS",
+                    public: &public,
+                },
+            },
+        )
+        .await
+        .unwrap();
+        let anonymous = Client::new(&server);
+        let listed = |q: &'static str| {
+            let anonymous = &anonymous;
+            async move {
+                let v: Value = anonymous
+                    .get(&format!("/api/v1/lists/ismap?q={q}"))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                v["total"].as_i64().unwrap()
+            }
+        };
+        assert_eq!(listed("C24-0100").await, 0, "lapsed: off the list");
+        assert_eq!(anonymous.get("/lists/ismap/C24-0100-1").await.status(), 404);
+        assert_eq!(
+            ismap_store::registrations::of_service(db, saas.id)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "history kept"
+        );
+
+        // A renewal application under review keeps it on the list.
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+        provider
+            .post_form(
+                &format!("/engagements/{e}/improvements"),
+                &[
+                    ("control", DEFICIENT),
+                    ("measure", "m"),
+                    ("due_date", "2099-01-31"),
+                ],
+            )
+            .await;
+        let submitted = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, true),
+            )
+            .await;
+        assert_eq!(submitted.status(), 200);
+        let application = &ismap_store::applications::list(db, None).await.unwrap()[0];
+        assert_eq!(application.renewal_of, Some(old.id));
+        assert_eq!(listed("C24-0100").await, 1, "renewal under review");
+
+        // Registering the renewal supersedes the old entry: same serial, count + 1.
+        let reviewer = Client::new(&server);
+        reviewer.sign_in("reviewer").await;
+        for (t, reason) in [
+            ("start_acceptance", ""),
+            ("accept", ""),
+            ("refer_to_committee", "ok"),
+        ] {
+            assert_eq!(
+                transition(
+                    &reviewer,
+                    application.id,
+                    &[("transition", t), ("reason", reason)]
+                )
+                .await
+                .status(),
+                303,
+                "{t}"
+            );
+        }
+        let committee = Client::new(&server);
+        committee.sign_in("committee").await;
+        assert_eq!(
+            transition(
+                &committee,
+                application.id,
+                &[("transition", "register"), ("reason", "renewed")]
+            )
+            .await
+            .status(),
+            303
+        );
+        assert_eq!(listed("C24-0100-2").await, 1);
+        assert_eq!(listed("C24-0100-1").await, 0);
+        let history = ismap_store::registrations::of_service(db, saas.id)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 2);
+        assert!(history[0].superseded);
+
+        // Withdrawal: only before the decision, by the provider's admin.
+        let refused = transition(
+            &provider,
+            application.id,
+            &[("transition", "withdraw"), ("reason", "x")],
+        )
+        .await;
+        assert_eq!(refused.status(), 422, "decided applications stay decided");
+    }
+}
