@@ -97,6 +97,29 @@ pub enum CrosswalkProblem {
     LinkWithoutObjective { row: usize, iso: AnnexAId },
 }
 
+/// Which list given to [`Crosswalk::build`] a problem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrosswalkList {
+    Objectives,
+    Links,
+}
+
+impl CrosswalkProblem {
+    /// The list and the 1-based row the problem is in.
+    pub fn place(&self) -> (CrosswalkList, usize) {
+        use CrosswalkProblem::*;
+        match *self {
+            NotAnObjective { row, .. }
+            | DuplicateObjective { row, .. }
+            | SharedCounterpart { row, .. }
+            | ExceptionWithoutNote { row, .. } => (CrosswalkList::Objectives, row),
+            DuplicateLink { row, .. }
+            | LinkInNoTable { row, .. }
+            | LinkWithoutObjective { row, .. } => (CrosswalkList::Links, row),
+        }
+    }
+}
+
 /// A checked crosswalk. Rows are 1-based positions in the lists given to
 /// [`Crosswalk::build`] so a loader can turn them into file lines.
 #[derive(Clone, Debug)]
