@@ -275,6 +275,17 @@ pub fn import_catalog_with_progress(
     if !problems.is_empty() {
         return Err(SourceError { problems });
     }
+    // A sheet with no control rows is a wrong sheet or mapping, never a
+    // catalog version (found by fuzzing, docs/fuzzing.md).
+    if controls.is_empty() {
+        return Err(SourceError::single(SourceProblem {
+            file: file.to_owned(),
+            line: header + 1,
+            column: 0,
+            field: format!("{sheet_name}!{}", mapping.id),
+            message: "no control rows (numbers like 5.1.1 or 5.1.1.1) below the header row; check the sheet and the column mapping".into(),
+        }));
+    }
     progress(ImportProgress::Checking);
     let info = CatalogInfo {
         id: new.id,
