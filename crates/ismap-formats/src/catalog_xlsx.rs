@@ -96,6 +96,30 @@ fn title_from(text: &str) -> String {
     }
 }
 
+/// Opens the workbook and reads the sheet named `sheet` (the first when empty).
+fn read_sheet(
+    file: &str,
+    bytes: &[u8],
+    sheet: &str,
+) -> Result<(String, calamine::Range<Data>), SourceError> {
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
+    })?;
+    let sheet_name = if sheet.is_empty() {
+        workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| SourceError::whole_file(file, "the workbook has no sheet"))?
+    } else {
+        sheet.to_owned()
+    };
+    let range = workbook.worksheet_range(&sheet_name).map_err(|_| {
+        SourceError::whole_file(file, format!("the workbook has no sheet {sheet_name:?}"))
+    })?;
+    Ok((sheet_name, range))
+}
+
 /// Reads the workbook into a checked catalog.
 pub fn import_catalog(
     file: &str,
@@ -126,21 +150,21 @@ pub fn import_catalog_with_progress(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<Catalog, SourceError> {
     progress(ImportProgress::Reading);
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
-    })?;
-    let sheet_name = if mapping.sheet.is_empty() {
-        workbook
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| SourceError::whole_file(file, "the workbook has no sheet"))?
-    } else {
-        mapping.sheet.clone()
+    // calamine can panic on malformed workbooks (fuzzing found an integer
+    // overflow on an over-long cell reference in calamine 0.38); a bad file
+    // must be an error naming the file, never a crash of the CLI or portal.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_sheet(file, bytes, &mapping.sheet)
+    }));
+    let (sheet_name, range) = match read {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(SourceError::whole_file(
+                file,
+                "not a readable Excel workbook (.xlsx): the spreadsheet reader failed on its contents",
+            ));
+        }
     };
-    let range = workbook.worksheet_range(&sheet_name).map_err(|_| {
-        SourceError::whole_file(file, format!("the workbook has no sheet {sheet_name:?}"))
-    })?;
     let header = mapping.header_row.saturating_sub(1);
     let (last_row, last_column) = range.end().unwrap_or((0, 0));
     let column_of = |name: &str| {

@@ -126,3 +126,23 @@ fn fuzz_an_empty_catalog_writes_a_pack_that_loads_back() {
     let again = load_pack("again.yaml", &pack).unwrap_or_else(|e| panic!("{e}\n{pack}"));
     assert!(again.controls().is_empty());
 }
+
+/// The fuzzer's own crashing inputs, kept as files.
+#[test]
+fn fuzz_crashing_workbooks_are_errors_naming_the_file() {
+    use ismap_formats::catalog_xlsx::{Mapping, import_catalog};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-regressions/");
+    for (name, expected) in [
+        // calamine 0.38 overflowed on an over-long cell reference.
+        (
+            "catalog_xlsx-cell-reference-overflow.xlsx",
+            "not a readable Excel workbook",
+        ),
+        ("catalog_xlsx-no-control-rows.xlsx", "no control rows"),
+    ] {
+        let bytes = std::fs::read(format!("{dir}{name}")).unwrap();
+        let error = import_catalog(name, &bytes, &Mapping::default(), new_catalog()).unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with(name) && text.contains(expected), "{text}");
+    }
+}
