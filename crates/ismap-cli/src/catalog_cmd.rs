@@ -72,6 +72,9 @@ pub enum CatalogCommand {
         /// Replace FILE if it exists.
         #[arg(long)]
         force: bool,
+        /// No progress bar (it shows only on a terminal, for large workbooks).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// List the controls added, removed and changed between two catalog
     /// versions (catalog ids, or catalog pack files).
@@ -186,6 +189,7 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
             mapping,
             output,
             force,
+            quiet,
         } => {
             let mapping = match mapping {
                 None => ismap_formats::catalog_xlsx::Mapping::default(),
@@ -199,12 +203,16 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                 title: ismap_domain::Text::new(title.clone(), title_en.unwrap_or(title)),
                 source: file.display().to_string(),
             };
-            match ismap_formats::catalog_xlsx::import_catalog(
+            let bar = crate::progress::ImportBar::new(bytes.len(), quiet);
+            let imported = ismap_formats::catalog_xlsx::import_catalog_with_progress(
                 &file.display().to_string(),
                 &bytes,
                 &mapping,
                 new,
-            ) {
+                &mut |step| bar.update(step),
+            );
+            bar.finish();
+            match imported {
                 Ok(catalog) => {
                     write_output(
                         Some(&output),

@@ -7,6 +7,9 @@ mod output;
 mod server_cmd;
 mod statement_cmd;
 mod validity_cmd;
+// Issue 6 (interoperability).
+mod crosswalk_cmd;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +94,8 @@ enum Command {
     Admin(server_cmd::AdminCommand),
     /// Copy an SQLite database while the portal runs (PostgreSQL: use pg_dump).
     Backup(server_cmd::BackupArgs),
+    /// Which ISMAP control objectives an ISO/IEC 27001 certificate, SP 800-53 controls or a FedRAMP baseline cover.
+    Crosswalk(crosswalk_cmd::CrosswalkArgs),
 }
 
 /// Exit status: 0 success; 1 the statement has errors; 2 input could not be
@@ -117,6 +122,7 @@ fn main() -> ExitCode {
             Command::Db(command) => server_cmd::db(command),
             Command::Admin(command) => server_cmd::admin(command),
             Command::Backup(args) => server_cmd::backup(args),
+            Command::Crosswalk(args) => crosswalk_cmd::run(&context, args),
         }
     });
     match result {

@@ -27,3 +27,7 @@ pub use control_id::{ControlId, ControlIdError, Level, Suffix};
 pub use finding::{Finding, FindingKind, RuleId, Severity};
 pub use registry::{Registration, RegistrationNumber, Registry};
 pub use statement::{ControlDecision, Decision, ServiceModel, Statement};
+
+// Issue 6 (interoperability): ISMAP ↔ ISO/IEC 27001 ↔ NIST SP 800-53.
+pub mod crosswalk;
+pub mod framework_id;

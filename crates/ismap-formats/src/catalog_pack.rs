@@ -215,7 +215,17 @@ pub fn to_yaml(catalog: &Catalog) -> String {
     if info.excerpt || !info.notice.ja.is_empty() {
         out.push_str(&format!("notice: {}\n", text_yaml(&info.notice)));
     }
-    out.push_str(&format!("source: {}\nchapters:\n", quoted(&info.source)));
+    // An empty list is written `[]`: a bare `chapters:` reads back as null,
+    // which the loader refuses (found by fuzzing, docs/fuzzing.md).
+    let section = |name: &str, empty: bool| {
+        if empty {
+            format!("{name}: []\n")
+        } else {
+            format!("{name}:\n")
+        }
+    };
+    out.push_str(&format!("source: {}\n", quoted(&info.source)));
+    out.push_str(&section("chapters", catalog.chapters().is_empty()));
     for c in catalog.chapters() {
         out.push_str(&format!(
             "  - number: {}\n    title: {}\n",
@@ -223,7 +233,7 @@ pub fn to_yaml(catalog: &Catalog) -> String {
             text_yaml(&c.title)
         ));
     }
-    out.push_str("categories:\n");
+    out.push_str(&section("categories", catalog.categories().is_empty()));
     for c in catalog.categories() {
         out.push_str(&format!(
             "  - id: {}\n    title: {}\n    purpose: {}\n",
@@ -232,7 +242,7 @@ pub fn to_yaml(catalog: &Catalog) -> String {
             text_yaml(&c.purpose)
         ));
     }
-    out.push_str("controls:\n");
+    out.push_str(&section("controls", catalog.controls().is_empty()));
     for c in catalog.controls() {
         out.push_str(&format!(
             "  - id: {}\n    title: {}\n    text: {}\n",

@@ -96,6 +96,30 @@ fn title_from(text: &str) -> String {
     }
 }
 
+/// Opens the workbook and reads the sheet named `sheet` (the first when empty).
+fn read_sheet(
+    file: &str,
+    bytes: &[u8],
+    sheet: &str,
+) -> Result<(String, calamine::Range<Data>), SourceError> {
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
+    })?;
+    let sheet_name = if sheet.is_empty() {
+        workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| SourceError::whole_file(file, "the workbook has no sheet"))?
+    } else {
+        sheet.to_owned()
+    };
+    let range = workbook.worksheet_range(&sheet_name).map_err(|_| {
+        SourceError::whole_file(file, format!("the workbook has no sheet {sheet_name:?}"))
+    })?;
+    Ok((sheet_name, range))
+}
+
 /// Reads the workbook into a checked catalog.
 pub fn import_catalog(
     file: &str,
@@ -103,21 +127,44 @@ pub fn import_catalog(
     mapping: &Mapping,
     new: NewCatalog,
 ) -> Result<Catalog, SourceError> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
-    })?;
-    let sheet_name = if mapping.sheet.is_empty() {
-        workbook
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| SourceError::whole_file(file, "the workbook has no sheet"))?
-    } else {
-        mapping.sheet.clone()
+    import_catalog_with_progress(file, bytes, mapping, new, &mut |_| {})
+}
+
+/// How far an import has got, for a progress display on large workbooks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportProgress {
+    /// Unzipping and parsing the sheet (most of the time on a large file).
+    Reading,
+    /// Turning rows into controls: `done` of `total` rows.
+    Rows { done: u64, total: u64 },
+    /// Checking the catalog's invariants.
+    Checking,
+}
+
+/// [`import_catalog`], telling `progress` how far it has got.
+pub fn import_catalog_with_progress(
+    file: &str,
+    bytes: &[u8],
+    mapping: &Mapping,
+    new: NewCatalog,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<Catalog, SourceError> {
+    progress(ImportProgress::Reading);
+    // calamine can panic on malformed workbooks (fuzzing found an integer
+    // overflow on an over-long cell reference in calamine 0.38); a bad file
+    // must be an error naming the file, never a crash of the CLI or portal.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_sheet(file, bytes, &mapping.sheet)
+    }));
+    let (sheet_name, range) = match read {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(SourceError::whole_file(
+                file,
+                "not a readable Excel workbook (.xlsx): the spreadsheet reader failed on its contents",
+            ));
+        }
     };
-    let range = workbook.worksheet_range(&sheet_name).map_err(|_| {
-        SourceError::whole_file(file, format!("the workbook has no sheet {sheet_name:?}"))
-    })?;
     let header = mapping.header_row.saturating_sub(1);
     let (last_row, last_column) = range.end().unwrap_or((0, 0));
     let column_of = |name: &str| {
@@ -161,7 +208,15 @@ pub fn import_catalog(
     };
 
     let (mut chapters, mut categories, mut controls) = (Vec::new(), Vec::new(), Vec::new());
+    let total = u64::from(last_row.saturating_sub(header));
     for row in header + 1..=last_row {
+        // Every 64 rows: often enough to move a bar, rare enough to cost nothing.
+        if row % 64 == 0 {
+            progress(ImportProgress::Rows {
+                done: u64::from(row - header),
+                total,
+            });
+        }
         let number = get(row, Some(id_col)).replace(['※', ' '], "");
         if number.is_empty() {
             continue;
@@ -244,6 +299,18 @@ pub fn import_catalog(
     if !problems.is_empty() {
         return Err(SourceError { problems });
     }
+    // A sheet with no control rows is a wrong sheet or mapping, never a
+    // catalog version (found by fuzzing, docs/fuzzing.md).
+    if controls.is_empty() {
+        return Err(SourceError::single(SourceProblem {
+            file: file.to_owned(),
+            line: header + 1,
+            column: 0,
+            field: format!("{sheet_name}!{}", mapping.id),
+            message: "no control rows (numbers like 5.1.1 or 5.1.1.1) below the header row; check the sheet and the column mapping".into(),
+        }));
+    }
+    progress(ImportProgress::Checking);
     let info = CatalogInfo {
         id: new.id,
         version: new.version,
@@ -395,5 +462,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(missing.to_string().contains("\"番号\""), "{missing}");
+    }
+
+    #[test]
+    fn progress_is_reported_from_reading_through_rows_to_checking() {
+        let mut rows = vec![
+            ["5", "方針", "", ""],
+            ["5.1", "目的。", "", ""],
+            ["5.1.1", "統制目標。", "", ""],
+        ];
+        let numbers: Vec<String> = (1..=200).map(|n| format!("5.1.1.{n}")).collect();
+        rows.extend(numbers.iter().map(|n| [n.as_str(), "詳細管理策。", "", ""]));
+        let mut seen = Vec::new();
+        import_catalog_with_progress(
+            "standard.xlsx",
+            &workbook(&rows),
+            &Mapping::default(),
+            new(),
+            &mut |step| seen.push(step),
+        )
+        .unwrap();
+        assert_eq!(seen.first(), Some(&ImportProgress::Reading));
+        assert_eq!(seen.last(), Some(&ImportProgress::Checking));
+        let done: Vec<u64> = seen
+            .iter()
+            .filter_map(|s| match s {
+                ImportProgress::Rows { done, total: 203 } => Some(*done),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(done, [64, 128, 192]);
     }
 }

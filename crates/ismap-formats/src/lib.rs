@@ -20,3 +20,9 @@ pub mod template;
 mod yaml;
 
 pub use source::{SourceError, SourceProblem};
+
+// Issue 6 (interoperability): the ISMAP ↔ ISO/IEC 27001 ↔ SP 800-53 crosswalk.
+pub mod crosswalk_data;
+pub mod crosswalk_derive;
+pub mod crosswalk_export;
+pub mod nist_holdings;

@@ -73,3 +73,76 @@ proptest! {
         let _ = parse_registry("fuzz.csv", &text);
     }
 }
+
+// Regressions found by fuzzing (docs/fuzzing.md).
+
+fn workbook(rows: &[[&str; 2]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in [["管理策番号", "管理策"]].iter().chain(rows).enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn new_catalog() -> ismap_formats::catalog_xlsx::NewCatalog {
+    ismap_formats::catalog_xlsx::NewCatalog {
+        id: "t".into(),
+        version: "1".into(),
+        title: ismap_domain::Text::new("t", "t"),
+        source: "t".into(),
+    }
+}
+
+#[test]
+fn fuzz_a_sheet_without_control_rows_is_refused_not_imported_empty() {
+    use ismap_formats::catalog_xlsx::{Mapping, import_catalog};
+    // The fuzzer's input imported to a catalog of nothing, whose pack then
+    // failed to load. Only chapter and category rows, or none at all:
+    for rows in [&[][..], &[["5", "方針"], ["5.1", "目的。"]][..]] {
+        let error = import_catalog(
+            "x.xlsx",
+            &workbook(rows),
+            &Mapping::default(),
+            new_catalog(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("no control rows"), "{error}");
+    }
+}
+
+#[test]
+fn fuzz_an_empty_catalog_writes_a_pack_that_loads_back() {
+    let info = ismap_domain::catalog::CatalogInfo {
+        id: "empty".into(),
+        version: "1".into(),
+        title: ismap_domain::Text::new("空", "Empty"),
+        ..Default::default()
+    };
+    let empty = ismap_domain::Catalog::build(info, vec![], vec![], vec![]).unwrap();
+    let pack = ismap_formats::catalog_pack::to_yaml(&empty);
+    let again = load_pack("again.yaml", &pack).unwrap_or_else(|e| panic!("{e}\n{pack}"));
+    assert!(again.controls().is_empty());
+}
+
+/// The fuzzer's own crashing inputs, kept as files.
+#[test]
+fn fuzz_crashing_workbooks_are_errors_naming_the_file() {
+    use ismap_formats::catalog_xlsx::{Mapping, import_catalog};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-regressions/");
+    for (name, expected) in [
+        // calamine 0.38 overflowed on an over-long cell reference.
+        (
+            "catalog_xlsx-cell-reference-overflow.xlsx",
+            "not a readable Excel workbook",
+        ),
+        ("catalog_xlsx-no-control-rows.xlsx", "no control rows"),
+    ] {
+        let bytes = std::fs::read(format!("{dir}{name}")).unwrap();
+        let error = import_catalog(name, &bytes, &Mapping::default(), new_catalog()).unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with(name) && text.contains(expected), "{text}");
+    }
+}

@@ -444,3 +444,16 @@ web-card-queue = Review queue
 web-card-agenda = Committee agenda
 web-card-registrations = Registered services
 web-expiry-warning = Validity ending soon
+## Crosswalk (ismap crosswalk): ISMAP ↔ ISO/IEC 27001 ↔ NIST SP 800-53.
+crosswalk-status-covered = covered
+crosswalk-status-partly = partly
+crosswalk-status-not-covered = not covered
+crosswalk-heading-iso = ISO/IEC 27001:2013 certificate ({ $count } Annex A controls) → ISMAP control objectives, chapters 5–18
+crosswalk-heading-nist = { $source } ({ $count } SP 800-53 rev5 controls) → ISMAP control objectives, chapters 5–18
+crosswalk-set-aside = { $count } controls not counted as the provider's (FedRAMP method FED or NSO only): { $ids }
+crosswalk-held = held
+crosswalk-missing = missing
+crosswalk-no-counterpart = no counterpart
+crosswalk-summary = Of { $total } control objectives: { $covered } covered, { $partly } partly, { $not_covered } not covered ({ $no_counterpart } have no counterpart)
+crosswalk-caveat = "Covered" only says an equivalent ISO/NIST control is in place. ISMAP's detailed controls (including the baseline requirements .B/.PB) still have to be shown in a statement and an audit. The rule: docs/crosswalk.md.
+crosswalk-no-links = No crosswalk links for { $id }.

@@ -445,3 +445,16 @@ web-card-queue = 審査待ち
 web-card-agenda = 付議案件
 web-card-registrations = 登録中のサービス
 web-expiry-warning = 有効期限が近づいています
+## Crosswalk (ismap crosswalk): ISMAP ↔ ISO/IEC 27001 ↔ NIST SP 800-53.
+crosswalk-status-covered = 対応
+crosswalk-status-partly = 一部対応
+crosswalk-status-not-covered = 未対応
+crosswalk-heading-iso = ISO/IEC 27001:2013 認証（附属書A の管理策 { $count } 件）→ ISMAP管理基準 第5章〜第18章の統制目標
+crosswalk-heading-nist = { $source }（SP 800-53 rev5 の管理策 { $count } 件）→ ISMAP管理基準 第5章〜第18章の統制目標
+crosswalk-set-aside = 事業者の管理策として数えないもの { $count } 件（FedRAMP の method が FED 又は NSO のみ）: { $ids }
+crosswalk-held = 実施済み
+crosswalk-missing = 不足
+crosswalk-no-counterpart = 対応する管理策なし
+crosswalk-summary = 統制目標 { $total } 件中、対応 { $covered } 件、一部対応 { $partly } 件、未対応 { $not_covered } 件（うち対応する管理策がないもの { $no_counterpart } 件）
+crosswalk-caveat = 「対応」は ISO/NIST 側に同等の管理策があることを示すだけです。ISMAP の詳細管理策（基本言明要件 .B/.PB を含む）は、言明書と監査で別途示す必要があります。判定規則は docs/crosswalk.md を参照してください。
+crosswalk-no-links = { $id } に対応付けはありません。
