@@ -24,3 +24,5 @@ pub use control_id::{ControlId, ControlIdError, Level, Suffix};
 pub use finding::{Finding, FindingKind, RuleId, Severity};
 pub use registry::{Registration, RegistrationNumber, Registry};
 pub use statement::{ControlDecision, Decision, ServiceModel, Statement};
+pub mod reference_framework;
+pub use reference_framework::{ReferenceControl, ReferenceFramework};

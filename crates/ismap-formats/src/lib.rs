@@ -17,3 +17,4 @@ pub mod template;
 mod yaml;
 
 pub use source::{SourceError, SourceProblem};
+pub mod oscal_in;

@@ -251,3 +251,20 @@ web-evidence = Evidence
 web-evidence-add = Add evidence
 web-evidence-title = Evidence title
 web-evidence-reference = Link or file reference
+
+## ismap oscal (OSCAL documents read in)
+oscal-rule-schema = Does not follow the OSCAL schema: { $detail }
+oscal-rule-duplicate-uuid = UUID { $uuid } is defined twice (first at { $first })
+oscal-rule-duplicate-id = ID { $id } is defined twice (first at { $first })
+oscal-rule-dangling-href = Reference { $href } leads nowhere (no UUID or ID of the document matches)
+oscal-rule-dangling-reference = { $field } { $value } names nothing in { $target }
+oscal-rule-unknown-control = Control { $id } is not in the imported catalog ({ $catalog })
+oscal-rule-oscal-version = OSCAL version { $version } is outside the versions ismap checks (1.0.4 to 1.1.3)
+oscal-note-no-schema = Schema validation was not run (give a folder with oscal_<model>_schema.json files with --schemas or ISMAP_OSCAL_SCHEMAS); only the referential checks ran.
+oscal-note-no-catalog = The profile's control selections were not checked: { $reason }
+oscal-validated = Validated { $file } ({ $model }, { $syntax }, OSCAL { $version })
+oscal-schema-used = Schema: { $schema }
+oscal-summary = { $errors } errors, { $warnings } warnings
+oscal-resolved = Resolved { $profile }: { $selected } controls selected ({ $total } with the ancestors kept as structure)
+oscal-rule-dangling-fragment = Link { $href } names no id of the document
+oscal-note-version-differs = The document is OSCAL { $document } and the schema { $schema }; differences between the versions show as schema errors.

@@ -252,3 +252,20 @@ web-evidence = 証跡
 web-evidence-add = 証跡を追加
 web-evidence-title = 証跡の名称
 web-evidence-reference = リンク又はファイルの参照
+
+## ismap oscal (OSCAL documents read in)
+oscal-rule-schema = OSCAL スキーマに適合しません: { $detail }
+oscal-rule-duplicate-uuid = UUID { $uuid } が重複しています（最初の定義: { $first }）
+oscal-rule-duplicate-id = ID { $id } が重複しています（最初の定義: { $first }）
+oscal-rule-dangling-href = 参照 { $href } の行き先がありません（文書内に該当する UUID・ID がありません）
+oscal-rule-dangling-reference = { $field } の値 { $value } に該当するものが { $target } にありません
+oscal-rule-unknown-control = 管理策 { $id } はインポート先のカタログ（{ $catalog }）にありません
+oscal-rule-oscal-version = OSCAL バージョン { $version } は ismap の検査対象（1.0.4〜1.1.3）外です
+oscal-note-no-schema = スキーマ検証は実行していません（--schemas または ISMAP_OSCAL_SCHEMAS で oscal_<model>_schema.json のあるフォルダを指定してください）。参照の検査のみ実行しました。
+oscal-note-no-catalog = プロファイルの管理策選択は検査していません: { $reason }
+oscal-validated = { $file }（{ $model }、{ $syntax }、OSCAL { $version }）を検証しました
+oscal-schema-used = スキーマ: { $schema }
+oscal-summary = エラー { $errors } 件、警告 { $warnings } 件
+oscal-resolved = { $profile } を解決しました: { $selected } 件の管理策を選択（構造として含めた上位の管理策を含め { $total } 件）
+oscal-rule-dangling-fragment = リンク { $href } に該当する ID が文書内にありません
+oscal-note-version-differs = 文書は OSCAL { $document }、スキーマは { $schema } です。版の違いもスキーマ違反として表示されます。
