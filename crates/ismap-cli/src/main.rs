@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;
+mod oscal_cmd;
 mod output;
 mod server_cmd;
 mod statement_cmd;
@@ -91,6 +92,9 @@ enum Command {
     Admin(server_cmd::AdminCommand),
     /// Copy an SQLite database while the portal runs (PostgreSQL: use pg_dump).
     Backup(server_cmd::BackupArgs),
+    /// OSCAL documents (JSON or XML): validate, summarise, resolve profiles.
+    #[command(subcommand)]
+    Oscal(oscal_cmd::OscalCommand),
 }
 
 /// Exit status: 0 success; 1 the statement has errors; 2 input could not be
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
             Command::Db(command) => server_cmd::db(command),
             Command::Admin(command) => server_cmd::admin(command),
             Command::Backup(args) => server_cmd::backup(args),
+            Command::Oscal(command) => oscal_cmd::run(&context, command),
         }
     });
     match result {
