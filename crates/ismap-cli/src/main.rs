@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;
+mod oscal_cmd;
 mod output;
 mod server_cmd;
 mod statement_cmd;
@@ -96,6 +97,9 @@ enum Command {
     Backup(server_cmd::BackupArgs),
     /// Which ISMAP control objectives an ISO/IEC 27001 certificate, SP 800-53 controls or a FedRAMP baseline cover.
     Crosswalk(crosswalk_cmd::CrosswalkArgs),
+    /// OSCAL documents (JSON or XML): validate, summarise, resolve profiles.
+    #[command(subcommand)]
+    Oscal(oscal_cmd::OscalCommand),
 }
 
 /// Exit status: 0 success; 1 the statement has errors; 2 input could not be
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
             Command::Admin(command) => server_cmd::admin(command),
             Command::Backup(args) => server_cmd::backup(args),
             Command::Crosswalk(args) => crosswalk_cmd::run(&context, args),
+            Command::Oscal(command) => oscal_cmd::run(&context, command),
         }
     });
     match result {

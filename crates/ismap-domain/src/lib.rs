@@ -31,3 +31,5 @@ pub use statement::{ControlDecision, Decision, ServiceModel, Statement};
 // Issue 6 (interoperability): ISMAP ↔ ISO/IEC 27001 ↔ NIST SP 800-53.
 pub mod crosswalk;
 pub mod framework_id;
+pub mod reference_framework;
+pub use reference_framework::{ReferenceControl, ReferenceFramework};

@@ -26,3 +26,4 @@ pub mod crosswalk_data;
 pub mod crosswalk_derive;
 pub mod crosswalk_export;
 pub mod nist_holdings;
+pub mod oscal_in;
