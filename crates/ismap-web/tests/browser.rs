@@ -58,6 +58,11 @@ async fn auditor_records_a_result_and_issues_the_report() {
     in_browser("browser audit", audit_scenario).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_goes_from_submission_to_the_public_list() {
+    in_browser("browser registration", registration_scenario).await;
+}
+
 /// Starts chromedriver, a chromium session and the portal (fresh database,
 /// demo world), runs `scenario`, then closes the browser; `label` prefixes
 /// the progress lines.
@@ -836,7 +841,14 @@ fn summary_errors(summary: &str) -> Option<usize> {
 /// The provider's frozen statement is engaged and every control but one has
 /// a result (set up in the store); in the browser the auditor records the
 /// last one, a deficiency, through the row's form, and issues the report.
-async fn audit_scenario(browser: Browser, server: TestServer) {
+/// The demo provider's statement, frozen and engaged with the demo audit
+/// organization, the auditor assigned and a conforming result recorded for
+/// every control except `except` (set up in the store: the browser tests
+/// look at what comes after).
+async fn engagement_with_results(
+    server: &TestServer,
+    except: Option<&str>,
+) -> ismap_store::engagements::Engagement {
     use ismap_domain::audit_work::AuditResult;
     use ismap_store::{Actor, engagements, orgs, statements, users};
 
@@ -882,7 +894,7 @@ async fn audit_scenario(browser: Browser, server: TestServer) {
         .unwrap();
     let catalog = &ismap_formats::bundled::bundled_catalogs()[0];
     for control in catalog.controls() {
-        if control.id.to_string() == CONTROL {
+        if except == Some(control.id.to_string().as_str()) {
             continue;
         }
         engagements::record_result(
@@ -901,6 +913,14 @@ async fn audit_scenario(browser: Browser, server: TestServer) {
         .unwrap();
     }
 
+    engagement
+}
+
+async fn audit_scenario(browser: Browser, server: TestServer) {
+    use ismap_store::engagements;
+
+    let db = &server.db;
+    let engagement = engagement_with_results(&server, Some(CONTROL)).await;
     browser.goto(&server.url("/signin")).await;
     sign_in(&browser, "auditor", server.password("auditor")).await;
     browser.wait_for_path("/").await;
@@ -955,4 +975,247 @@ async fn audit_scenario(browser: Browser, server: TestServer) {
     let reports = engagements::reports(db, engagement.id).await.unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].content["deficiency"], 1);
+}
+
+/// Signs out (the header's button) and signs in as `username`.
+async fn switch_user(browser: &Browser, server: &TestServer, username: &str) {
+    sign_out(browser).await;
+    browser.goto(&server.url("/signin")).await;
+    sign_in(browser, username, server.password(username)).await;
+    browser.wait_for_path("/").await;
+}
+
+/// Clicks the header's sign-out button and waits until the page shows the
+/// sign-in link again.
+async fn sign_out(browser: &Browser) {
+    if let Some(button) = browser.try_find("form[action='/signout'] button").await {
+        browser.click(&button).await;
+        browser.wait_for_css(".user-menu a[href='/signin']").await;
+    }
+}
+
+/// Fills the form `#do-{transition}` on the application page and submits it.
+async fn review_step(browser: &Browser, application: i64, transition: &str, reason: &str) {
+    let form = format!("#do-{transition}");
+    browser.wait_for_css(&form).await;
+    if let Some(input) = browser
+        .try_find(&format!("{form} input[name='reason']"))
+        .await
+    {
+        browser.send_keys(&input, reason).await;
+    }
+    browser
+        .click(&browser.find(&format!("{form} button[type='submit']")).await)
+        .await;
+    browser
+        .wait_for_path(&format!("/applications/{application}"))
+        .await;
+}
+
+/// The whole path of issue 7 in the browser: the provider files the
+/// application (form and upload), IPA checks it and asks a question, the
+/// provider answers, IPA refers it, the committee registers it, and a
+/// visitor finds the service on the public list with its validity.
+async fn registration_scenario(browser: Browser, server: TestServer) {
+    use ismap_domain::audit::Scope;
+    use ismap_domain::audit_work::EngagementScope;
+    use ismap_formats::audit_report::{RecordedResult, ReportInput, snapshot};
+    use ismap_store::engagements;
+
+    // An audit with every control conforming and an issued report.
+    let db = &server.db;
+    let engagement = engagement_with_results(&server, None).await;
+    let catalog = &ismap_formats::bundled::bundled_catalogs()[0];
+    let revision =
+        ismap_store::statements::revision_at(db, engagement.statement_id, engagement.revision)
+            .await
+            .unwrap();
+    let statement = ismap_formats::statement_file::parse_statement("s", &revision.content)
+        .unwrap()
+        .statement;
+    let controls = EngagementScope::new(Scope::Full, 1)
+        .unwrap()
+        .controls(catalog);
+    let report = snapshot(
+        &ReportInput {
+            engagement: engagement.id,
+            service: &engagement.service_name,
+            provider: &engagement.csp_name,
+            audit_organization: &engagement.audit_organization_name,
+            auditors: vec!["監査人".into()],
+            catalog,
+            statement: &statement,
+            statement_id: engagement.statement_id,
+            revision: engagement.revision,
+            period: ("2025-04-01".into(), "2026-03-31".into()),
+            scope: "full",
+            cycle: (1, 1),
+            controls: &controls,
+        },
+        |_| {
+            Some(RecordedResult {
+                performed: "inspection",
+                result: ismap_domain::audit_work::AuditResult::Conforming,
+                finding: "",
+                samples: "",
+            })
+        },
+    );
+    engagements::issue_report(
+        db,
+        &ismap_store::Actor::system("browser test setup"),
+        &engagement,
+        &serde_json::to_value(&report).unwrap(),
+        "",
+    )
+    .await
+    .unwrap();
+    let letter =
+        std::env::temp_dir().join(format!("keieisha-kakuninsho-{}.pdf", std::process::id()));
+    std::fs::write(
+        &letter,
+        b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n",
+    )
+    .unwrap();
+
+    // The provider fills in the application form and attaches the letter.
+    browser.goto(&server.url("/signin")).await;
+    sign_in(&browser, "saas-admin", server.password("saas-admin")).await;
+    browser.wait_for_path("/").await;
+    browser
+        .goto(&server.url(&format!("/services/{}/apply", engagement.service_id)))
+        .await;
+    browser.wait_for_css("#application-form").await;
+    for (field, value) in [
+        ("service_name_en", "Example Document SaaS"),
+        ("provider_address", "東京都港区サンプル二丁目2番2号"),
+        ("representative", "代表取締役 見本 太郎"),
+        ("contact", "security@saas.example.jp"),
+        ("service_url", "https://saas.example.jp"),
+        ("regions", "東京"),
+    ] {
+        let input = browser
+            .find(&format!("#application-form [name='{field}']"))
+            .await;
+        browser.send_keys(&input, value).await;
+    }
+    let upload = browser
+        .find("#application-form input[name='management_letter']")
+        .await;
+    browser.send_keys(&upload, letter.to_str().unwrap()).await;
+    browser
+        .click(&browser.find("#submit-application").await)
+        .await;
+    let deadline = Instant::now() + PAGE_WAIT;
+    while !browser.path().await.starts_with("/applications/") {
+        browser
+            .check_deadline(deadline, "the application page")
+            .await;
+    }
+    let application = ismap_store::applications::list(db, None).await.unwrap()[0].id;
+    assert_eq!(browser.path().await, format!("/applications/{application}"));
+    eprintln!("browser registration: application {application} submitted");
+
+    // IPA: acceptance check, then a question.
+    switch_user(&browser, &server, "reviewer").await;
+    browser
+        .goto(&server.url(&format!("/applications/{application}")))
+        .await;
+    review_step(&browser, application, "start_acceptance", "").await;
+    review_step(&browser, application, "accept", "").await;
+    browser.wait_for_css("#do-request_information").await;
+    let questions = browser
+        .find("#do-request_information textarea[name='questions']")
+        .await;
+    browser
+        .send_keys(&questions, "鍵の消去手順を示してください。")
+        .await;
+    browser
+        .execute(
+            "document.querySelector(\"#do-request_information input[name='due_date']\").value = '2099-02-28';",
+            json!([]),
+        )
+        .await;
+    review_step(
+        &browser,
+        application,
+        "request_information",
+        "8.1.2.7.PB の確認",
+    )
+    .await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("鍵の消去手順を示してください。")
+    );
+
+    // The provider answers; the last answer sends it back to review.
+    switch_user(&browser, &server, "saas-editor").await;
+    browser
+        .goto(&server.url(&format!("/applications/{application}")))
+        .await;
+    let answer = browser
+        .wait_for_css(".question textarea[name='answer']")
+        .await;
+    browser
+        .send_keys(&answer, "暗号鍵を破棄する暗号化消去を行います。")
+        .await;
+    browser
+        .click(&browser.find(".question button[type='submit']").await)
+        .await;
+    let deadline = Instant::now() + PAGE_WAIT;
+    while ismap_store::applications::get(db, application)
+        .await
+        .unwrap()
+        .state
+        != ismap_domain::review::ApplicationState::TechnicalReview
+    {
+        browser
+            .check_deadline(deadline, "the answer to be saved")
+            .await;
+    }
+
+    // IPA refers it; the committee registers it.
+    switch_user(&browser, &server, "reviewer").await;
+    browser
+        .goto(&server.url(&format!("/applications/{application}")))
+        .await;
+    review_step(
+        &browser,
+        application,
+        "refer_to_committee",
+        "基本言明要件を満たす",
+    )
+    .await;
+    switch_user(&browser, &server, "committee").await;
+    browser
+        .goto(&server.url(&format!("/applications/{application}")))
+        .await;
+    review_step(&browser, application, "register", "第42回運営委員会").await;
+    let number = browser
+        .text(&browser.wait_for_css("#registration-number").await)
+        .await;
+    assert!(number.contains("2026-04-01 – 2027-07-31"), "{number}");
+
+    // A visitor finds it on the public list.
+    sign_out(&browser).await;
+    browser
+        .goto(&server.url("/lists/ismap?q=Example+Document"))
+        .await;
+    let row = browser.wait_for_css("#list tbody tr a").await;
+    browser.click(&row).await;
+    let deadline = Instant::now() + PAGE_WAIT;
+    while !browser.path().await.starts_with("/lists/ismap/C") {
+        browser.check_deadline(deadline, "the list entry").await;
+    }
+    let text = browser.body_text().await;
+    assert!(text.contains("2026-04-01 – 2027-07-31"), "{text}");
+    assert!(text.contains("東京都港区サンプル二丁目2番2号"));
+    let shot = browser.save_screenshot("browser-list-entry.png").await;
+    eprintln!(
+        "browser registration: on the public list; screenshot {}",
+        shot.display()
+    );
+    let _ = std::fs::remove_file(&letter);
 }
