@@ -82,6 +82,13 @@ pub fn check(
     Ok(actual)
 }
 
+/// The key that seals stored files, or why files cannot be stored here.
+pub fn master_key(state: &crate::AppState) -> Result<&ismap_store::vault::MasterKey, Failure> {
+    state.config.master_key.as_ref().ok_or_else(|| {
+        Failure::Conflict("file storage is not configured on this server (master key)".into())
+    })
+}
+
 /// A file a form sent: (file name, declared content type, bytes).
 pub type SentFile = (String, String, Vec<u8>);
 

@@ -12,7 +12,6 @@ use ismap_domain::registration::ListKind;
 use ismap_domain::review::{ApplicationState, Transition, available, check_transition};
 use ismap_domain::validity::validity_period;
 use ismap_domain::{Decision, Level, ServiceModel, Statement};
-use ismap_formats::audit_report::ReportSnapshot;
 use ismap_formats::report::check_statement;
 use ismap_formats::statement_file::parse_statement;
 use ismap_store::applications::{self, Application, NewApplication};
@@ -27,7 +26,7 @@ use crate::audit_ops::actor;
 use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
 use crate::pages::audit_orgs::{parse_date, today};
-use crate::pages::engagements::see_other;
+use crate::pages::engagements::{see_other, snapshot_of, xlsx_download};
 use crate::pages::render;
 use crate::policy::{Action, Principal, allows};
 use crate::text::Frame;
@@ -259,11 +258,6 @@ async fn submitted_statement(
     .map_err(|e| Failure::Internal(e.to_string()))
 }
 
-fn snapshot_of(report: &engagements::Report) -> Result<ReportSnapshot, Failure> {
-    serde_json::from_value(report.content.clone())
-        .map_err(|e| Failure::Internal(format!("report {}: {e}", report.id)))
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -391,9 +385,7 @@ async fn submit_package(
             field: "management_letter".into(),
             message: "attach the management representation letter (経営者確認書)".into(),
         })?;
-    let master = state.config.master_key.as_ref().ok_or_else(|| {
-        Failure::Conflict("file storage is not configured on this server (master key)".into())
-    })?;
+    let master = uploads::master_key(&state)?;
     let mut checked = Vec::new();
     for (field, kind) in [
         ("management_letter", "management_letter"),
@@ -851,9 +843,7 @@ pub async fn answer(
         )),
         None => None,
     };
-    let master = state.config.master_key.as_ref().ok_or_else(|| {
-        Failure::Conflict("file storage is not configured on this server (master key)".into())
-    })?;
+    let master = uploads::master_key(&state)?;
     let actor = actor(Some(p))?;
     applications::answer(
         &state.db,
@@ -949,23 +939,10 @@ pub async fn report(
     let snapshot = snapshot_of(&report)?;
     let bytes = ismap_formats::audit_report::to_xlsx(&snapshot, report.issue, &report.issued_at)
         .map_err(|e| Failure::Internal(format!("report workbook: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"application-{id}-report-{}.xlsx\"",
-                    report.issue
-                ),
-            ),
-        ],
+    Ok(xlsx_download(
         bytes,
-    )
-        .into_response())
+        &format!("application-{id}-report-{}.xlsx", report.issue),
+    ))
 }
 
 #[derive(Deserialize)]

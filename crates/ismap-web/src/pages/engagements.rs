@@ -497,7 +497,7 @@ async fn engagement_page(
     })
 }
 
-fn snapshot_of(report: &engagements::Report) -> Result<ReportSnapshot, Failure> {
+pub fn snapshot_of(report: &engagements::Report) -> Result<ReportSnapshot, Failure> {
     serde_json::from_value(report.content.clone())
         .map_err(|e| Failure::Internal(format!("report {}: {e}", report.id)))
 }
@@ -575,9 +575,7 @@ pub async fn add_evidence(
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref();
     let engagement = load(&state, p, id, EngagementAction::Audit).await?;
-    let master = state.config.master_key.as_ref().ok_or_else(|| {
-        Failure::Conflict("file storage is not configured on this server (master key)".into())
-    })?;
+    let master = uploads::master_key(&state)?;
     let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
     let audited = audited(&state, &engagement).await?;
     let control = crate::error::parse_control(upload.text("control"), "control")?;
@@ -726,7 +724,15 @@ pub async fn report_xlsx(
     let (_, report, snapshot) = issued(&state, &ctx, id, issue).await?;
     let bytes = to_xlsx(&snapshot, issue, &report.issued_at)
         .map_err(|e| Failure::Internal(format!("report workbook: {e}")))?;
-    Ok((
+    Ok(xlsx_download(
+        bytes,
+        &format!("ismap-report-{id}-{issue}.xlsx"),
+    ))
+}
+
+/// A workbook as a download.
+pub fn xlsx_download(bytes: Vec<u8>, file_name: &str) -> Response {
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -734,12 +740,12 @@ pub async fn report_xlsx(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ismap-report-{id}-{issue}.xlsx\""),
+                format!("attachment; filename=\"{file_name}\""),
             ),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 fn json_download(value: &serde_json::Value, file_name: &str) -> Response {

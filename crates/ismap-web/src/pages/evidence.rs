@@ -155,11 +155,7 @@ pub async fn create(
     };
     let file = match &checked {
         Some((name, content_type, bytes)) => {
-            let master = state.config.master_key.as_ref().ok_or_else(|| {
-                Failure::Conflict(
-                    "file storage is not configured on this server (master key)".into(),
-                )
-            })?;
+            let master = uploads::master_key(&state)?;
             Some((
                 master,
                 NewFile {
@@ -210,9 +206,7 @@ pub async fn download(
     if !allows_file(Some(p), file.organization_id, used) {
         return Err(Failure::Forbidden.into());
     }
-    let master = state.config.master_key.as_ref().ok_or_else(|| {
-        Failure::Conflict("file storage is not configured on this server (master key)".into())
-    })?;
+    let master = uploads::master_key(&state)?;
     let (file, bytes) = files::read(&state.db, master, id).await?;
     // The stored name is the uploader's; keep it to safe characters in the header.
     let safe: String = file
