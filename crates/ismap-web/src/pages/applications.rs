@@ -385,7 +385,7 @@ async fn submit_package(
             field: "management_letter".into(),
             message: "attach the management representation letter (経営者確認書)".into(),
         })?;
-    let master = uploads::master_key(&state)?;
+    let master = uploads::master_key(state)?;
     let mut checked = Vec::new();
     for (field, kind) in [
         ("management_letter", "management_letter"),
