@@ -12,8 +12,10 @@ use ismap_domain::crosswalk::{
 };
 use ismap_domain::{Catalog, ControlId};
 use ismap_formats::crosswalk_data::bundled_crosswalk;
-use ismap_formats::crosswalk_export::{coverage_csv, coverage_json, held_label, summary_json};
-use ismap_formats::nist_holdings::{parse_annex_a_list, parse_nist_list, parse_resolved_catalog};
+use ismap_formats::crosswalk_export::{SourceInfo, coverage_csv, held_label, report_json};
+use ismap_formats::nist_holdings::{
+    HoldingsSource, parse_annex_a_list, parse_nist_list, read_holdings,
+};
 use ismap_i18n::Messages;
 use serde_json::json;
 
@@ -46,7 +48,9 @@ pub struct CrosswalkArgs {
     /// SP 800-53 rev5 controls in place, one id a line (AC-2, AC-2(1), ac-2.1; # comments).
     #[arg(long, value_name = "FILE")]
     nist_controls: Option<PathBuf>,
-    /// A FedRAMP or NIST resolved-profile catalog (OSCAL JSON): its controls count as held.
+    /// A FedRAMP or NIST resolved-profile catalog (OSCAL JSON or XML): its
+    /// controls count as held. A system security plan is read too (its
+    /// implemented requirements).
     #[arg(long, value_name = "FILE")]
     fedramp_baseline: Option<PathBuf>,
     /// Show the ISO/IEC 27001 and SP 800-53 links of one ISMAP objective, e.g. 9.2.3.
@@ -115,15 +119,19 @@ fn read_source(args: &CrosswalkArgs, crosswalk: &Crosswalk) -> Result<Option<Sou
         }));
     }
     if let Some(path) = &args.fedramp_baseline {
-        let baseline = parse_resolved_catalog(&path.display().to_string(), &read_text(path)?)
-            .map_err(source_error)?;
+        let bytes =
+            std::fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+        let baseline = read_holdings(&path.display().to_string(), &bytes).map_err(source_error)?;
         let name = if baseline.title.is_empty() {
             path.display().to_string()
         } else {
             baseline.title.clone()
         };
         return Ok(Some(Source {
-            kind: "fedramp-baseline",
+            kind: match baseline.source {
+                HoldingsSource::Catalog => "fedramp-baseline",
+                HoldingsSource::Ssp => "ssp",
+            },
             name,
             holdings: Holdings::nist(baseline.held),
             set_aside: baseline
@@ -156,17 +164,17 @@ pub fn run(cx: &Context, args: CrosswalkArgs) -> Result<u8> {
     };
     match args.format {
         Format::Json => {
-            let report = json!({
-                "catalog": catalog.id(),
-                "source": {
-                    "kind": source.kind,
-                    "name": source.name,
-                    "held": held,
-                    "set_aside": source.set_aside,
+            let report = report_json(
+                &SourceInfo {
+                    kind: source.kind,
+                    name: &source.name,
+                    held,
+                    set_aside: &source.set_aside,
                 },
-                "summary": summary_json(&summary),
-                "objectives": coverage_json(&coverage, crosswalk, catalog),
-            });
+                &coverage,
+                crosswalk,
+                catalog,
+            );
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Format::Csv => print!("{}", coverage_csv(&coverage, crosswalk, catalog)),

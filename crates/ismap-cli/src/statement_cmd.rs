@@ -1,4 +1,5 @@
-//! `ismap statement …`: write a template, validate a statement.
+//! `ismap statement …`: write a template (or one pre-filled from an OSCAL
+//! SSP), validate a statement.
 
 use std::path::PathBuf;
 
@@ -6,6 +7,7 @@ use anyhow::{Result, bail};
 use chrono::{Local, NaiveDate};
 use clap::{Subcommand, ValueEnum};
 use ismap_domain::{RuleId, ServiceModel};
+use ismap_formats::prefill::prefill;
 use ismap_formats::registry_file::parse_registry;
 use ismap_formats::report::{Report, check_statement};
 use ismap_formats::statement_file::parse_statement;
@@ -20,6 +22,31 @@ use crate::{Context, EXIT_FINDINGS, EXIT_UNREADABLE};
 pub enum StatementCommand {
     /// Write a statement skeleton listing every control of a catalog, ready to fill in.
     Template {
+        /// Catalog to list (default: ismap-2022-excerpt).
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Service model to pre-fill: IaaS, PaaS or SaaS.
+        #[arg(long, default_value = "SaaS", value_parser = parse_model)]
+        model: ServiceModel,
+        /// Statement date (default: today), YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a draft statement from an OSCAL system security plan (JSON or
+    /// XML): its SP 800-53 controls go through the crosswalk, and the
+    /// detailed controls of every ISMAP objective they cover or partly cover
+    /// get a draft individual control quoting the plan. Decisions stay
+    /// undecided; the counts go to standard error.
+    Prefill {
+        /// The system security plan (OSCAL 1.0.4-1.1.x, JSON or XML).
+        #[arg(long, value_name = "FILE")]
+        ssp: PathBuf,
         /// Catalog to list (default: ismap-2022-excerpt).
         #[arg(long)]
         catalog: Option<String>,
@@ -129,6 +156,59 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             registry,
             format,
         } => validate(cx, &file, registry.as_deref(), format),
+        StatementCommand::Prefill {
+            ssp,
+            catalog,
+            model,
+            date,
+            output,
+            force,
+        } => {
+            let catalog = cx.catalogs.get(catalog.as_deref())?;
+            let name = ssp.display().to_string();
+            let result = ismap_formats::oscal_in::document::read(&ssp).and_then(|doc| {
+                prefill(
+                    &doc,
+                    ismap_formats::crosswalk_data::bundled_crosswalk(),
+                    catalog,
+                )
+            });
+            let filled = match result {
+                Ok(filled) => filled,
+                Err(error) => {
+                    for problem in &error.problems {
+                        eprintln!("{}", cx.style.error_line(&problem.to_string()));
+                    }
+                    return Ok(EXIT_UNREADABLE);
+                }
+            };
+            if let Some(notice) = excerpt_notice(catalog, cx.lang) {
+                eprintln!("{notice}");
+            }
+            let date = date.unwrap_or_else(|| Local::now().date_naive());
+            write_output(
+                output.as_deref(),
+                &filled.to_yaml(catalog, date, model),
+                force,
+            )?;
+            eprintln!(
+                "{}",
+                Messages::get().text(
+                    cx.lang,
+                    "prefill-summary",
+                    &[
+                        ("file", name),
+                        ("service", filled.service_name.clone()),
+                        ("covered", filled.summary.covered.to_string()),
+                        ("partly", filled.summary.partly.to_string()),
+                        ("not_covered", filled.summary.not_covered.to_string()),
+                        ("objectives", filled.objectives_prefilled.to_string()),
+                        ("controls", filled.controls_prefilled.to_string()),
+                    ],
+                )
+            );
+            Ok(0)
+        }
         StatementCommand::Import {
             file,
             output,

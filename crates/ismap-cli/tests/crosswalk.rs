@@ -201,7 +201,7 @@ fn a_profile_instead_of_a_resolved_catalog_is_refused() {
     let output = ismap(&["crosswalk", "--fedramp-baseline", &file]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("not an OSCAL catalog"),
+        stderr(&output).contains("an OSCAL profile lists no controls"),
         "{}",
         stderr(&output)
     );
@@ -240,4 +240,105 @@ fn reverse_lookup_of_a_nist_control() {
     assert!(text.contains("AC-19(4)"), "{text}");
     let output = ismap(&["crosswalk", "--nist", "AC-10"]);
     assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn the_fedramp_moderate_xml_baseline() {
+    let Some(file) = shared(
+        "fedramp-automation/dist/content/rev5/baselines/xml/FedRAMP_rev5_MODERATE-baseline-resolved-profile_catalog.xml",
+    ) else {
+        return;
+    };
+    let output = ismap(&["crosswalk", "--fedramp-baseline", &file, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["source"]["kind"], "fedramp-baseline");
+    assert_eq!(report["source"]["name"], "FedRAMP Rev 5 Moderate Baseline");
+    assert_eq!(report["source"]["held"], 323);
+    // As NIST's own MODERATE baseline (JSON, tested above).
+    assert_eq!(report["summary"]["covered"], 80);
+    assert_eq!(report["summary"]["partly"], 32);
+    assert_eq!(report["summary"]["not_covered"], 9);
+}
+
+#[test]
+fn a_statement_prefilled_from_the_fedramp_example_ssp_validates_with_undecided_findings() {
+    let Some(ssp) = shared(
+        "fedramp-automation/develop/src/content/rev5/examples/ssp/xml/fedramp-ssp-example.oscal.xml",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("draft.yaml").display().to_string();
+    let output = ismap(&[
+        "--lang",
+        "en",
+        "statement",
+        "prefill",
+        "--ssp",
+        &ssp,
+        "--date",
+        "2026-11-25",
+        "--output",
+        &draft,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(
+        said.contains("objectives covered 80, partly covered 32, not covered 9"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(&draft).unwrap();
+    assert!(text.contains("DRAFT from the SSP"));
+    // The statement reader and the rules read the draft: every finding is
+    // about controls still to decide, none about the file.
+    let output = ismap(&["statement", "validate", &draft, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings.iter().all(|f| f["rule"] != "INPUT"),
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap()
+    );
+    // The same plan as a crosswalk source.
+    let output = ismap(&["crosswalk", "--fedramp-baseline", &ssp, "--format", "json"]);
+    assert_eq!(json(&output)["source"]["kind"], "ssp");
+}
+
+#[test]
+fn prefill_from_the_nist_example_ssp_json_and_refusal_of_a_catalog() {
+    let (Some(ssp), Some(catalog)) = (
+        shared("nist-oscal-content/examples/ssp/json/ssp-example.json"),
+        shared(
+            "fedramp-automation/dist/content/rev5/baselines/json/FedRAMP_rev5_LOW-baseline-resolved-profile_catalog.json",
+        ),
+    ) else {
+        return;
+    };
+    let output = ismap(&[
+        "statement",
+        "prefill",
+        "--ssp",
+        &ssp,
+        "--date",
+        "2026-11-25",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("name: \"Enterprise Logging and Auditing System\""),
+        "{text}"
+    );
+    // 19 detailed controls of the six policy objectives, each quoting the
+    // seven statements of AU-1.
+    assert_eq!(text.matches("[AU-1]").count(), 19 * 7);
+    let output = ismap(&["statement", "prefill", "--ssp", &catalog]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not a system security plan"),
+        "{}",
+        stderr(&output)
+    );
 }

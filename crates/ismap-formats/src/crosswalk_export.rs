@@ -43,6 +43,37 @@ pub fn summary_json(summary: &Summary) -> Value {
     })
 }
 
+/// Where the holdings came from, for the JSON `source`.
+pub struct SourceInfo<'a> {
+    /// `iso27001`, `nist-controls`, `fedramp-baseline` or `ssp`.
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// How many controls are held.
+    pub held: usize,
+    pub set_aside: &'a [String],
+}
+
+/// The whole answer as JSON (`ismap crosswalk --format json`,
+/// `/api/v1/crosswalk`).
+pub fn report_json(
+    source: &SourceInfo<'_>,
+    coverage: &[Coverage],
+    crosswalk: &Crosswalk,
+    catalog: &Catalog,
+) -> Value {
+    json!({
+        "catalog": catalog.id(),
+        "source": {
+            "kind": source.kind,
+            "name": source.name,
+            "held": source.held,
+            "set_aside": source.set_aside,
+        },
+        "summary": summary_json(&Summary::of(coverage)),
+        "objectives": coverage_json(coverage, crosswalk, catalog),
+    })
+}
+
 /// One object per objective, in order.
 pub fn coverage_json(coverage: &[Coverage], crosswalk: &Crosswalk, catalog: &Catalog) -> Value {
     coverage

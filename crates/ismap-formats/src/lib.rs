@@ -27,3 +27,4 @@ pub mod crosswalk_derive;
 pub mod crosswalk_export;
 pub mod nist_holdings;
 pub mod oscal_in;
+pub mod prefill;

@@ -1,14 +1,13 @@
 //! What a provider already holds, read for the crosswalk: a list of SP 800-53
 //! control ids (one a line), a list of Annex A controls, or the control ids
-//! of a FedRAMP / NIST resolved-profile catalog (OSCAL JSON).
-//!
-//! The catalog reader is deliberately minimal: it reads only control ids and
-//! the few properties that say whether a control is the provider's. The full
-//! OSCAL reader (issue 6) will replace it.
+//! of a FedRAMP / NIST resolved-profile catalog or of a system security plan
+//! (OSCAL JSON or XML, read by [`crate::oscal_in`]).
 
 use ismap_domain::crosswalk::{AnnexAId, NistControlId};
-use serde::Deserialize;
+use serde_json::Value;
 
+use crate::oscal_in::catalog::withdrawn;
+use crate::oscal_in::document::{self, Document, Model};
 use crate::source::{SourceError, SourceProblem};
 
 /// Reads ids one a line; `#` starts a comment, blank lines are skipped.
@@ -57,144 +56,147 @@ pub fn parse_annex_a_list(file: &str, text: &str) -> Result<Vec<AnnexAId>, Sourc
     id_lines(file, text)
 }
 
-#[derive(Deserialize)]
-struct Document {
-    catalog: Catalog,
-}
-
-#[derive(Deserialize)]
-struct Catalog {
-    metadata: Metadata,
-    #[serde(default)]
-    groups: Vec<Group>,
-    #[serde(default)]
-    controls: Vec<Control>,
-}
-
-#[derive(Deserialize)]
-struct Metadata {
-    #[serde(default)]
-    title: String,
-}
-
-#[derive(Deserialize)]
-struct Group {
-    #[serde(default)]
-    groups: Vec<Group>,
-    #[serde(default)]
-    controls: Vec<Control>,
-}
-
-#[derive(Deserialize)]
-struct Control {
-    id: String,
-    #[serde(default)]
-    props: Vec<Prop>,
-    #[serde(default)]
-    controls: Vec<Control>,
-}
-
-#[derive(Deserialize)]
-struct Prop {
-    name: String,
-    #[serde(default)]
-    ns: String,
-    #[serde(default)]
-    value: String,
-}
-
 const FEDRAMP_NS: &str = "https://fedramp.gov/ns/oscal";
 
-/// The controls of a resolved-profile catalog.
+/// What kind of OSCAL document the holdings were read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HoldingsSource {
+    /// A resolved-profile catalog (a baseline).
+    #[default]
+    Catalog,
+    /// A system security plan: its implemented requirements.
+    Ssp,
+}
+
+/// The controls of a resolved-profile catalog or a system security plan.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Baseline {
     pub title: String,
-    /// Controls the provider holds, in catalog order.
+    pub source: HoldingsSource,
+    /// Controls the provider holds, in document order.
     pub held: Vec<NistControlId>,
     /// Controls in the catalog that are not the provider's: LI-SaaS marks
     /// them `FED` (the agency's) or `NSO` (not a security objective) only.
     pub set_aside: Vec<(NistControlId, Vec<String>)>,
 }
 
-/// Reads a FedRAMP or NIST resolved-profile catalog (OSCAL 1.0.4–1.1.x JSON).
+/// Reads a FedRAMP or NIST resolved-profile catalog, or a system security
+/// plan (OSCAL 1.0.4–1.1.x, JSON or XML), through the OSCAL reader.
+pub fn read_holdings(file: &str, bytes: &[u8]) -> Result<Baseline, SourceError> {
+    holdings_from_document(&document::parse(file, bytes)?)
+}
+
+/// The controls an OSCAL document says are held.
 ///
-/// Withdrawn controls (prop `status` = `withdrawn`) are skipped. A control
-/// whose FedRAMP `method` props are all `FED` or `NSO` is set aside: FedRAMP's
-/// tailored LI-SaaS baseline uses them for controls the provider neither
-/// attests nor has assessed. `ATTEST`, `ASSESS` (with or without
-/// `CONDITIONAL`) count as held.
-pub fn parse_resolved_catalog(file: &str, text: &str) -> Result<Baseline, SourceError> {
-    let document: Document = serde_json::from_str(text).map_err(|e| {
-        SourceError::single(SourceProblem {
-            file: file.to_owned(),
-            line: u32::try_from(e.line()).unwrap_or(u32::MAX),
-            column: u32::try_from(e.column()).unwrap_or(u32::MAX),
-            field: String::new(),
-            message: format!("not an OSCAL catalog (JSON): {e}"),
-        })
-    })?;
+/// A catalog: every control, except withdrawn ones (prop `status` =
+/// `withdrawn`) and those whose FedRAMP `method` props are all `FED` or
+/// `NSO` (set aside: FedRAMP's tailored LI-SaaS baseline uses them for
+/// controls the provider neither attests nor has assessed; `ATTEST`,
+/// `ASSESS`, with or without `CONDITIONAL`, count as held).
+///
+/// A system security plan: the control of every implemented requirement,
+/// whatever its implementation status (a plan's `planned` controls are part
+/// of the system it describes; the statement pre-fill shows the status).
+///
+/// Any other model (a profile lists no resolved controls) is refused.
+pub fn holdings_from_document(doc: &Document) -> Result<Baseline, SourceError> {
     let mut baseline = Baseline {
-        title: document.catalog.metadata.title,
+        title: doc
+            .metadata_str("title")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
         ..Baseline::default()
     };
     let mut problems = Vec::new();
-    let mut visit = |control: &Control, path: &str| {
-        if control
-            .props
-            .iter()
-            .any(|p| p.name == "status" && p.value == "withdrawn")
-        {
-            return;
-        }
-        let id: NistControlId = match control.id.parse() {
-            Ok(id) => id,
+    let mut parse_id = |value: &Value, pointer: String| -> Option<NistControlId> {
+        match value.as_str().unwrap_or_default().parse::<NistControlId>() {
+            Ok(id) => Some(id),
             Err(e) => {
+                let line = doc.xml_place(&pointer).map_or(0, |p| p.line);
                 problems.push(SourceProblem {
-                    file: file.to_owned(),
-                    line: 0,
+                    file: doc.file.clone(),
+                    line,
                     column: 0,
-                    field: format!("{path}.id"),
+                    field: pointer,
                     message: e.to_string(),
                 });
-                return;
+                None
             }
-        };
-        let methods: Vec<String> = control
-            .props
-            .iter()
-            .filter(|p| p.name == "method" && p.ns == FEDRAMP_NS)
-            .map(|p| p.value.clone())
-            .collect();
-        if !methods.is_empty() && methods.iter().all(|m| m == "FED" || m == "NSO") {
-            baseline.set_aside.push((id, methods));
-        } else {
-            baseline.held.push(id);
         }
     };
-    // serde_json limits nesting depth, so this recursion is bounded too.
-    fn walk(controls: &[Control], path: &str, visit: &mut dyn FnMut(&Control, &str)) {
-        for (i, control) in controls.iter().enumerate() {
-            let here = format!("{path}.controls[{i}]");
-            visit(control, &here);
-            walk(&control.controls, &here, visit);
+    match doc.model {
+        Model::Catalog => {
+            // serde_json limits nesting depth, so this recursion is bounded too.
+            fn walk<'a>(node: &'a Value, pointer: &str, out: &mut Vec<(&'a Value, String)>) {
+                for key in ["controls", "groups"] {
+                    for (i, child) in node[key].as_array().into_iter().flatten().enumerate() {
+                        let here = format!("{pointer}/{key}/{i}");
+                        if key == "controls" {
+                            out.push((child, here.clone()));
+                        }
+                        walk(child, &here, out);
+                    }
+                }
+            }
+            let mut controls = Vec::new();
+            walk(doc.root(), "/catalog", &mut controls);
+            for (control, pointer) in controls {
+                if withdrawn(control) {
+                    continue;
+                }
+                let Some(id) = parse_id(&control["id"], format!("{pointer}/id")) else {
+                    continue;
+                };
+                let methods: Vec<String> = control["props"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["name"] == "method" && p["ns"] == FEDRAMP_NS)
+                    .filter_map(|p| p["value"].as_str().map(str::to_owned))
+                    .collect();
+                if !methods.is_empty() && methods.iter().all(|m| m == "FED" || m == "NSO") {
+                    baseline.set_aside.push((id, methods));
+                } else {
+                    baseline.held.push(id);
+                }
+            }
+        }
+        Model::SystemSecurityPlan => {
+            baseline.source = HoldingsSource::Ssp;
+            let requirements = &doc.root()["control-implementation"]["implemented-requirements"];
+            for (i, req) in requirements.as_array().into_iter().flatten().enumerate() {
+                let pointer = format!(
+                    "/system-security-plan/control-implementation/implemented-requirements/{i}/control-id"
+                );
+                if let Some(id) = parse_id(&req["control-id"], pointer)
+                    && !baseline.held.contains(&id)
+                {
+                    baseline.held.push(id);
+                }
+            }
+        }
+        other => {
+            return Err(SourceError::whole_file(
+                &doc.file,
+                format!(
+                    "an OSCAL {other} lists no controls held; give a resolved-profile catalog (…-resolved-profile_catalog.json or .xml) or a system security plan"
+                ),
+            ));
         }
     }
-    fn walk_groups(groups: &[Group], path: &str, visit: &mut dyn FnMut(&Control, &str)) {
-        for (i, group) in groups.iter().enumerate() {
-            let here = format!("{path}.groups[{i}]");
-            walk(&group.controls, &here, visit);
-            walk_groups(&group.groups, &here, visit);
-        }
-    }
-    walk(&document.catalog.controls, "catalog", &mut visit);
-    walk_groups(&document.catalog.groups, "catalog", &mut visit);
     if !problems.is_empty() {
         return Err(SourceError { problems });
     }
     if baseline.held.is_empty() && baseline.set_aside.is_empty() {
         return Err(SourceError::whole_file(
-            file,
-            "the catalog has no controls; give a resolved-profile catalog (…-resolved-profile_catalog.json), not a profile",
+            &doc.file,
+            match baseline.source {
+                HoldingsSource::Catalog => {
+                    "the catalog has no controls; give a resolved-profile catalog (…-resolved-profile_catalog.json), not a profile"
+                }
+                HoldingsSource::Ssp => "the system security plan has no implemented requirements",
+            },
         ));
     }
     Ok(baseline)
@@ -234,7 +236,7 @@ mod tests {
                                      {"name": "method", "ns": "https://fedramp.gov/ns/oscal", "value": "ASSESS"}]},
             {"id": "ac-13", "props": [{"name": "status", "value": "withdrawn"}]}
         ]}]}}"#;
-        let baseline = parse_resolved_catalog("c.json", text).unwrap();
+        let baseline = read_holdings("c.json", text.as_bytes()).unwrap();
         let held: Vec<String> = baseline.held.iter().map(|i| i.to_string()).collect();
         assert_eq!(held, ["AC-1", "AC-2", "AC-2(1)", "AC-7"]);
         assert_eq!(baseline.set_aside.len(), 1);
@@ -243,16 +245,42 @@ mod tests {
 
     #[test]
     fn a_profile_or_broken_json_is_refused_with_its_place() {
-        let error = parse_resolved_catalog("p.json", "{\"profile\": {}}").unwrap_err();
-        assert!(error.to_string().contains("not an OSCAL catalog"));
-        let error =
-            parse_resolved_catalog("c.json", "{\"catalog\": {\"metadata\": {}}}").unwrap_err();
+        let error = read_holdings("p.json", b"{\"profile\": {}}").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("OSCAL profile lists no controls"),
+            "{error}"
+        );
+        let error = read_holdings("c.json", b"{\"catalog\": {").unwrap_err();
+        assert!(error.to_string().contains("not valid JSON"), "{error}");
+        let error = read_holdings("c.json", b"{\"catalog\": {\"metadata\": {}}}").unwrap_err();
         assert!(error.to_string().contains("no controls"));
-        let error = parse_resolved_catalog(
+        let error = read_holdings(
             "c.json",
-            r#"{"catalog": {"metadata": {}, "controls": [{"id": "x1"}]}}"#,
+            br#"{"catalog": {"metadata": {}, "controls": [{"id": "x1"}]}}"#,
         )
         .unwrap_err();
-        assert!(error.to_string().contains("catalog.controls[0].id"));
+        assert!(
+            error.to_string().contains("/catalog/controls/0/id"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn xml_catalogs_and_plans_read_alike() {
+        let xml = br#"<catalog xmlns="http://csrc.nist.gov/ns/oscal/1.0" uuid="u"><metadata><title>X</title></metadata>
+            <group id="ac"><control id="ac-2"><control id="ac-2.1"/></control>
+            <control id="ac-8"><prop name="method" ns="https://fedramp.gov/ns/oscal" value="FED"/></control></group></catalog>"#;
+        let baseline = read_holdings("c.xml", xml).unwrap();
+        let held: Vec<String> = baseline.held.iter().map(|i| i.to_string()).collect();
+        assert_eq!(held, ["AC-2", "AC-2(1)"]);
+        assert_eq!(baseline.set_aside.len(), 1);
+        assert_eq!(baseline.title, "X");
+        let ssp = br#"{"system-security-plan": {"metadata": {"title": "P"}, "control-implementation": {
+            "implemented-requirements": [{"control-id": "au-1"}, {"control-id": "ac-2.1"}, {"control-id": "au-1"}]}}}"#;
+        let baseline = read_holdings("s.json", ssp).unwrap();
+        assert_eq!(baseline.source, HoldingsSource::Ssp);
+        assert_eq!(baseline.held.len(), 2);
     }
 }

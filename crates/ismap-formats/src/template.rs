@@ -1,9 +1,11 @@
 //! `ismap statement template`: a statement skeleton listing every control of
 //! a catalog, with comments that say what each control expects.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use chrono::NaiveDate;
+use ismap_domain::control_id::ControlNumber;
 use ismap_domain::{Catalog, Control, Level, ServiceModel};
 
 /// A YAML string literal (JSON strings are valid YAML double-quoted scalars).
@@ -34,8 +36,33 @@ fn flags(control: &Control) -> String {
     }
 }
 
+/// What a pre-filled template carries besides the catalog (see
+/// [`crate::prefill`]): decisions always stay undecided.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplateFill {
+    pub service_name: String,
+    /// 言明対象範囲 (empty: left to fill in).
+    pub scope: String,
+    /// Comment lines written under the header.
+    pub header: Vec<String>,
+    /// One comment line under a control's title.
+    pub notes: BTreeMap<ControlNumber, String>,
+    /// Draft individual-control texts (個別管理策の下書き).
+    pub drafts: BTreeMap<ControlNumber, String>,
+}
+
 /// Writes the template for `catalog`, dated `date`.
 pub fn statement_template(catalog: &Catalog, date: NaiveDate, model: ServiceModel) -> String {
+    statement_template_filled(catalog, date, model, &TemplateFill::default())
+}
+
+/// The template with a service name, notes and draft texts filled in.
+pub fn statement_template_filled(
+    catalog: &Catalog,
+    date: NaiveDate,
+    model: ServiceModel,
+    fill: &TemplateFill,
+) -> String {
     let info = catalog.info();
     let mut out = String::new();
     let w = &mut out;
@@ -67,17 +94,21 @@ pub fn statement_template(catalog: &Catalog, date: NaiveDate, model: ServiceMode
         "#     | not_selected (reason) | excluded (統制目標を対象外とした場合のみ / only with an excluded objective)"
     );
     let _ = writeln!(w, "#   ~ (空 / empty) = 未決定 / undecided");
+    for line in &fill.header {
+        let _ = writeln!(w, "# {}", one_line(line));
+    }
     let _ = writeln!(w, "catalog: {}", quoted(&info.id));
     let _ = writeln!(w, "catalog_version: {}", quoted(&info.version));
     let _ = writeln!(w, "date: {date}");
     let _ = writeln!(w, "service:");
-    let _ = writeln!(w, "  name: \"\"");
+    let _ = writeln!(w, "  name: {}", quoted(&fill.service_name));
     let _ = writeln!(w, "  model: {}  # IaaS | PaaS | SaaS", model.key());
     let _ = writeln!(w, "  deployment: \"\"");
     let _ = writeln!(w, "  url: \"\"");
     let _ = writeln!(
         w,
-        "  scope: \"\"  # 言明対象範囲: 機能・拠点・組織 / functions, locations, organisational units"
+        "  scope: {}  # 言明対象範囲: 機能・拠点・組織 / functions, locations, organisational units",
+        quoted(&fill.scope)
     );
     let _ = writeln!(
         w,
@@ -106,10 +137,19 @@ pub fn statement_template(catalog: &Catalog, date: NaiveDate, model: ServiceMode
             one_line(&control.title.en),
             flags(control)
         );
+        if let Some(note) = fill.notes.get(&control.id.number()) {
+            let _ = writeln!(w, "  # {indent}  {}", one_line(note));
+        }
         let leaf_objective =
             control.id.level() == Level::Objective && catalog.children_of(position).is_empty();
         let key = quoted(&control.id.to_string());
-        if control.id.level() == Level::Detailed || leaf_objective {
+        if let Some(draft) = fill.drafts.get(&control.id.number()) {
+            let _ = writeln!(
+                w,
+                "  {key}: {{ decision: ~, individual_control: {} }}",
+                quoted(draft)
+            );
+        } else if control.id.level() == Level::Detailed || leaf_objective {
             let _ = writeln!(w, "  {key}: {{ decision: ~, individual_control: \"\" }}");
         } else {
             let _ = writeln!(w, "  {key}: {{ decision: ~ }}");

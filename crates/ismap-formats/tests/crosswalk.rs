@@ -11,7 +11,7 @@ use ismap_formats::crosswalk_data::{
     LINKS_FILE, LINKS_TEXT, OBJECTIVES_FILE, OBJECTIVES_TEXT, bundled_crosswalk, load,
 };
 use ismap_formats::crosswalk_derive::{ANNEX_A_PATH, Sources, TABLE1_PATH, TABLE2_PATH, derive};
-use ismap_formats::nist_holdings::{Baseline, parse_resolved_catalog};
+use ismap_formats::nist_holdings::{Baseline, read_holdings};
 
 /// `../shared/data` beside the project. CI always has it, so there a
 /// missing folder fails the test; elsewhere the test says what is missing
@@ -130,7 +130,7 @@ fn broken_data_is_reported_with_file_and_line() {
 
 fn baseline(path: &str) -> Option<Baseline> {
     let dir = shared_data()?;
-    Some(parse_resolved_catalog(path, &read(&dir, path)).unwrap())
+    Some(read_holdings(path, read(&dir, path).as_bytes()).unwrap())
 }
 
 const FEDRAMP_LOW: &str = "fedramp-automation/dist/content/rev5/baselines/json/FedRAMP_rev5_LOW-baseline-resolved-profile_catalog.json";
@@ -221,5 +221,140 @@ fn nist_moderate_covers_at_least_what_fedramp_low_covers() {
             "{}",
             l.objective
         );
+    }
+}
+
+// FedRAMP's XML baselines, read through the OSCAL reader.
+const FEDRAMP_MODERATE_XML: &str = "fedramp-automation/dist/content/rev5/baselines/xml/FedRAMP_rev5_MODERATE-baseline-resolved-profile_catalog.xml";
+const FEDRAMP_HIGH_XML: &str = "fedramp-automation/dist/content/rev5/baselines/xml/FedRAMP_rev5_HIGH-baseline-resolved-profile_catalog.xml";
+
+#[test]
+fn fedramp_moderate_and_high_xml_baselines() {
+    let (Some(moderate), Some(high)) = (baseline(FEDRAMP_MODERATE_XML), baseline(FEDRAMP_HIGH_XML))
+    else {
+        return;
+    };
+    assert_eq!((moderate.held.len(), moderate.set_aside.len()), (323, 0));
+    assert_eq!((high.held.len(), high.set_aside.len()), (410, 0));
+    assert_eq!(moderate.title, "FedRAMP Rev 5 Moderate Baseline");
+    let (moderate, high) = (assess(&moderate), assess(&high));
+    // As NIST's own MODERATE baseline (tested above); HIGH adds a little.
+    assert_eq!(summary(80, 32, 9), Summary::of(&moderate));
+    assert_eq!(summary(83, 29, 9), Summary::of(&high));
+    for (m, h) in moderate.iter().zip(&high) {
+        assert!(h.status <= m.status, "{}", m.objective);
+    }
+}
+
+// Statement pre-fill from real system security plans.
+mod prefill {
+    use super::*;
+    use ismap_domain::Level;
+    use ismap_formats::oscal_in::document;
+    use ismap_formats::prefill::{DRAFT_MARK, prefill};
+    use ismap_formats::report::check_statement;
+    use ismap_formats::statement_file::parse_statement;
+
+    const NIST_SSP: &str = "nist-oscal-content/examples/ssp/json/ssp-example.json";
+    const FEDRAMP_SSP: &str = "fedramp-automation/develop/src/content/rev5/examples/ssp/xml/fedramp-ssp-example.oscal.xml";
+
+    /// Pre-fills from `path`, reads the result back with the statement
+    /// reader and returns (prefill, drafts read back, objectives with a draft).
+    fn run(path: &str) -> Option<(ismap_formats::prefill::Prefill, usize, usize)> {
+        let dir = shared_data()?;
+        let doc = document::read(&dir.join(path)).unwrap();
+        let catalog = default_catalog();
+        let filled = prefill(&doc, bundled_crosswalk(), catalog).unwrap();
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let yaml = filled.to_yaml(catalog, date, ismap_domain::ServiceModel::SaaS);
+        let parsed = parse_statement("draft.yaml", &yaml).unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        let statement = &parsed.statement;
+        assert_eq!(statement.service.name, filled.service_name);
+        let drafts: Vec<_> = statement
+            .controls
+            .values()
+            .filter(|c| {
+                c.individual_control
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with(DRAFT_MARK))
+            })
+            .collect();
+        assert!(statement.controls.values().all(|c| c.decision.is_none()));
+        let objectives: std::collections::BTreeSet<_> =
+            drafts.iter().map(|c| c.id.objective_number()).collect();
+        // Validation runs on the draft: only undecided findings, no reading problems.
+        let report = check_statement(&parsed, &[catalog], None);
+        assert!(report.errors() > 0);
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.finding.kind == ismap_domain::FindingKind::Undecided
+                    || f.finding.severity == ismap_domain::Severity::Warning),
+            "{:?}",
+            report
+                .findings
+                .iter()
+                .find(|f| f.finding.kind != ismap_domain::FindingKind::Undecided)
+        );
+        assert!(drafts.iter().all(|c| {
+            c.id.level() == Level::Detailed
+                || catalog
+                    .children_of(catalog.position(c.id.number()).unwrap())
+                    .is_empty()
+        }));
+        Some((filled, drafts.len(), objectives.len()))
+    }
+
+    #[test]
+    fn nist_example_ssp_au_1_drafts_the_policy_objectives() {
+        let Some((filled, drafts, objectives)) = run(NIST_SSP) else {
+            return;
+        };
+        assert_eq!(
+            filled.service_name,
+            "Enterprise Logging and Auditing System"
+        );
+        assert_eq!(
+            (
+                filled.summary.covered,
+                filled.summary.partly,
+                filled.summary.not_covered
+            ),
+            (0, 6, 115)
+        );
+        assert_eq!(
+            (objectives, drafts),
+            (filled.objectives_prefilled, filled.controls_prefilled)
+        );
+        // AU-1 is one of the twenty "-1" policy controls NIST maps to the
+        // six policy objectives (docs/crosswalk.md).
+        assert_eq!((objectives, drafts), (6, 19));
+        let draft = &filled.fill.drafts[&"5.1.1.1".parse::<ControlId>().unwrap().number()];
+        assert!(draft.contains("[AU-1] (au-1_smt.a;"), "{draft}");
+    }
+
+    #[test]
+    fn fedramp_example_ssp_xml() {
+        let Some((filled, drafts, objectives)) = run(FEDRAMP_SSP) else {
+            return;
+        };
+        assert_eq!(
+            (
+                filled.summary.covered,
+                filled.summary.partly,
+                filled.summary.not_covered
+            ),
+            (80, 32, 9),
+            "the example plan is FedRAMP MODERATE's 323 controls"
+        );
+        assert_eq!(
+            (objectives, drafts),
+            (filled.objectives_prefilled, filled.controls_prefilled)
+        );
+        assert_eq!((objectives, drafts), (112, 139));
+        let draft = &filled.fill.drafts[&"9.2.1.6.PB".parse::<ControlId>().unwrap().number()];
+        assert!(draft.contains("[AC-2]"), "{draft}");
     }
 }

@@ -179,6 +179,10 @@ pub fn table() -> Table {
         "/registrations/{id}/suspension",
         pages::applications::suspension,
     )
+    // The crosswalk ISMAP ↔ ISO/IEC 27001 ↔ SP 800-53 (issue 6), public.
+    .get("/crosswalk", pages::crosswalk::page)
+    .post("/crosswalk", pages::crosswalk::upload)
+    .get("/api/v1/crosswalk", pages::crosswalk::api)
     .get("/lists/changes.atom", pages::lists::feed)
     .get("/lists/{list}", pages::lists::page)
     .get("/lists/{list}/export", pages::lists::export)

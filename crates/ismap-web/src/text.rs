@@ -54,6 +54,7 @@ impl Frame {
             nav.push(("/applications", "web-nav-applications"));
         }
         nav.push(("/lists/ismap", "web-nav-lists"));
+        nav.push(("/crosswalk", "web-nav-crosswalk"));
         nav.push(("/audit-organizations", "web-nav-audit-orgs"));
         if event_scope(p).is_some() {
             nav.push(("/events", "web-nav-events"));
@@ -88,6 +89,11 @@ impl Frame {
 
     pub fn t(&self, id: &str) -> String {
         t(self.lang, id)
+    }
+
+    /// A message with arguments.
+    pub fn tr(&self, id: &str, args: &[(&str, String)]) -> String {
+        Messages::get().text(self.lang, id, args)
     }
 
     /// A statement status (draft, frozen) in the page language.

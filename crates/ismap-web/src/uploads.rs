@@ -89,6 +89,39 @@ pub fn master_key(state: &crate::AppState) -> Result<&ismap_store::vault::Master
     })
 }
 
+/// An OSCAL document (JSON or XML text) sent to be read, not stored: the
+/// size limit, and UTF-8 text that starts as JSON or XML does. What it says
+/// is the OSCAL reader's business.
+pub fn check_oscal(
+    field: &str,
+    file_name: &str,
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<(), Failure> {
+    let invalid = |message: String| Failure::Invalid {
+        field: field.to_owned(),
+        message,
+    };
+    if bytes.is_empty() {
+        return Err(invalid(format!("{file_name}: the file is empty")));
+    }
+    if bytes.len() > max_bytes {
+        return Err(invalid(format!(
+            "{file_name}: {} bytes is more than the limit of {} bytes",
+            bytes.len(),
+            max_bytes
+        )));
+    }
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    if std::str::from_utf8(text).is_err() || !matches!(first, Some(b'{' | b'<')) {
+        return Err(invalid(format!(
+            "{file_name}: not an OSCAL document (JSON or XML text)"
+        )));
+    }
+    Ok(())
+}
+
 /// A file a form sent: (file name, declared content type, bytes).
 pub type SentFile = (String, String, Vec<u8>);
 
@@ -199,5 +232,14 @@ mod tests {
         let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00";
         assert!(check("file", "a.pdf", "application/pdf", elf, MAX).is_err());
         assert!(check("file", "blob", "", &[0u8, 159, 146, 150, 0, 1], MAX).is_err());
+    }
+
+    #[test]
+    fn oscal_documents_are_json_or_xml_text() {
+        assert!(check_oscal("file", "c.json", b" {\"catalog\": {}}", MAX).is_ok());
+        assert!(check_oscal("file", "c.xml", b"\xEF\xBB\xBF<?xml version=\"1.0\"?>", MAX).is_ok());
+        assert!(check_oscal("file", "a.pdf", b"%PDF-1.7", MAX).is_err());
+        assert!(check_oscal("file", "c.json", b"", MAX).is_err());
+        assert!(check_oscal("file", "c.json", &vec![b'{'; MAX + 1], MAX).is_err());
     }
 }

@@ -28,7 +28,8 @@ fn label(control: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn withdrawn(control: &Value) -> bool {
+/// Withdrawn: prop `status` = `withdrawn` (any case), or a class saying so.
+pub(crate) fn withdrawn(control: &Value) -> bool {
     props(control, "status").any(|p| {
         p["value"]
             .as_str()

@@ -354,6 +354,16 @@ web-improvement-flag = Improvement plan
 # Registration (spec §5, §6)
 web-nav-applications = Applications
 web-nav-lists = Cloud service lists
+web-nav-crosswalk = Crosswalk
+web-crosswalk = Crosswalk to the ISMAP control standard (ISO/IEC 27001, NIST SP 800-53, FedRAMP)
+web-crosswalk-intro = How far a certificate you hold, or controls you already run, meet the ISMAP control objectives of chapters 5-18. No sign-in is needed, and uploaded files are not stored.
+web-crosswalk-choose = Compare
+web-crosswalk-iso = An ISO/IEC 27001:2013 certificate (all Annex A controls)
+web-crosswalk-upload = A FedRAMP / NIST baseline (resolved-profile catalog) or a system security plan (OSCAL, JSON or XML)
+web-crosswalk-upload-hint = FedRAMP's LOW, LI-SaaS, MODERATE and HIGH baselines are not bundled: upload the …-resolved-profile_catalog.json / .xml FedRAMP publishes. A profile (…_profile.json) does not list its controls and cannot be used.
+web-crosswalk-show = Show the crosswalk
+web-crosswalk-objective = Objective
+web-crosswalk-status = Result
 web-nav-audit-orgs = Audit organizations
 web-apply-title = Apply for registration
 web-apply-intro = Apply with a frozen statement, an issued implementation result report, the improvement plan (if there are deficiencies), the management representation letter and annexes. While the statement has rule errors the application is refused.
@@ -457,6 +467,7 @@ crosswalk-no-counterpart = no counterpart
 crosswalk-summary = Of { $total } control objectives: { $covered } covered, { $partly } partly, { $not_covered } not covered ({ $no_counterpart } have no counterpart)
 crosswalk-caveat = "Covered" only says an equivalent ISO/NIST control is in place. ISMAP's detailed controls (including the baseline requirements .B/.PB) still have to be shown in a statement and an audit. The rule: docs/crosswalk.md.
 crosswalk-no-links = No crosswalk links for { $id }.
+prefill-summary = Drafted from { $file } ({ $service }): objectives covered { $covered }, partly covered { $partly }, not covered { $not_covered }. Draft individual controls for { $controls } controls of { $objectives } objectives; every decision is left undecided.
 ## ismap oscal (OSCAL documents read in)
 oscal-rule-schema = Does not follow the OSCAL schema: { $detail }
 oscal-rule-duplicate-uuid = UUID { $uuid } is defined twice (first at { $first })

@@ -355,6 +355,16 @@ web-improvement-flag = 改善計画あり
 # Registration (spec §5, §6)
 web-nav-applications = 登録申請
 web-nav-lists = クラウドサービスリスト
+web-nav-crosswalk = 対応表
+web-crosswalk = ISMAP管理基準との対応表（ISO/IEC 27001・NIST SP 800-53・FedRAMP）
+web-crosswalk-intro = すでに取得している認証や実施済みの管理策が、ISMAP管理基準 第5章〜第18章の統制目標をどこまで満たすかを示します。サインインは不要で、アップロードしたファイルは保存しません。
+web-crosswalk-choose = 比較するもの
+web-crosswalk-iso = ISO/IEC 27001:2013 認証（附属書A の全管理策）
+web-crosswalk-upload = FedRAMP / NIST のベースライン（resolved-profile catalog）又はシステムセキュリティ計画（SSP）のファイル（OSCAL、JSON 又は XML）
+web-crosswalk-upload-hint = FedRAMP の LOW・LI-SaaS・MODERATE・HIGH のベースラインは本システムに同梱していません。FedRAMP が公開する …-resolved-profile_catalog.json / .xml をアップロードしてください。プロファイル（…_profile.json）は管理策を列挙しないため使えません。
+web-crosswalk-show = 対応表を表示
+web-crosswalk-objective = 統制目標
+web-crosswalk-status = 判定
 web-nav-audit-orgs = 監査機関リスト
 web-apply-title = 登録申請
 web-apply-intro = 凍結済みの言明書、発行済みの実施結果報告書、改善計画書（不備がある場合）、経営者確認書と別添資料で申請します。言明書に規則のエラーがある間は申請できません。
@@ -458,6 +468,7 @@ crosswalk-no-counterpart = 対応する管理策なし
 crosswalk-summary = 統制目標 { $total } 件中、対応 { $covered } 件、一部対応 { $partly } 件、未対応 { $not_covered } 件（うち対応する管理策がないもの { $no_counterpart } 件）
 crosswalk-caveat = 「対応」は ISO/NIST 側に同等の管理策があることを示すだけです。ISMAP の詳細管理策（基本言明要件 .B/.PB を含む）は、言明書と監査で別途示す必要があります。判定規則は docs/crosswalk.md を参照してください。
 crosswalk-no-links = { $id } に対応付けはありません。
+prefill-summary = { $file }（{ $service }）から下書きを作成しました: 統制目標のうち対応 { $covered } 件、一部対応 { $partly } 件、未対応 { $not_covered } 件。{ $objectives } 件の統制目標の管理策 { $controls } 件に個別管理策の下書きを入れました。決定はすべて未決定のままです。
 ## ismap oscal (OSCAL documents read in)
 oscal-rule-schema = OSCAL スキーマに適合しません: { $detail }
 oscal-rule-duplicate-uuid = UUID { $uuid } が重複しています（最初の定義: { $first }）

@@ -4,6 +4,7 @@ pub mod account;
 pub mod applications;
 pub mod audit_orgs;
 pub mod catalog;
+pub mod crosswalk;
 pub mod editor;
 pub mod engagements;
 pub mod evidence;

@@ -200,6 +200,10 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/applications/{id}/statement"), SAAS_SERVICE_VIEWERS),
         ((Get, "/applications/{id}/report"), SAAS_SERVICE_VIEWERS),
         ((Post, "/registrations/{id}/suspension"), COMMITTEE),
+        // The crosswalk is public; an upload is read, never stored.
+        ((Get, "/crosswalk"), EVERYONE),
+        ((Post, "/crosswalk"), EVERYONE),
+        ((Get, "/api/v1/crosswalk"), EVERYONE),
         ((Get, "/lists/changes.atom"), EVERYONE),
         ((Get, "/lists/{list}"), EVERYONE),
         ((Get, "/lists/{list}/export"), EVERYONE),
@@ -309,6 +313,7 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         | "/api/v1/statements/{id}/objectives/{objective}/bulk"
         | "/api/v1/statements/{id}/risks" => path.push_str("?based_on=1"),
         "/api/v1/statements/{id}/diff" => path.push_str("?from=1&to=1"),
+        "/api/v1/crosswalk" => path.push_str("?iso27001=true"),
         "/api/v1/statements/{id}/upgrade" => path.push_str("?to=ismap-2022-excerpt"),
         _ => {}
     }
@@ -353,6 +358,17 @@ async fn request(
                     path,
                     &[("name", &format!("matrix {role}")), ("model", "SaaS")],
                 )
+                .await
+        }
+        (Method::Post, "/crosswalk") => {
+            let catalog = r#"{"catalog": {"uuid": "u", "metadata": {"title": "matrix"},
+                "controls": [{"id": "ac-2"}, {"id": "cp-2"}]}}"#;
+            let file = reqwest::multipart::Part::bytes(catalog.as_bytes().to_vec())
+                .file_name("matrix.json")
+                .mime_str("application/json")
+                .unwrap();
+            client
+                .post_multipart(path, reqwest::multipart::Form::new().part("file", file))
                 .await
         }
         (Method::Post, "/account/tokens") => client.post_form(path, &[("name", "matrix")]).await,

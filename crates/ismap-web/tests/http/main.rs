@@ -4,6 +4,7 @@
 mod api;
 mod audits;
 mod authz;
+mod crosswalk;
 mod editor;
 mod helpers;
 mod oidc;
