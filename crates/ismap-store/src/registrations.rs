@@ -497,19 +497,54 @@ pub async fn changes(db: &Db, limit: i64) -> Result<Vec<Change>> {
         .collect()
 }
 
+/// The provider `seed_for_benchmark` registers its services under.
+pub const BENCHMARK_PROVIDER: &str = "ベンチマーク用事業者";
+pub const BENCHMARK_PROVIDER_EN: &str = "Benchmark Provider";
+
+/// How many registrations `seed_for_benchmark` has put in this database.
+pub async fn benchmark_seeded(db: &Db) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM registrations r \
+         JOIN organizations o ON o.id = r.organization_id WHERE o.name = $1",
+    )
+    .bind(BENCHMARK_PROVIDER)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
 /// Seeds `count` registrations for load tests (bench/): one provider, one
-/// service per registration, each with a plausible public record.
+/// service per registration, each with a plausible public record. Refuses
+/// a database that already holds a seed (the numbers would collide), and
+/// records one event, so that list caches and ETags see the change.
 pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Result<()> {
+    if count > 99_999 {
+        return Err(StoreError::Conflict(format!(
+            "cannot seed {count} registrations: at most 99999 (five-digit numbers)"
+        )));
+    }
+    let seeded = benchmark_seeded(db).await?;
+    if seeded > 0
+        || crate::orgs::find_by_name(db, BENCHMARK_PROVIDER)
+            .await?
+            .is_some()
+    {
+        return Err(StoreError::Conflict(format!(
+            "this database already holds {seeded} benchmark registrations (provider \
+             {BENCHMARK_PROVIDER_EN}); seed a fresh database instead"
+        )));
+    }
     let actor = Actor::system("benchmark seed");
     let org = crate::orgs::create(
         db,
         &actor,
-        "ベンチマーク用事業者",
-        "Benchmark Provider",
+        BENCHMARK_PROVIDER,
+        BENCHMARK_PROVIDER_EN,
         ismap_domain::OrgKind::Csp,
     )
     .await?;
     let mut tx = db.begin().await?;
+    let mut last_id = 0_i64;
     for i in 0..count {
         let model = ["IaaS", "PaaS", "SaaS"][i % 3];
         let name = format!("ベンチマーク サービス {i:05}");
@@ -535,10 +570,10 @@ pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Resu
         let valid_until = ismap_domain::validity::period_end(valid_from, 16).unwrap_or(today);
         let public =
             json!({ "scope": "ベンチマーク", "url": format!("https://service{i}.example.jp") });
-        sqlx::query(
+        let row = sqlx::query(
             "INSERT INTO registrations (service_id, organization_id, list, number, serial, valid_from, valid_until, \
              registered_on, name, name_en, provider, provider_en, model, public, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(service)
         .bind(org.id)
@@ -550,12 +585,29 @@ pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Resu
         .bind(valid_from.to_string())
         .bind(&name)
         .bind(format!("Benchmark service {i:05}"))
-        .bind("ベンチマーク用事業者")
-        .bind("Benchmark Provider")
+        .bind(BENCHMARK_PROVIDER)
+        .bind(BENCHMARK_PROVIDER_EN)
         .bind(model)
         .bind(public.to_string())
         .bind(now())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
+        .await?;
+        last_id = row.try_get("id")?;
+    }
+    if count > 0 {
+        events::record(
+            &mut tx,
+            NewEvent {
+                actor: &actor,
+                action: "registration.benchmark_seed",
+                object_type: "registration",
+                object_id: last_id.to_string(),
+                organization_id: Some(org.id),
+                before: None,
+                after: Some(json!({ "count": count })),
+                reason: "load test data",
+            },
+        )
         .await?;
     }
     tx.commit().await?;
