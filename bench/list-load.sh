@@ -42,10 +42,13 @@ QUIET_WAIT=${QUIET_WAIT:-60}
 LABEL=${LABEL:-}
 PSQL=(psql -h 127.0.0.1 -U postgres -d test -q -v ON_ERROR_STOP=1)
 
-# What is measured: label, then path (on ismap) or "nginx:" + file.
+# What is measured: label, then path (on ismap) or "nginx:" + file. The
+# random search sends a different query at every request (q=0NNNN, one of
+# 10,000, each matching one service name), so that few answers are reused.
 TARGETS=(
     "list API, page 1|/api/v1/lists/ismap"
     "list API, search + sort|/api/v1/lists/ismap?q=00042&sort=valid_until&order=desc"
+    "list API, random search|random:/api/v1/lists/ismap?q=0NNNN"
     "list page (HTML), page 1|/lists/ismap"
     "nginx, static copy of the page-1 JSON|nginx:/ismap.json"
 )
@@ -287,10 +290,25 @@ ROWS=()
 for target in "${TARGETS[@]}"; do
     name=${target%%|*}
     path=${target#*|}
+    script=()
     if [[ "$path" == nginx:* ]]; then
         url="http://127.0.0.1:$NGINX_PORT${path#nginx:}"
         pid=$NGINX_PID
         shown="nginx \`GET ${path#nginx:}\`"
+    elif [[ "$path" == random:* ]]; then
+        path=${path#random:}
+        url="http://127.0.0.1:$ISMAP_PORT${path/NNNN/0042}"
+        pid=$SERVER_PID
+        shown="\`GET $path\`"
+        cat >"$TMP/random.lua" <<EOF
+local counter = 0
+request = function()
+    counter = counter + 1
+    local n = (counter * 7919 + math.random(0, 9999)) % 10000
+    return wrk.format("GET", string.format("${path/NNNN/%04d}", n))
+end
+EOF
+        script=(-s "$TMP/random.lua")
     else
         url="http://127.0.0.1:$ISMAP_PORT$path"
         pid=$SERVER_PID
@@ -299,12 +317,12 @@ for target in "${TARGETS[@]}"; do
     out=$TMP/wrk-$((${#ROWS[@]} + 1)).txt
     size=$(curl -fsS -o /dev/null -w '%{size_download}' "$url")
     log "$name: warm-up ${WARMUP}s, then wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency $url"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${script[@]}" "$url" >/dev/null
     c0=$(cpu_ticks "$pid")
     read -r m0 t0 < <(machine_ticks)
     w0=$(now_us)
     TIMEFORMAT='%U %S'
-    { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$out"; } 2>"$out.time"
+    { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "$url" >"$out"; } 2>"$out.time"
     w1=$(now_us)
     c1=$(cpu_ticks "$pid")
     read -r m1 t1 < <(machine_ticks)
