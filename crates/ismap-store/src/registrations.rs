@@ -405,12 +405,25 @@ pub async fn public_list(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
+        // SQLite's LIKE already ignores ASCII case, and its LOWER folds
+        // nothing else, so LOWER on the columns would only cost a string
+        // copy per column and row; PostgreSQL's LIKE needs it.
+        let fold = |column: &str| match db.backend {
+            crate::Backend::Sqlite => column.to_owned(),
+            crate::Backend::Postgres => format!("LOWER({column})"),
+        };
+        let columns = [
+            "r.name",
+            "r.name_en",
+            "r.provider",
+            "r.provider_en",
+            "r.number",
+        ]
+        .map(fold);
         for word in text.split_whitespace() {
             let p = bind(format!("%{}%", word.to_lowercase()));
-            conditions.push(format!(
-                "(LOWER(r.name) LIKE {p} OR LOWER(r.name_en) LIKE {p} OR LOWER(r.provider) LIKE {p} \
-                 OR LOWER(r.provider_en) LIKE {p} OR LOWER(r.number) LIKE {p})"
-            ));
+            let tests: Vec<String> = columns.iter().map(|c| format!("{c} LIKE {p}")).collect();
+            conditions.push(format!("({})", tests.join(" OR ")));
         }
     }
     if let Some(model) = query.model.as_deref().filter(|m| !m.is_empty()) {
@@ -433,11 +446,13 @@ pub async fn public_list(
         count = count.bind(b.clone());
     }
     let total: i64 = count.fetch_one(&db.pool).await?.try_get("n")?;
-    let order = format!(
-        "{} {}, r.number",
-        query.sort.column(),
-        if query.descending { "DESC" } else { "ASC" }
-    );
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    // Numbers are unique: no tie-breaker, so that the registrations_list_number
+    // index gives the order without sorting.
+    let order = match query.sort {
+        Sort::Number => format!("r.number {direction}"),
+        sort => format!("{} {direction}, r.number", sort.column()),
+    };
     let per_page = query.per_page.clamp(1, 1000);
     let offset = (query.page.max(1) - 1) * per_page;
     let select_sql = format!(
@@ -449,6 +464,40 @@ pub async fn public_list(
     }
     let rows = select.fetch_all(&db.pool).await?;
     Ok((total, rows.iter().map(from_row).collect::<Result<_>>()?))
+}
+
+/// What the public lists depend on besides the date: the latest registration
+/// event and the latest application event (an application's state decides
+/// whether a renewal is under review). Every change to a registration or an
+/// application records its event in the same transaction, so an answer
+/// built at a version stays right for every process until the version, or
+/// the date, moves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ListVersion {
+    pub registration_event: i64,
+    pub application_event: i64,
+}
+
+impl ListVersion {
+    /// Neither part is older than in `other`.
+    pub fn at_least(&self, other: &ListVersion) -> bool {
+        self.registration_event >= other.registration_event
+            && self.application_event >= other.application_event
+    }
+}
+
+/// The current `ListVersion` (two index lookups: events_type_id).
+pub async fn list_version(db: &Db) -> Result<ListVersion> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE((SELECT MAX(id) FROM events WHERE object_type = 'registration'), 0) AS BIGINT) AS r, \
+         CAST(COALESCE((SELECT MAX(id) FROM events WHERE object_type = 'application'), 0) AS BIGINT) AS a",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(ListVersion {
+        registration_event: row.try_get("r")?,
+        application_event: row.try_get("a")?,
+    })
 }
 
 /// The latest change to any registration (for ETags and the feed's date).
