@@ -157,6 +157,20 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// For load tests only: add COUNT synthetic registrations ("Benchmark
+    /// service NNNNN" of "Benchmark Provider", four in five on the ISMAP
+    /// list, the rest on ISMAP-LIU) so that the public lists can be measured
+    /// at size (bench/list-load.sh). Never run it on a real database: the
+    /// entries appear on the public lists. Refuses a database that already
+    /// holds a seed.
+    #[command(verbatim_doc_comment)]
+    SeedRegistrations {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// How many registrations to add (at most 99999).
+        #[arg(long)]
+        count: usize,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -363,6 +377,17 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                 if generated {
                     println!("password: {secret}");
                 }
+            }
+            AdminCommand::SeedRegistrations { database, count } => {
+                let db = open(&database).await?;
+                let today = chrono::Utc::now().date_naive();
+                ismap_store::registrations::seed_for_benchmark(&db, count, today)
+                    .await
+                    .context("cannot seed benchmark registrations")?;
+                println!(
+                    "seeded {count} benchmark registrations (for load tests only) into {}",
+                    database.database_url
+                );
             }
         }
         Ok(0)

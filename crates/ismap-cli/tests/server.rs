@@ -258,3 +258,98 @@ async fn migrate_works_on_postgresql() {
     assert_eq!(backup.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&backup.stderr).contains("pg_dump"));
 }
+
+#[tokio::test]
+async fn admin_seeds_benchmark_registrations_once() {
+    let help = ismap()
+        .args(["admin", "seed-registrations", "--help"])
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("For load tests only"),
+        "{}",
+        String::from_utf8_lossy(&help.stdout)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/ismap.db", dir.path().display());
+    let seed = ismap()
+        .args([
+            "admin",
+            "seed-registrations",
+            "--database-url",
+            &url,
+            "--count",
+            "50",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&seed.stdout).contains("seeded 50"));
+
+    let db = ismap_store::Db::connect(&url).await.unwrap();
+    assert_eq!(
+        ismap_store::registrations::benchmark_seeded(&db)
+            .await
+            .unwrap(),
+        50
+    );
+    // All of them are on the public lists: four in five on ISMAP.
+    let today = chrono::Utc::now().date_naive();
+    let mut listed = 0;
+    for (list, expected) in [
+        (ismap_domain::registration::ListKind::Ismap, 40),
+        (ismap_domain::registration::ListKind::Liu, 10),
+    ] {
+        let query = ismap_store::registrations::ListQuery {
+            list,
+            text: None,
+            model: None,
+            status: None,
+            expiring_within: None,
+            sort: ismap_store::registrations::Sort::Number,
+            descending: false,
+            page: 1,
+            per_page: 1000,
+        };
+        let (total, rows) = ismap_store::registrations::public_list(&db, &query, today)
+            .await
+            .unwrap();
+        assert_eq!(total, expected);
+        assert_eq!(rows.len() as i64, expected);
+        listed += total;
+    }
+    assert_eq!(listed, 50);
+    drop(db);
+
+    // A second seed on the same database is refused and adds nothing.
+    let again = ismap()
+        .args([
+            "admin",
+            "seed-registrations",
+            "--database-url",
+            &url,
+            "--count",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("already holds 50 benchmark registrations"),
+        "{stderr}"
+    );
+    let db = ismap_store::Db::connect(&url).await.unwrap();
+    assert_eq!(
+        ismap_store::registrations::benchmark_seeded(&db)
+            .await
+            .unwrap(),
+        50
+    );
+}

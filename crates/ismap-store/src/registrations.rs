@@ -405,12 +405,25 @@ pub async fn public_list(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
+        // SQLite's LIKE already ignores ASCII case, and its LOWER folds
+        // nothing else, so LOWER on the columns would only cost a string
+        // copy per column and row; PostgreSQL's LIKE needs it.
+        let fold = |column: &str| match db.backend {
+            crate::Backend::Sqlite => column.to_owned(),
+            crate::Backend::Postgres => format!("LOWER({column})"),
+        };
+        let columns = [
+            "r.name",
+            "r.name_en",
+            "r.provider",
+            "r.provider_en",
+            "r.number",
+        ]
+        .map(fold);
         for word in text.split_whitespace() {
             let p = bind(format!("%{}%", word.to_lowercase()));
-            conditions.push(format!(
-                "(LOWER(r.name) LIKE {p} OR LOWER(r.name_en) LIKE {p} OR LOWER(r.provider) LIKE {p} \
-                 OR LOWER(r.provider_en) LIKE {p} OR LOWER(r.number) LIKE {p})"
-            ));
+            let tests: Vec<String> = columns.iter().map(|c| format!("{c} LIKE {p}")).collect();
+            conditions.push(format!("({})", tests.join(" OR ")));
         }
     }
     if let Some(model) = query.model.as_deref().filter(|m| !m.is_empty()) {
@@ -433,11 +446,13 @@ pub async fn public_list(
         count = count.bind(b.clone());
     }
     let total: i64 = count.fetch_one(&db.pool).await?.try_get("n")?;
-    let order = format!(
-        "{} {}, r.number",
-        query.sort.column(),
-        if query.descending { "DESC" } else { "ASC" }
-    );
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    // Numbers are unique: no tie-breaker, so that the registrations_list_number
+    // index gives the order without sorting.
+    let order = match query.sort {
+        Sort::Number => format!("r.number {direction}"),
+        sort => format!("{} {direction}, r.number", sort.column()),
+    };
     let per_page = query.per_page.clamp(1, 1000);
     let offset = (query.page.max(1) - 1) * per_page;
     let select_sql = format!(
@@ -449,6 +464,40 @@ pub async fn public_list(
     }
     let rows = select.fetch_all(&db.pool).await?;
     Ok((total, rows.iter().map(from_row).collect::<Result<_>>()?))
+}
+
+/// What the public lists depend on besides the date: the latest registration
+/// event and the latest application event (an application's state decides
+/// whether a renewal is under review). Every change to a registration or an
+/// application records its event in the same transaction, so an answer
+/// built at a version stays right for every process until the version, or
+/// the date, moves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ListVersion {
+    pub registration_event: i64,
+    pub application_event: i64,
+}
+
+impl ListVersion {
+    /// Neither part is older than in `other`.
+    pub fn at_least(&self, other: &ListVersion) -> bool {
+        self.registration_event >= other.registration_event
+            && self.application_event >= other.application_event
+    }
+}
+
+/// The current `ListVersion` (two index lookups: events_type_id).
+pub async fn list_version(db: &Db) -> Result<ListVersion> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE((SELECT MAX(id) FROM events WHERE object_type = 'registration'), 0) AS BIGINT) AS r, \
+         CAST(COALESCE((SELECT MAX(id) FROM events WHERE object_type = 'application'), 0) AS BIGINT) AS a",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(ListVersion {
+        registration_event: row.try_get("r")?,
+        application_event: row.try_get("a")?,
+    })
 }
 
 /// The latest change to any registration (for ETags and the feed's date).
@@ -497,19 +546,54 @@ pub async fn changes(db: &Db, limit: i64) -> Result<Vec<Change>> {
         .collect()
 }
 
+/// The provider `seed_for_benchmark` registers its services under.
+pub const BENCHMARK_PROVIDER: &str = "ベンチマーク用事業者";
+pub const BENCHMARK_PROVIDER_EN: &str = "Benchmark Provider";
+
+/// How many registrations `seed_for_benchmark` has put in this database.
+pub async fn benchmark_seeded(db: &Db) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM registrations r \
+         JOIN organizations o ON o.id = r.organization_id WHERE o.name = $1",
+    )
+    .bind(BENCHMARK_PROVIDER)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
 /// Seeds `count` registrations for load tests (bench/): one provider, one
-/// service per registration, each with a plausible public record.
+/// service per registration, each with a plausible public record. Refuses
+/// a database that already holds a seed (the numbers would collide), and
+/// records one event, so that list caches and ETags see the change.
 pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Result<()> {
+    if count > 99_999 {
+        return Err(StoreError::Conflict(format!(
+            "cannot seed {count} registrations: at most 99999 (five-digit numbers)"
+        )));
+    }
+    let seeded = benchmark_seeded(db).await?;
+    if seeded > 0
+        || crate::orgs::find_by_name(db, BENCHMARK_PROVIDER)
+            .await?
+            .is_some()
+    {
+        return Err(StoreError::Conflict(format!(
+            "this database already holds {seeded} benchmark registrations (provider \
+             {BENCHMARK_PROVIDER_EN}); seed a fresh database instead"
+        )));
+    }
     let actor = Actor::system("benchmark seed");
     let org = crate::orgs::create(
         db,
         &actor,
-        "ベンチマーク用事業者",
-        "Benchmark Provider",
+        BENCHMARK_PROVIDER,
+        BENCHMARK_PROVIDER_EN,
         ismap_domain::OrgKind::Csp,
     )
     .await?;
     let mut tx = db.begin().await?;
+    let mut last_id = 0_i64;
     for i in 0..count {
         let model = ["IaaS", "PaaS", "SaaS"][i % 3];
         let name = format!("ベンチマーク サービス {i:05}");
@@ -535,10 +619,10 @@ pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Resu
         let valid_until = ismap_domain::validity::period_end(valid_from, 16).unwrap_or(today);
         let public =
             json!({ "scope": "ベンチマーク", "url": format!("https://service{i}.example.jp") });
-        sqlx::query(
+        let row = sqlx::query(
             "INSERT INTO registrations (service_id, organization_id, list, number, serial, valid_from, valid_until, \
              registered_on, name, name_en, provider, provider_en, model, public, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(service)
         .bind(org.id)
@@ -550,12 +634,29 @@ pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Resu
         .bind(valid_from.to_string())
         .bind(&name)
         .bind(format!("Benchmark service {i:05}"))
-        .bind("ベンチマーク用事業者")
-        .bind("Benchmark Provider")
+        .bind(BENCHMARK_PROVIDER)
+        .bind(BENCHMARK_PROVIDER_EN)
         .bind(model)
         .bind(public.to_string())
         .bind(now())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
+        .await?;
+        last_id = row.try_get("id")?;
+    }
+    if count > 0 {
+        events::record(
+            &mut tx,
+            NewEvent {
+                actor: &actor,
+                action: "registration.benchmark_seed",
+                object_type: "registration",
+                object_id: last_id.to_string(),
+                organization_id: Some(org.id),
+                before: None,
+                after: Some(json!({ "count": count })),
+                reason: "load test data",
+            },
+        )
         .await?;
     }
     tx.commit().await?;

@@ -8,6 +8,7 @@ pub mod audit_ops;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod list_cache;
 pub mod oidc;
 pub mod pages;
 pub mod password;
@@ -86,6 +87,8 @@ pub struct AppState {
     /// Each catalog's JSON export, serialized once: catalogs never change
     /// while the process runs, and the API serves them often.
     pub catalog_json: Arc<std::collections::HashMap<String, axum::body::Bytes>>,
+    /// Answers of the public lists, kept while the data does not change.
+    pub lists: Arc<list_cache::ListCache>,
 }
 
 impl AppState {
@@ -114,6 +117,7 @@ impl AppState {
             catalogs: Arc::new(catalogs),
             config: Arc::new(config),
             oidc: Arc::default(),
+            lists: Arc::default(),
         })
     }
 

@@ -4,6 +4,7 @@
 //! ETag and Cache-Control so that a CDN can serve it.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,10 +14,12 @@ use ismap_store::registrations::{self, ListQuery, Registration, Sort};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::sync::{Arc, OnceLock};
 
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{Failure, PageError, html_escape};
+use crate::list_cache::{CachedList, Version};
 use crate::pages::audit_orgs::today;
 use crate::text::Frame;
 
@@ -110,17 +113,30 @@ pub fn entry_json(r: &Registration, today: NaiveDate) -> Value {
     })
 }
 
+/// The ETag of a body: the first 16 bytes of its SHA-256, in hex.
+fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let mut etag = String::with_capacity(34);
+    etag.push('"');
+    for b in digest.iter().take(16) {
+        etag.push_str(&format!("{b:02x}"));
+    }
+    etag.push('"');
+    etag
+}
+
 /// A response the CDN may keep: ETag from the body, 304 when it matches.
 fn cacheable(headers: &HeaderMap, content_type: &str, body: Vec<u8>) -> Response {
-    let digest = Sha256::digest(&body);
-    let etag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = etag_of(&body);
+    cacheable_with_etag(headers, content_type, Bytes::from(body), &etag)
+}
+
+fn cacheable_with_etag(
+    headers: &HeaderMap,
+    content_type: &str,
+    body: Bytes,
+    etag: &str,
+) -> Response {
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -139,7 +155,7 @@ fn cacheable(headers: &HeaderMap, content_type: &str, body: Vec<u8>) -> Response
         r
     };
     let h = response.headers_mut();
-    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex"));
+    h.insert(header::ETAG, HeaderValue::from_str(etag).expect("hex"));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),
@@ -236,7 +252,8 @@ pub async fn page(
     let list = parse_list(&list_key)?;
     let q = query(list, &params)?;
     let today = today();
-    let (total, rows) = registrations::public_list(&state.db, &q, today).await?;
+    let answer = cached_list(&state, &q, today).await?;
+    let (total, rows) = (answer.total, &answer.rows);
     let frame = shared_frame(&ctx);
     let other = match list {
         ListKind::Ismap => ListKind::Liu,
@@ -297,6 +314,31 @@ fn shared_frame(ctx: &Ctx) -> Frame {
     frame
 }
 
+/// One page of a public list: from the cache when the data has not changed
+/// since it was built (`list_cache`), else from the database.
+async fn cached_list(
+    state: &AppState,
+    q: &ListQuery,
+    today: NaiveDate,
+) -> Result<Arc<CachedList>, ismap_store::StoreError> {
+    let version = Version {
+        today,
+        data: registrations::list_version(&state.db).await?,
+    };
+    let key = format!("{q:?}");
+    if let Some(hit) = state.lists.get(version, &key) {
+        return Ok(hit);
+    }
+    let (total, rows) = registrations::public_list(&state.db, q, today).await?;
+    let answer = Arc::new(CachedList {
+        total,
+        rows,
+        api: OnceLock::new(),
+    });
+    state.lists.put(version, key, Arc::clone(&answer));
+    Ok(answer)
+}
+
 /// `/api/v1/lists/{list}`: one page of the list as JSON.
 pub async fn api(
     State(state): State<AppState>,
@@ -307,19 +349,26 @@ pub async fn api(
     let list = parse_list(&list_key)?;
     let q = query(list, &params)?;
     let today = today();
-    let (total, rows) = registrations::public_list(&state.db, &q, today).await?;
-    let body = json!({
-        "list": list.key(),
-        "date": today.to_string(),
-        "total": total,
-        "page": q.page,
-        "per_page": q.per_page,
-        "entries": rows.iter().map(|r| entry_json(r, today)).collect::<Vec<_>>(),
+    let answer = cached_list(&state, &q, today).await?;
+    let (body, etag) = answer.api.get_or_init(|| {
+        let body = json!({
+            "list": list.key(),
+            "date": today.to_string(),
+            "total": answer.total,
+            "page": q.page,
+            "per_page": q.per_page,
+            "entries": answer.rows.iter().map(|r| entry_json(r, today)).collect::<Vec<_>>(),
+        })
+        .to_string()
+        .into_bytes();
+        let etag = etag_of(&body);
+        (Bytes::from(body), etag)
     });
-    Ok(cacheable(
+    Ok(cacheable_with_etag(
         &headers,
         "application/json",
-        body.to_string().into_bytes(),
+        body.clone(),
+        etag,
     ))
 }
 
