@@ -33,7 +33,9 @@ log() { echo "[oscal-validate] $*" >&2; }
 [ -f "$CATALOG" ] || { log "missing $CATALOG (set DATA)"; exit 2; }
 
 log "building ismap and the parse_json example (release)"
-cargo build --release --locked -p ismap-cli -p ismap-formats --example parse_json >&2
+# Two builds: `--example` alone would build only the example.
+cargo build --release --locked -p ismap-cli --bin ismap >&2
+cargo build --release --locked -p ismap-formats --example parse_json >&2
 ISMAP=target/release/ismap
 PARSE=target/release/examples/parse_json
 

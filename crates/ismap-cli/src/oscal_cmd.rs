@@ -197,21 +197,38 @@ fn validate(
     catalog: Option<&Path>,
     format: Format,
 ) -> Result<u8> {
-    let doc = match read(file) {
-        Ok(doc) => doc,
-        Err(e) => return Ok(unreadable(cx, &e)),
-    };
-    let catalog = match catalog.map(read).transpose() {
-        Ok(c) => c,
-        Err(e) => return Ok(unreadable(cx, &e)),
-    };
-    let options = ValidateOptions {
-        schemas,
-        catalog: catalog.as_ref(),
-    };
-    let validation = match oscal_in::validate(&doc, &options) {
-        Ok(v) => v,
-        Err(e) => return Ok(unreadable(cx, &e)),
+    // JSON without schemas (and no catalog to read): the checks straight
+    // from the bytes, without building a `serde_json::Value`.
+    let bytes = (schemas.is_none() && catalog.is_none())
+        .then(|| std::fs::read(file).ok())
+        .flatten();
+    let fast = bytes
+        .as_deref()
+        .and_then(|b| oscal_in::validate_json_fast(&file.display().to_string(), b));
+    let (doc, validation) = match fast {
+        Some(done) => done,
+        None => {
+            let doc = match bytes {
+                Some(b) => document::parse(&file.display().to_string(), &b),
+                None => read(file),
+            };
+            let doc = match doc {
+                Ok(doc) => doc,
+                Err(e) => return Ok(unreadable(cx, &e)),
+            };
+            let catalog = match catalog.map(read).transpose() {
+                Ok(c) => c,
+                Err(e) => return Ok(unreadable(cx, &e)),
+            };
+            let options = ValidateOptions {
+                schemas,
+                catalog: catalog.as_ref(),
+            };
+            match oscal_in::validate(&doc, &options) {
+                Ok(v) => (doc, v),
+                Err(e) => return Ok(unreadable(cx, &e)),
+            }
+        }
     };
     let messages = Messages::get();
     match format {

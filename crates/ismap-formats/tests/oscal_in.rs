@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use ismap_formats::oscal_in::catalog::read_framework;
 use ismap_formats::oscal_in::profile::resolve;
 use ismap_formats::oscal_in::ssp::read_ssp;
-use ismap_formats::oscal_in::{Document, Model, Rule, Syntax, ValidateOptions, document, validate};
+use ismap_formats::oscal_in::{
+    self, Document, Model, Rule, Syntax, ValidateOptions, document, validate,
+};
 use serde_json::{Value, json};
 
 fn shared_data() -> Option<PathBuf> {
@@ -798,4 +800,148 @@ fn problems_in_xml_point_at_the_element_and_line() {
         .find(|p| p.rule == Rule::DanglingFragment)
         .unwrap();
     assert_eq!(doc.xml_place(&href.pointer).unwrap().line, 11);
+}
+
+/// What the `Value` path finds without schemas, or `None` when it does not
+/// read the document or the fast path does not apply (a profile).
+fn checked_by_value(name: &str, bytes: &[u8]) -> Option<(Document, oscal_in::Validation)> {
+    let doc = document::parse(name, bytes).ok()?;
+    if doc.model == Model::Profile {
+        return None;
+    }
+    let validation = validate(&doc, &ValidateOptions::default()).unwrap();
+    Some((doc, validation))
+}
+
+/// The fast path gives what the `Value` path gives, problem for problem.
+fn assert_same_findings(name: &str, bytes: &[u8]) -> bool {
+    let fast = oscal_in::validate_json_fast(name, bytes);
+    let slow = checked_by_value(name, bytes);
+    match (fast, slow) {
+        (Some((fast_doc, fast)), Some((slow_doc, slow))) => {
+            assert_eq!(fast_doc.model, slow_doc.model, "{name}");
+            assert_eq!(fast_doc.syntax, slow_doc.syntax, "{name}");
+            assert_eq!(fast_doc.oscal_version(), slow_doc.oscal_version(), "{name}");
+            assert_eq!(fast.schema, slow.schema, "{name}");
+            assert_eq!(fast.notes, slow.notes, "{name}");
+            assert_eq!(fast.problems, slow.problems, "{name}");
+            assert_eq!(
+                oscal_in::validation_to_json(&fast_doc, &fast),
+                oscal_in::validation_to_json(&slow_doc, &slow),
+                "{name}"
+            );
+            true
+        }
+        (None, None) => false,
+        (fast, slow) => panic!(
+            "{name}: fast path {}, Value path {}",
+            if fast.is_some() {
+                "applies"
+            } else {
+                "declines"
+            },
+            if slow.is_some() {
+                "reads it"
+            } else {
+                "does not"
+            }
+        ),
+    }
+}
+
+#[test]
+fn the_fast_path_finds_what_the_value_path_finds_in_every_real_json_file() {
+    let Some(root) = shared_data() else { return };
+    fn json_under(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                json_under(&path, out);
+            } else if path.extension().and_then(|e| e.to_str()) == Some("json") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    json_under(&root, &mut files);
+    files.sort();
+    let mut compared = 0;
+    let mut problems = 0;
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let name = file.display().to_string();
+        if assert_same_findings(&name, &bytes) {
+            compared += 1;
+            problems += oscal_in::validate_json_fast(&name, &bytes)
+                .unwrap()
+                .1
+                .problems
+                .len();
+        }
+    }
+    // Catalogs, resolved catalogs, SSPs, POA&Ms, assessment plans and
+    // results; some with problems.
+    assert!(compared >= 20, "only {compared} documents compared");
+    assert!(problems > 0);
+}
+
+#[test]
+fn the_fast_path_orders_findings_as_the_value_path_does() {
+    let u = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
+    let mut controls: Vec<Value> = (0..12)
+        .map(|i| json!({ "id": format!("c-{}", i % 5), "title": "t", "uuid": u(i % 7) }))
+        .collect();
+    controls.push(
+        json!({ "id": "x", "links": [{ "href": "#nowhere" }, { "href": format!("#{}", u(99)) }] }),
+    );
+    let docs = [
+        json!({ "catalog": {
+            "uuid": u(3),
+            "metadata": { "oscal-version": "1.0.0", "title": "t",
+                "roles": [{ "id": "r" }, { "id": "r" }],
+                "parties": [{ "uuid": u(50), "member-of-organizations": [u(51), u(50), 3] }],
+                "props": [{ "name": "resolution-tool", "value": "x" }] },
+            "groups": [{ "id": "g", "controls": controls.clone() }],
+            "back-matter": { "resources": [{ "uuid": u(3), "rlinks": [{ "href": "#c-1" }] }] },
+            "z~/key": [{ "role-id": "nobody", "uuid": u(4), "href": { "href": "#in-an-object" } }],
+            "a": [[{ "uuid": u(3) }], { "uuid": u(4), "id": "c-2" }],
+        }}),
+        json!({ "$schema": "s", "system-security-plan": {
+            "uuid": u(1),
+            "metadata": { "oscal-version": "1.1.2" },
+            "control-implementation": { "implemented-requirements": controls },
+            "party-uuid": u(9), "role-ids": ["a", ["b"], "c"], "location-uuids": "x",
+        }}),
+    ];
+    for doc in &docs {
+        assert!(assert_same_findings(
+            "synthetic",
+            doc.to_string().as_bytes()
+        ));
+        assert!(assert_same_findings(
+            "synthetic",
+            serde_json::to_string_pretty(doc).unwrap().as_bytes()
+        ));
+    }
+    // Keys out of order, escaped keys and strings, a BOM.
+    let text = "\u{feff} {\"catalog\":{\"uuid\":\"b\",\"groups\":[{\"uuid\":\"a\",\"id\":\"g\\u0031\"},\
+        {\"id\":\"g1\",\"uuid\":\"a\"}],\"b\\/c\":[{\"uuid\":\"b\"}],\"metadata\":{\"oscal-version\":\"1.1.2\",\
+        \"links\":[{\"rel\":\"source-profile\"}]},\"back-matter\":{\"resources\":[{\"uuid\":\"a\"}]}}}";
+    assert!(assert_same_findings("synthetic", text.as_bytes()));
+    // What the fast path leaves to the Value path.
+    for text in [
+        "{\"catalog\":{\"uuid\":\"a\",\"uuid\":\"b\"}}",
+        "{\"catalog\":{\"uuid\":\"a\"},\"catalog\":{}}",
+        "{\"catalog\":[]}",
+        "{\"catalog\":{}, \"profile\":{}}",
+        "{\"catalog\":{\"uuid\":\"a\"}",
+        "{\"profile\":{\"uuid\":\"a\"}}",
+        "<catalog/>",
+        "[]",
+    ] {
+        assert!(
+            oscal_in::validate_json_fast("t", text.as_bytes()).is_none(),
+            "{text}"
+        );
+    }
 }

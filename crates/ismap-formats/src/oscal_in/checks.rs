@@ -100,12 +100,12 @@ const REFERENCES: &[(&str, &str)] = &[
 const CONTROL_SCOPE: &[&str] = &["controls", "groups", "parts", "params"];
 
 #[derive(Clone, Copy)]
-enum Seg<'a> {
+pub(super) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
 }
 
-fn pointer(path: &[Seg<'_>]) -> String {
+pub(super) fn pointer(path: &[Seg<'_>]) -> String {
     let mut out = String::new();
     for seg in path {
         out.push('/');
@@ -117,8 +117,15 @@ fn pointer(path: &[Seg<'_>]) -> String {
     out
 }
 
+/// The field that refers to another object, and the array it must name.
+pub(super) fn reference_field(key: &str) -> Option<(&'static str, &'static str)> {
+    REFERENCES.iter().find(|(f, _)| *f == key).copied()
+}
+
+/// What one walk over a document collects (in the order of
+/// `serde_json::Value`'s sorted keys), and the duplicates it finds.
 #[derive(Default)]
-struct Walk<'a> {
+pub(super) struct Walk<'a> {
     /// uuid → where first defined.
     uuids: HashMap<&'a str, String>,
     /// (namespace, id) → where first defined.
@@ -133,6 +140,69 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
+    /// An object's own `uuid` (`path`: the object).
+    pub(super) fn uuid(&mut self, uuid: &'a str, array: Option<&'a str>, path: &[Seg<'a>]) {
+        if let Some(array) = array {
+            self.members.entry(array).or_default().insert(uuid);
+        }
+        match self.uuids.get(uuid) {
+            Some(first) => {
+                let first = first.clone();
+                self.problems.push(Problem::new(
+                    Rule::DuplicateUuid,
+                    pointer(path) + "/uuid",
+                    vec![("uuid", uuid.to_owned()), ("first", first)],
+                ));
+            }
+            None => {
+                self.uuids.insert(uuid, pointer(path));
+            }
+        }
+    }
+
+    /// An object's own `id` (`path`: the object).
+    pub(super) fn id(&mut self, id: &'a str, array: Option<&'a str>, path: &[Seg<'a>]) {
+        self.any_ids.insert(id);
+        let scope = match array {
+            Some(a) if CONTROL_SCOPE.contains(&a) => Some("control"),
+            Some("roles") => Some("role"),
+            _ => None,
+        };
+        if let (Some(scope), Some(array)) = (scope, array) {
+            self.members.entry(array).or_default().insert(id);
+            match self.ids.get(&(scope, id)) {
+                Some(first) => {
+                    let first = first.clone();
+                    self.problems.push(Problem::new(
+                        Rule::DuplicateId,
+                        pointer(path) + "/id",
+                        vec![("id", id.to_owned()), ("first", first)],
+                    ));
+                }
+                None => {
+                    self.ids.insert((scope, id), pointer(path));
+                }
+            }
+        }
+    }
+
+    /// A reference (`path`: the string).
+    pub(super) fn reference(
+        &mut self,
+        (field, target): (&'static str, &'static str),
+        value: &'a str,
+        path: &[Seg<'a>],
+    ) {
+        self.references.push((pointer(path), field, target, value));
+    }
+
+    /// An `href` (`path`: the string); only `#…` ones are kept.
+    pub(super) fn href(&mut self, href: &'a str, path: &[Seg<'a>]) {
+        if href.starts_with('#') {
+            self.hrefs.push((pointer(path), href));
+        }
+    }
+
     fn object(
         &mut self,
         map: &'a serde_json::Map<String, Value>,
@@ -140,59 +210,21 @@ impl<'a> Walk<'a> {
         path: &mut Vec<Seg<'a>>,
     ) {
         if let Some(Value::String(uuid)) = map.get("uuid") {
-            if let Some(array) = array {
-                self.members.entry(array).or_default().insert(uuid);
-            }
-            match self.uuids.get(uuid.as_str()) {
-                Some(first) => {
-                    let first = first.clone();
-                    self.problems.push(Problem::new(
-                        Rule::DuplicateUuid,
-                        pointer(path) + "/uuid",
-                        vec![("uuid", uuid.clone()), ("first", first)],
-                    ));
-                }
-                None => {
-                    self.uuids.insert(uuid, pointer(path));
-                }
-            }
+            self.uuid(uuid, array, path);
         }
         if let Some(Value::String(id)) = map.get("id") {
-            self.any_ids.insert(id);
-            let scope = match array {
-                Some(a) if CONTROL_SCOPE.contains(&a) => Some("control"),
-                Some("roles") => Some("role"),
-                _ => None,
-            };
-            if let (Some(scope), Some(array)) = (scope, array) {
-                self.members.entry(array).or_default().insert(id);
-                match self.ids.get(&(scope, id.as_str())) {
-                    Some(first) => {
-                        let first = first.clone();
-                        self.problems.push(Problem::new(
-                            Rule::DuplicateId,
-                            pointer(path) + "/id",
-                            vec![("id", id.clone()), ("first", first)],
-                        ));
-                    }
-                    None => {
-                        self.ids.insert((scope, id), pointer(path));
-                    }
-                }
-            }
+            self.id(id, array, path);
         }
         for (key, value) in map {
             path.push(Seg::Key(key));
-            if let Some((field, target)) = REFERENCES.iter().find(|(f, _)| *f == key) {
+            if let Some(field) = reference_field(key) {
                 match value {
-                    Value::String(s) => {
-                        self.references.push((pointer(path), field, target, s));
-                    }
+                    Value::String(s) => self.reference(field, s, path),
                     Value::Array(items) => {
                         for (i, item) in items.iter().enumerate() {
                             if let Value::String(s) = item {
                                 path.push(Seg::Index(i));
-                                self.references.push((pointer(path), field, target, s));
+                                self.reference(field, s, path);
                                 path.pop();
                             }
                         }
@@ -200,10 +232,8 @@ impl<'a> Walk<'a> {
                     _ => {}
                 }
             } else if key == "href" {
-                if let Value::String(href) = value
-                    && href.starts_with('#')
-                {
-                    self.hrefs.push((pointer(path), href));
+                if let Value::String(href) = value {
+                    self.href(href, path);
                 }
             } else {
                 self.value(value, Some(key), path);
@@ -272,6 +302,17 @@ pub fn referential(doc: &Document) -> Vec<Problem> {
     if let Value::Object(map) = doc.root() {
         walk.object(map, None, &mut path);
     }
+    finish(walk, is_resolved_catalog(doc), root, doc.oscal_version())
+}
+
+/// The problems of a finished walk: duplicates as found, then dangling
+/// references, dangling links and the version.
+pub(super) fn finish(
+    walk: Walk<'_>,
+    resolved: bool,
+    root: &str,
+    version: Option<&str>,
+) -> Vec<Problem> {
     let Walk {
         uuids,
         any_ids,
@@ -295,7 +336,6 @@ pub fn referential(doc: &Document) -> Vec<Problem> {
             ));
         }
     }
-    let resolved = is_resolved_catalog(doc);
     for (at, href) in hrefs {
         let fragment = &href[1..];
         if uuids.contains_key(fragment) || any_ids.contains(fragment) {
@@ -310,7 +350,7 @@ pub fn referential(doc: &Document) -> Vec<Problem> {
         };
         problems.push(Problem::new(rule, at, vec![("href", href.to_owned())]));
     }
-    if let Some(version) = doc.oscal_version()
+    if let Some(version) = version
         && !supported_version(version)
     {
         problems.push(Problem::new(

@@ -110,6 +110,27 @@ impl Document {
         self.metadata_str("oscal-version")
     }
 
+    /// A JSON document known only by its model and OSCAL version (what
+    /// [`super::validate_json_fast`] reports on): `value` holds nothing else.
+    pub fn outline(file: &str, model: Model, oscal_version: Option<&str>) -> Document {
+        let mut root = serde_json::Map::new();
+        if let Some(version) = oscal_version {
+            root.insert(
+                "metadata".to_owned(),
+                serde_json::json!({ "oscal-version": version }),
+            );
+        }
+        let mut value = serde_json::Map::new();
+        value.insert(model.root().to_owned(), Value::Object(root));
+        Document {
+            file: file.to_owned(),
+            syntax: Syntax::Json,
+            model,
+            value: Value::Object(value),
+            xml_places: HashMap::new(),
+        }
+    }
+
     /// For XML documents, the element nearest to `pointer` (the pointer
     /// itself or its closest ancestor that is an element).
     pub fn xml_place(&self, pointer: &str) -> Option<&XmlPlace> {

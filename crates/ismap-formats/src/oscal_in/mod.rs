@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod document;
+pub mod fast;
 pub mod profile;
 pub mod schema;
 pub mod ssp;
@@ -98,6 +99,26 @@ pub fn validate(doc: &Document, options: &ValidateOptions<'_>) -> Result<Validat
         problems,
         notes,
     })
+}
+
+/// [`validate`] without schemas, straight from JSON bytes (no
+/// `serde_json::Value`; see [`fast`]): the same problems in the same order.
+/// The document returned is an outline ([`Document::outline`]): enough to
+/// report on, nothing more. `None` when this path does not apply (XML, a
+/// profile, JSON that is invalid, odd or not OSCAL): read the document and
+/// call [`validate`] instead.
+pub fn validate_json_fast(file: &str, bytes: &[u8]) -> Option<(Document, Validation)> {
+    let outcome = fast::referential(bytes)?;
+    if outcome.model == Model::Profile {
+        return None;
+    }
+    let doc = Document::outline(file, outcome.model, outcome.oscal_version.as_deref());
+    let validation = Validation {
+        schema: None,
+        problems: outcome.problems,
+        notes: vec![("oscal-note-no-schema", Vec::new())],
+    };
+    Some((doc, validation))
 }
 
 /// Where a problem is, for people: the JSON pointer, and for XML the
