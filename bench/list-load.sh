@@ -164,49 +164,7 @@ wait_for() { # URL PID LOG what
     done
 }
 
-# CPU ticks (user + system) of a process and its children (nginx workers)
-cpu_ticks() {
-    local total=0 pid
-    for pid in "$1" $(pgrep -P "$1" || true); do
-        [[ -r "/proc/$pid/stat" ]] || continue
-        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
-    done
-    echo "$total"
-}
-# busy and total jiffies of the whole machine
-machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
-CLK_TCK=$(getconf CLK_TCK)
-NCPU=$(nproc)
-
-# wrk prints 950.00us, 1.23ms, 1.05s, 1.00m
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-        printf (n < 10 ? "%.2f" : "%.1f"), n }'
-}
-
-human_bytes() { awk -v b="$1" 'BEGIN {if (b >= 1024) printf "%.1f KiB", b / 1024; else printf "%d B", b}'; }
-
-# Waits (QUIET_WAIT seconds at most) until under 10 % of the machine's
-# cores are busy over a 2 s sample; goes on with a warning, kept in the
-# report, if it never is.
-NOTES=()
-check_quiet() {
-    local m0 t0 m1 t1 busy start=$SECONDS
-    while :; do
-        read -r m0 t0 < <(machine_ticks)
-        sleep 2
-        read -r m1 t1 < <(machine_ticks)
-        busy=$(awk -v b="$((m1 - m0))" -v t="$((t1 - t0))" 'BEGIN {printf "%.0f", t ? 100 * b / t : 0}')
-        ((busy > 10)) || return 0
-        ((SECONDS - start < QUIET_WAIT)) || break
-        log "the machine is $busy % busy; waiting for it to be idle"
-        sleep 3
-    done
-    log "warning: the machine is still $busy % busy"
-    NOTES+=("Warning: the machine was already $busy % busy (2 s sample) before the measurements; the figures are low (see the CPU other column).")
-}
+source bench/lib.sh
 
 # --- database ---------------------------------------------------------------
 

@@ -158,42 +158,7 @@ memory() {
          END {printf "%.1f / %.1f MiB", rss / 1024, hwm / 1024}' "/proc/$1/status"
 }
 
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-# busy and total jiffies of the whole machine
-machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
-CLK_TCK=$(getconf CLK_TCK)
-NCPU=$(nproc)
-
-# wrk prints 950.00us, 1.23ms, 1.05s, 1.00m
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-        printf (n < 10 ? "%.2f" : "%.1f"), n }'
-}
-
-human_bytes() { awk -v b="$1" 'BEGIN {if (b >= 1024) printf "%.0f KiB", b / 1024; else printf "%d B", b}'; }
-
-# Waits (QUIET_WAIT seconds at most) until the machine is idle, i.e. under
-# 10 % of its cores busy over a 2 s sample: other work on it (a build,
-# tests) steals CPU from the server and wrk. Goes on with a warning, kept
-# in the report, if it never is.
-NOTES=()
-check_quiet() {
-    local m0 t0 m1 t1 busy start=$SECONDS
-    while :; do
-        read -r m0 t0 < <(machine_ticks)
-        sleep 2
-        read -r m1 t1 < <(machine_ticks)
-        busy=$(awk -v b="$((m1 - m0))" -v t="$((t1 - t0))" 'BEGIN {printf "%.0f", t ? 100 * b / t : 0}')
-        ((busy > 10)) || return 0
-        ((SECONDS - start < QUIET_WAIT)) || break
-        log "the machine is $busy % busy before the $1 pass; waiting for it to be idle"
-        sleep 3
-    done
-    log "warning: the machine is still $busy % busy before the $1 pass"
-    NOTES+=("Warning: the machine was already $busy % busy (2 s sample) before the $1 pass; its figures are low.")
-}
+source bench/lib.sh
 
 # --- cold start -------------------------------------------------------------
 
