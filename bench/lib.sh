@@ -1,6 +1,23 @@
 # Shared by the load scripts in bench/ (sourced, not run): CPU accounting
 # from /proc, wrk's latency units, sizes, and waiting for an idle machine.
-# The sourcing script defines log().
+# The sourcing script defines log() and die().
+
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
+
+# pick_port: sets PORT to a free loopback port, a new one at every call,
+# from NEXT_PORT on (set it after sourcing to choose the range).
+NEXT_PORT=18300
+pick_port() {
+    local p
+    for ((p = NEXT_PORT; p < NEXT_PORT + 200; p++)); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            NEXT_PORT=$((p + 1))
+            PORT=$p
+            return 0
+        fi
+    done
+    die "no free port from $NEXT_PORT"
+}
 
 # CPU ticks (user + system) of a process and its children (e.g. nginx workers).
 cpu_ticks() {

@@ -136,21 +136,9 @@ cp target/release/ismap "$BIN"
 
 # --- helpers ----------------------------------------------------------------
 
-now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
-
-# pick_port: sets PORT to a free loopback port, a new one at every call.
+source bench/lib.sh
+# Ports this script tries first (the other load script uses another range).
 NEXT_PORT=18400
-pick_port() {
-    local p
-    for ((p = NEXT_PORT; p < NEXT_PORT + 200; p++)); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            NEXT_PORT=$((p + 1))
-            PORT=$p
-            return 0
-        fi
-    done
-    die "no free port from $NEXT_PORT"
-}
 
 wait_for() { # URL PID LOG what
     local deadline=$(($(now_us) + 60000000))
@@ -163,8 +151,6 @@ wait_for() { # URL PID LOG what
         sleep 0.05
     done
 }
-
-source bench/lib.sh
 
 # --- database ---------------------------------------------------------------
 

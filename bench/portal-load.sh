@@ -103,21 +103,9 @@ cp target/release/ismap "$BIN"
 
 # --- helpers ----------------------------------------------------------------
 
-now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
-
-# pick_port: sets PORT to a free loopback port, a new one at every call.
+source bench/lib.sh
+# Ports this script tries first (the other load script uses another range).
 NEXT_PORT=18300
-pick_port() {
-    local p
-    for ((p = NEXT_PORT; p < NEXT_PORT + 200; p++)); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            NEXT_PORT=$((p + 1))
-            PORT=$p
-            return 0
-        fi
-    done
-    die "no free port from $NEXT_PORT"
-}
 
 # start_server DATABASE_URL [ARGS...]: starts `ismap serve`, waits for the
 # first 200 from /healthz (polled every 20 ms), and sets SERVER_PID, PORT,
@@ -157,8 +145,6 @@ memory() {
     awk '/^VmRSS:/ {rss = $2} /^VmHWM:/ {hwm = $2}
          END {printf "%.1f / %.1f MiB", rss / 1024, hwm / 1024}' "/proc/$1/status"
 }
-
-source bench/lib.sh
 
 # --- cold start -------------------------------------------------------------
 
