@@ -154,6 +154,14 @@ impl Transition {
         }
     }
 
+    /// The provider's own moves: only the applicant organization makes them.
+    pub fn is_providers(self) -> bool {
+        matches!(
+            self,
+            Transition::Answer | Transition::ProvideAudit | Transition::Withdraw
+        )
+    }
+
     /// Whether the move needs a reason (it changes the outcome or sends
     /// work back to someone): the reason is recorded with it.
     pub fn needs_reason(self) -> bool {

@@ -310,7 +310,9 @@ pub async fn record_result(
     engagement: &Engagement,
     new: NewResult<'_>,
 ) -> Result<ResultRecord> {
-    let before = current_result(db, engagement.id, new.control_id).await?;
+    let before = result_history(db, engagement.id, new.control_id)
+        .await?
+        .pop();
     let mut tx = db.begin().await?;
     let row = sqlx::query(
         "INSERT INTO audit_results (engagement_id, control_id, performed, result, finding, samples, recorded_at, recorded_by) \
@@ -349,21 +351,6 @@ pub async fn record_result(
         .fetch_one(&db.pool)
         .await?;
     result_from_row(&row)
-}
-
-pub async fn current_result(
-    db: &Db,
-    engagement_id: i64,
-    control_id: &str,
-) -> Result<Option<ResultRecord>> {
-    let row = sqlx::query(&format!(
-        "{SELECT_RESULTS} WHERE r.engagement_id = $1 AND r.control_id = $2 ORDER BY r.id DESC LIMIT 1"
-    ))
-    .bind(engagement_id)
-    .bind(control_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.as_ref().map(result_from_row).transpose()
 }
 
 /// The current result of every control that has one, by control id text.

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::parse_control;
 use crate::error::{ApiError, Failure};
-use crate::policy::{Action, Principal, allows, service_scope};
+use crate::policy::{Action, Principal, service_scope};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,12 +75,7 @@ fn signed_in(ctx: &Ctx) -> Result<&Principal, Failure> {
 }
 
 fn require(ctx: &Ctx, action: Action, owner: Option<i64>) -> Result<&Principal, Failure> {
-    let p = signed_in(ctx)?;
-    if allows(Some(p), action, owner) {
-        Ok(p)
-    } else {
-        Err(Failure::Forbidden)
-    }
+    ctx.require(action, owner)
 }
 
 fn actor(p: &Principal) -> Actor {

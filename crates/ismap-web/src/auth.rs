@@ -21,7 +21,7 @@ use subtle::ConstantTimeEq;
 
 use crate::AppState;
 use crate::error::Failure;
-use crate::policy::Principal;
+use crate::policy::{Action, Principal, allows};
 
 pub const SESSION_COOKIE: &str = "ismap_session";
 pub const CSRF_COOKIE: &str = "ismap_csrf";
@@ -83,6 +83,19 @@ pub struct Ctx {
     pub csrf: String,
     pub lang: Lang,
     pub path: String,
+}
+
+impl Ctx {
+    /// The signed-in person, if the policy lets them do `action` on an
+    /// object of `owner`: not signed in and not allowed are different failures.
+    pub fn require(&self, action: Action, owner: Option<i64>) -> Result<&Principal, Failure> {
+        let p = self.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+        if allows(Some(p), action, owner) {
+            Ok(p)
+        } else {
+            Err(Failure::Forbidden)
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

@@ -26,7 +26,7 @@ use crate::audit_ops::actor;
 use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
 use crate::pages::audit_orgs::{parse_date, today};
-use crate::pages::engagements::{see_other, snapshot_of, xlsx_download};
+use crate::pages::engagements::{is_htmx, see_other, snapshot_of, xlsx_download};
 use crate::pages::render;
 use crate::policy::{Action, Principal, allows};
 use crate::text::Frame;
@@ -89,14 +89,6 @@ impl ApplicationForm {
     }
 }
 
-fn require(ctx: &Ctx, action: Action, owner: Option<i64>) -> Result<&Principal, Failure> {
-    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    if !allows(Some(p), action, owner) {
-        return Err(Failure::Forbidden);
-    }
-    Ok(p)
-}
-
 pub struct ApplicationRow {
     pub id: i64,
     pub service: String,
@@ -146,7 +138,7 @@ struct ApplicationsPage {
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let p = require(&ctx, Action::ListApplications, None)?;
+    let p = ctx.require(Action::ListApplications, None)?;
     let frame = Frame::new(&ctx);
     let mut rows: Vec<ApplicationRow> = visible(&state, p)
         .await?
@@ -188,11 +180,7 @@ async fn new_page(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let service = services::get(&state.db, service_id).await?;
-    require(
-        ctx,
-        Action::SubmitApplication,
-        Some(service.organization_id),
-    )?;
+    ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
     let frame = Frame::new(ctx);
     let mut reports = Vec::new();
     for e in engagements::list_for_organization(&state.db, service.organization_id).await? {
@@ -266,11 +254,7 @@ pub async fn submit(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let service = services::get(&state.db, service_id).await?;
-    let p = require(
-        &ctx,
-        Action::SubmitApplication,
-        Some(service.organization_id),
-    )?;
+    let p = ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
     let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
     match submit_package(&state, p, &service, &upload).await {
         Ok(application) => Ok(see_other(
@@ -284,10 +268,6 @@ pub async fn submit(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.contains_key("hx-request")
 }
 
 async fn submit_package(
@@ -378,13 +358,12 @@ async fn submit_package(
             "this service already has an application under review".into(),
         ));
     }
-    let letter = upload
-        .files
-        .get("management_letter")
-        .ok_or_else(|| Failure::Invalid {
+    if !upload.files.contains_key("management_letter") {
+        return Err(Failure::Invalid {
             field: "management_letter".into(),
             message: "attach the management representation letter (経営者確認書)".into(),
-        })?;
+        });
+    }
     let master = uploads::master_key(state)?;
     let mut checked = Vec::new();
     for (field, kind) in [
@@ -397,7 +376,6 @@ async fn submit_package(
             checked.push((kind, name.as_str(), content_type, bytes.as_slice()));
         }
     }
-    debug_assert!(!letter.2.is_empty() || checked.is_empty());
     let renewal_of = registrations::of_service(&state.db, service.id)
         .await?
         .into_iter()
@@ -483,11 +461,7 @@ struct ApplicationPage {
 
 async fn load(state: &AppState, ctx: &Ctx, id: i64) -> Result<Application, Failure> {
     let application = applications::get(&state.db, id).await?;
-    require(
-        ctx,
-        Action::ViewApplication,
-        Some(application.organization_id),
-    )?;
+    ctx.require(Action::ViewApplication, Some(application.organization_id))?;
     Ok(application)
 }
 
@@ -526,15 +500,10 @@ pub async fn show(
             answered_at: q.answered_at.unwrap_or_default(),
         })
         .collect();
-    let own = p.is_member_of(application.organization_id);
     let buttons = available(application.state, &p.roles)
         .into_iter()
-        .filter(|t| {
-            // Providers move only their own applications; answering is done
-            // by answering the questions.
-            let provider_move = matches!(t, Transition::Withdraw | Transition::ProvideAudit);
-            (!provider_move || own) && *t != Transition::Answer
-        })
+        // Answering is done by answering the questions, not by a button.
+        .filter(|t| may_move(p, &application, *t) && *t != Transition::Answer)
         .map(|t| ButtonView {
             key: t.key(),
             label: frame.t(&format!("web-app-do-{}", t.key())),
@@ -590,15 +559,21 @@ pub async fn show(
             })
             .collect(),
         buttons,
-        can_answer: own
-            && application.state == ApplicationState::InformationRequested
-            && (p.has(ismap_domain::Role::CspAdmin) || p.has(ismap_domain::Role::CspEditor)),
+        can_answer: application.state == ApplicationState::InformationRequested
+            && may_move(p, &application, Transition::Answer),
         registration,
         today: today().to_string(),
         form,
         application,
         frame,
     })
+}
+
+/// Whether `p` holds a role for the move and, for the provider's own moves,
+/// belongs to the applicant.
+fn may_move(p: &Principal, application: &Application, transition: Transition) -> bool {
+    transition.roles().iter().any(|r| p.has(*r))
+        && (!transition.is_providers() || p.is_member_of(application.organization_id))
 }
 
 #[derive(Deserialize)]
@@ -626,13 +601,7 @@ pub async fn move_application(
     })?;
     // Who may make the move is answered before whether it fits the state,
     // so that someone without the role learns nothing about the application.
-    let provider_move = matches!(
-        transition,
-        Transition::Withdraw | Transition::ProvideAudit | Transition::Answer
-    );
-    if !transition.roles().iter().any(|r| p.has(*r))
-        || (provider_move && !p.is_member_of(application.organization_id))
-    {
+    if !may_move(p, &application, transition) {
         return Err(Failure::Forbidden.into());
     }
     let open = applications::questions(&state.db, id)
@@ -812,9 +781,7 @@ pub async fn answer(
 ) -> Result<Response, PageError> {
     let application = load(&state, &ctx, id).await?;
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    let may_answer = p.is_member_of(application.organization_id)
-        && Transition::Answer.roles().iter().any(|r| p.has(*r));
-    if !may_answer {
+    if !may_move(p, &application, Transition::Answer) {
         return Err(Failure::Forbidden.into());
     }
     if application.state != ApplicationState::InformationRequested {
@@ -959,7 +926,7 @@ pub async fn suspension(
     Path(id): Path<i64>,
     Form(form): Form<SuspensionForm>,
 ) -> Result<Response, PageError> {
-    let p = require(&ctx, Action::SuspendRegistration, None)?;
+    let p = ctx.require(Action::SuspendRegistration, None)?;
     let registration = registrations::get(&state.db, id).await?;
     registrations::set_suspended(
         &state.db,

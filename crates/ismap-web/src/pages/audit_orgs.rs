@@ -162,10 +162,7 @@ pub struct RegisterForm {
 }
 
 fn require_manager(ctx: &Ctx) -> Result<ismap_store::Actor, Failure> {
-    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    if !allows(Some(p), Action::ManageAuditOrgList, None) {
-        return Err(Failure::Forbidden);
-    }
+    let p = ctx.require(Action::ManageAuditOrgList, None)?;
     Ok(ismap_store::Actor::user(p.user.id, &p.user.username))
 }
 

@@ -23,7 +23,7 @@ use ismap_store::{audit_orgs, improvement, services, statements, users};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::audit_ops::{self, ResultInput, actor, audited, load, parties};
+use crate::audit_ops::{self, Audited, ResultInput, actor, audited, load, parties};
 use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
 use crate::pages::audit_orgs::{parse_date, parse_scope, today};
@@ -118,11 +118,8 @@ struct NewEngagementPage {
 }
 
 fn own_csp_admin(ctx: &Ctx) -> Result<&Principal, Failure> {
-    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    if !allows(Some(p), Action::RequestEngagement, Some(p.organization.id)) {
-        return Err(Failure::Forbidden);
-    }
-    Ok(p)
+    let own = ctx.principal.as_ref().map(|p| p.organization.id);
+    ctx.require(Action::RequestEngagement, own)
 }
 
 async fn new_page(
@@ -357,18 +354,52 @@ pub struct EngagementPage {
     pub today: String,
 }
 
-impl EngagementPage {
-    pub fn result_selected(&self, row: &AuditRow, key: &str) -> bool {
-        row.result.as_ref().is_some_and(|r| r.key == key)
+impl AuditRow {
+    pub fn has_result(&self, key: &str) -> bool {
+        self.result.as_ref().is_some_and(|r| r.key == key)
     }
+}
+
+/// What a row of the audit table needs from its page (the engagement page
+/// has the same fields, so the row template serves both).
+struct RowPage {
+    frame: Frame,
+    engagement_id: i64,
+    can_audit: bool,
 }
 
 /// A row of the audit table on its own, as htmx swaps it after a save.
 #[derive(Template)]
 #[template(path = "audit_row.html")]
-struct AuditRowFragment<'a> {
-    page: &'a EngagementPage,
-    row: &'a AuditRow,
+struct AuditRowFragment {
+    page: RowPage,
+    row: AuditRow,
+}
+
+/// One control's row: title, the statement's decision, the current result.
+fn audit_row(
+    frame: &Frame,
+    audited: &Audited<'_>,
+    id: &ismap_domain::ControlId,
+    result: Option<&ResultRecord>,
+) -> AuditRow {
+    let control = audited.catalog.get(id.number());
+    let text = id.to_string();
+    AuditRow {
+        anchor: format!("c-{}", text.replace('.', "-")),
+        title: control
+            .map(|c| frame.pick(&c.title.ja, &c.title.en).to_owned())
+            .unwrap_or_default(),
+        decision: audited
+            .statement
+            .controls
+            .get(&id.number())
+            .and_then(|d| d.decision)
+            .map(|d| frame.t(&format!("web-decision-{}", d.key().replace('_', "-"))))
+            .unwrap_or_default(),
+        result: result.map(|r| result_view(frame, r)),
+        control: text,
+    }
 }
 
 async fn engagement_page(
@@ -384,25 +415,7 @@ async fn engagement_page(
     let rows: Vec<AuditRow> = audited
         .controls
         .iter()
-        .map(|id| {
-            let control = audited.catalog.get(id.number());
-            let text = id.to_string();
-            AuditRow {
-                anchor: format!("c-{}", text.replace('.', "-")),
-                title: control
-                    .map(|c| frame.pick(&c.title.ja, &c.title.en).to_owned())
-                    .unwrap_or_default(),
-                decision: audited
-                    .statement
-                    .controls
-                    .get(&id.number())
-                    .and_then(|d| d.decision)
-                    .map(|d| frame.t(&format!("web-decision-{}", d.key().replace('_', "-"))))
-                    .unwrap_or_default(),
-                result: results.get(&text).map(|r| result_view(&frame, r)),
-                control: text,
-            }
-        })
+        .map(|id| audit_row(&frame, &audited, id, results.get(&id.to_string())))
         .collect();
     let recorded = rows.iter().filter(|r| r.result.is_some()).count();
     let can_assign = allows_engagement(p, EngagementAction::AssignAuditors, parties);
@@ -537,7 +550,7 @@ pub async fn assign(
     Ok(Redirect::to(&format!("/engagements/{id}")).into_response())
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
+pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
@@ -557,13 +570,23 @@ pub async fn record_result(
         let anchor = saved.control_id.replace('.', "-");
         return Ok(Redirect::to(&format!("/engagements/{id}#c-{anchor}")).into_response());
     }
-    let page = engagement_page(&state, &ctx, &engagement).await?;
-    let row = page
-        .rows
+    // Only the saved row goes back: the rest of the page has not changed.
+    let id = audited
+        .controls
         .iter()
-        .find(|r| r.control == saved.control_id)
+        .find(|c| c.to_string() == saved.control_id)
         .ok_or_else(|| Failure::Internal("the saved control left the scope".into()))?;
-    render(&AuditRowFragment { page: &page, row })
+    let frame = Frame::new(&ctx);
+    let row = audit_row(&frame, &audited, id, Some(&saved));
+    render(&AuditRowFragment {
+        page: RowPage {
+            frame,
+            engagement_id: engagement.id,
+            // The save itself was allowed only to an assigned auditor.
+            can_audit: true,
+        },
+        row,
+    })
 }
 
 pub async fn add_evidence(

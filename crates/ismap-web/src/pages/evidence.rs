@@ -75,15 +75,8 @@ struct EvidencePage {
 }
 
 fn librarian(ctx: &Ctx) -> Result<&Principal, Failure> {
-    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    if !allows(
-        Some(p),
-        Action::ManageEvidenceLibrary,
-        Some(p.organization.id),
-    ) {
-        return Err(Failure::Forbidden);
-    }
-    Ok(p)
+    let own = ctx.principal.as_ref().map(|p| p.organization.id);
+    ctx.require(Action::ManageEvidenceLibrary, own)
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {

@@ -26,11 +26,7 @@ struct ServicesPage {
 }
 
 fn require(ctx: &Ctx, action: Action, owner: Option<i64>) -> Result<(), Failure> {
-    match &ctx.principal {
-        None => Err(Failure::NotSignedIn),
-        Some(p) if allows(Some(p), action, owner) => Ok(()),
-        Some(_) => Err(Failure::Forbidden),
-    }
+    ctx.require(action, owner).map(|_| ())
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
