@@ -2,6 +2,30 @@
 # from /proc, wrk's latency units, sizes, and waiting for an idle machine.
 # The sourcing script defines log() and die().
 
+# stop_pid PID: SIGTERM (a graceful stop), 10 s at most, then SIGKILL.
+stop_pid() {
+    local pid=$1 i
+    [[ -n "$pid" ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "process $pid ignored SIGTERM for 10 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+install_packages() {
+    local sudo=()
+    [[ $(id -u) == 0 ]] || sudo=(sudo)
+    log "installing $* (Debian)"
+    "${sudo[@]}" apt-get update >&2
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "$@" >&2
+}
+
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
 
 # pick_port: sets PORT to a free loopback port, a new one at every call,

@@ -57,6 +57,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf '[list-load] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+source bench/lib.sh
 
 case "$BACKEND" in
     sqlite | postgres) ;;
@@ -70,20 +71,6 @@ SERVER_PID=""
 NGINX_PID=""
 PG_CREATED=0
 
-stop_pid() {
-    local pid=$1 i
-    [[ -n "$pid" ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do # 10 s at most
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "process $pid ignored SIGTERM for 10 s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
@@ -103,14 +90,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- tools ------------------------------------------------------------------
-
-install_packages() {
-    local sudo=()
-    [[ $(id -u) == 0 ]] || sudo=(sudo)
-    log "installing $* (Debian)"
-    "${sudo[@]}" apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "$@" >&2
-}
 
 NGINX=$(command -v nginx || true)
 [[ -n "$NGINX" || ! -x /usr/sbin/nginx ]] || NGINX=/usr/sbin/nginx
@@ -136,7 +115,6 @@ cp target/release/ismap "$BIN"
 
 # --- helpers ----------------------------------------------------------------
 
-source bench/lib.sh
 # Ports this script tries first (the other load script uses another range).
 NEXT_PORT=18400
 

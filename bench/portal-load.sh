@@ -42,6 +42,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf '[portal-load] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+source bench/lib.sh
 
 # --- cleanup ----------------------------------------------------------------
 
@@ -50,19 +51,9 @@ SERVER_PID=""
 PG_CREATED=0
 
 stop_server() {
-    [[ -n "$SERVER_PID" ]] || return 0
-    local pid=$SERVER_PID i
+    local pid=$SERVER_PID
     SERVER_PID=""
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do          # graceful shutdown: 10 s at most
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "server $pid ignored SIGTERM for 10 s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
+    stop_pid "$pid"
 }
 
 cleanup() {
@@ -80,14 +71,6 @@ trap 'exit 143' TERM
 
 # --- tools ------------------------------------------------------------------
 
-install_packages() {
-    local sudo=()
-    [[ $(id -u) == 0 ]] || sudo=(sudo)
-    log "installing $*"
-    "${sudo[@]}" apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "$@" >&2
-}
-
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
@@ -103,7 +86,6 @@ cp target/release/ismap "$BIN"
 
 # --- helpers ----------------------------------------------------------------
 
-source bench/lib.sh
 # Ports this script tries first (the other load script uses another range).
 NEXT_PORT=18300
 
