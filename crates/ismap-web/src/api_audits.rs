@@ -11,8 +11,9 @@ use crate::AppState;
 use crate::audit_ops::{self, ResultInput, actor, audited, load};
 use crate::auth::Ctx;
 use crate::error::ApiError;
-use crate::pages::audit_orgs::{entries_json, today};
+use crate::pages::audit_orgs::entries_json;
 use crate::policy::EngagementAction;
+use crate::today;
 
 #[utoipa::path(get, path = "/api/v1/audit-organizations", tag = "audits",
     responses((status = 200, description = "The audit organization list: each organization with its latest term", body = Object)))]

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use ismap_domain::audit::Scope;
 use ismap_domain::audit_work::{AuditResult, EngagementScope, missing_results};
 use ismap_domain::control_id::ControlNumber;
 use ismap_domain::{Catalog, ControlId, Statement};
@@ -15,7 +16,6 @@ use ismap_store::{Actor, statements};
 
 use crate::AppState;
 use crate::error::{Failure, parse_control};
-use crate::pages::audit_orgs::parse_scope;
 use crate::policy::{EngagementAction, Parties, Principal, allows_engagement};
 
 pub fn parties(engagement: &Engagement, principal: Option<&Principal>) -> Parties {
@@ -84,6 +84,19 @@ pub async fn audited<'a>(
         catalog,
         statement,
     })
+}
+
+/// Parses the scope of a plan or an engagement: `full`, `multi_year`, `liu`.
+pub fn parse_scope(key: &str, years: u8) -> Result<Scope, Failure> {
+    match key {
+        "full" => Ok(Scope::Full),
+        "multi_year" => Ok(Scope::MultiYear { years }),
+        "liu" => Ok(Scope::Liu { years }),
+        other => Err(Failure::Invalid {
+            field: "scope".into(),
+            message: format!("{other:?}: choose full, multi_year or liu"),
+        }),
+    }
 }
 
 /// What a result form or API body sends.

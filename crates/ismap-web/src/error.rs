@@ -200,6 +200,14 @@ pub fn parse_control(text: &str, field: &str) -> Result<ismap_domain::ControlId,
         })
 }
 
+/// A date (YYYY-MM-DD) from a form field, or a failure naming the field.
+pub fn parse_date(text: &str, field: &str) -> Result<chrono::NaiveDate, Failure> {
+    text.trim().parse().map_err(|_| Failure::Invalid {
+        field: field.to_owned(),
+        message: format!("{text:?} is not a date (YYYY-MM-DD)"),
+    })
+}
+
 pub fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

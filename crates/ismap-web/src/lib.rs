@@ -77,6 +77,11 @@ impl Default for Config {
     }
 }
 
+/// The portal's date for validity, terms and expiry warnings.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {

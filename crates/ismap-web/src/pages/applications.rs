@@ -24,12 +24,13 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::audit_ops::actor;
 use crate::auth::Ctx;
+use crate::error::parse_date;
 use crate::error::{Failure, PageError};
-use crate::pages::audit_orgs::{parse_date, today};
 use crate::pages::engagements::{is_htmx, see_other, snapshot_of, xlsx_download};
 use crate::pages::render;
 use crate::policy::{Action, Principal, allows};
 use crate::text::Frame;
+use crate::today;
 use crate::uploads;
 
 /// The application form's own data (登録申請書), kept with the application

@@ -8,18 +8,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use ismap_domain::audit::{Scope, plan_cycle};
+use ismap_domain::audit::plan_cycle;
 use ismap_domain::{Criteria, OrgKind};
 use ismap_store::audit_orgs::{self, AuditOrgEntry};
 use ismap_store::orgs;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::audit_ops::parse_scope;
 use crate::auth::Ctx;
+use crate::error::parse_date;
 use crate::error::{Failure, PageError};
 use crate::pages::render;
 use crate::policy::{Action, allows};
 use crate::text::Frame;
+use crate::today;
 
 pub struct EntryRow {
     pub organization_id: i64,
@@ -42,10 +45,6 @@ fn rows(frame: &Frame, entries: &[AuditOrgEntry], today: NaiveDate) -> Vec<Entry
             valid: e.is_valid_on(today),
         })
         .collect()
-}
-
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 #[derive(Template)]
@@ -166,13 +165,6 @@ fn require_manager(ctx: &Ctx) -> Result<ismap_store::Actor, Failure> {
     Ok(ismap_store::Actor::user(p.user.id, &p.user.username))
 }
 
-pub fn parse_date(text: &str, field: &str) -> Result<NaiveDate, Failure> {
-    text.trim().parse().map_err(|_| Failure::Invalid {
-        field: field.to_owned(),
-        message: format!("{text:?} is not a date (YYYY-MM-DD)"),
-    })
-}
-
 pub async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -220,19 +212,6 @@ struct AuditPlanPage {
     years_count: u8,
     years: Vec<PlanYear>,
     uncovered: Vec<String>,
-}
-
-/// Parses the scope of a plan or an engagement: `full`, `multi_year`, `liu`.
-pub fn parse_scope(key: &str, years: u8) -> Result<Scope, Failure> {
-    match key {
-        "full" => Ok(Scope::Full),
-        "multi_year" => Ok(Scope::MultiYear { years }),
-        "liu" => Ok(Scope::Liu { years }),
-        other => Err(Failure::Invalid {
-            field: "scope".into(),
-            message: format!("{other:?}: choose full, multi_year or liu"),
-        }),
-    }
 }
 
 /// `/catalogs/{id}/audit-plan`: which controls each year of a cycle audits.

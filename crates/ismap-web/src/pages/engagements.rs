@@ -23,15 +23,17 @@ use ismap_store::{audit_orgs, improvement, services, statements, users};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::audit_ops::parse_scope;
 use crate::audit_ops::{self, Audited, ResultInput, actor, audited, load, parties};
 use crate::auth::Ctx;
+use crate::error::parse_date;
 use crate::error::{Failure, PageError};
-use crate::pages::audit_orgs::{parse_date, parse_scope, today};
 use crate::pages::render;
 use crate::policy::{
     Action, EngagementAction, FileUse, Principal, allows, allows_engagement, allows_file,
 };
 use crate::text::Frame;
+use crate::today;
 use crate::uploads;
 
 pub struct EngagementRow {

@@ -15,12 +15,13 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::audit_ops::{actor, parties};
 use crate::auth::Ctx;
+use crate::error::parse_date;
 use crate::error::{Failure, PageError};
-use crate::pages::audit_orgs::{parse_date, today};
 use crate::pages::engagements::see_other;
 use crate::pages::render;
 use crate::policy::{Action, FileUse, Principal, allows, allows_file};
 use crate::text::Frame;
+use crate::today;
 use crate::uploads;
 
 pub struct ItemView {

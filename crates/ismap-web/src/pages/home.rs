@@ -157,7 +157,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             crate::policy::Action::ManageEvidenceLibrary,
             Some(p.organization.id),
         ) {
-            let until = crate::pages::audit_orgs::today()
+            let until = crate::today()
                 + chrono::Duration::days(ismap_domain::audit_work::EVIDENCE_WARNING_DAYS);
             expiring = ismap_store::evidence_library::expiring(&state.db, p.organization.id, until)
                 .await?
@@ -166,7 +166,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
                 .collect();
         }
     }
-    let today = crate::pages::audit_orgs::today();
+    let today = crate::today();
     let mut renewals = Vec::new();
     let mut applications = Vec::new();
     let mut overview = Vec::new();

@@ -20,8 +20,8 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{Failure, PageError, html_escape};
 use crate::list_cache::{CachedList, Version};
-use crate::pages::audit_orgs::today;
 use crate::text::Frame;
+use crate::today;
 
 /// How long a CDN or browser may reuse a list answer.
 const CACHE_CONTROL: &str = "public, max-age=60";
