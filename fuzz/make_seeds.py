@@ -139,6 +139,21 @@ def oscal_seeds():
     write("oscal_catalog", "baseline.json", json.dumps(doc, indent=1))
     write("oscal_catalog", "flat.json", json.dumps({"catalog": {"metadata": {}, "controls": [{"id": "pe-3"}, {"id": "sa-15.9"}]}}))
 
+    # For oscal_validate: problems of every kind, members out of key order
+    # (json.dumps keeps the order written here) and an escaped key.
+    u = lambda n: "00000000-0000-4000-8000-%012d" % n
+    write("oscal_validate", "catalog-problems.json", json.dumps({"catalog": {
+        "uuid": u(1), "metadata": {"title": "t", "oscal-version": "1.0.2", "roles": [{"id": "r"}, {"id": "r"}]},
+        "groups": [{"id": "g", "controls": [{"uuid": u(2), "id": "c"}, {"id": "c", "uuid": u(1)},
+                                            {"id": "d", "links": [{"href": "#nowhere"}, {"href": "#" + u(9)}, {"href": "#c"}]}]}],
+        "back-matter": {"resources": [{"uuid": u(2)}]},
+        "a/b": [{"role-id": "nobody", "uuid": u(3)}]}}, indent=1))
+    write("oscal_validate", "ssp-references.json", json.dumps({"system-security-plan": {
+        "uuid": u(10), "metadata": {"oscal-version": "1.1.2", "parties": [{"uuid": u(11), "member-of-organizations": [u(12), u(11)]}],
+                                    "links": [{"rel": "source-profile", "href": "#x"}]},
+        "control-implementation": {"implemented-requirements": [{"uuid": u(13), "control-id": "ac-1", "role-ids": ["a", ["b"]],
+                                                                 "party-uuid": u(11), "location-uuids": "x"}]}}}))
+
 
 def id_seeds():
     write("id_lists", "nist.txt", "AC-2\nAC-2(1)\nac-2.1\nAC-2 (12)  # comment\nSA-15(9)\n\n")

@@ -200,7 +200,7 @@ fn validate(
     // JSON without schemas (and no catalog to read): the checks straight
     // from the bytes, without building a `serde_json::Value`.
     let bytes = (schemas.is_none() && catalog.is_none())
-        .then(|| std::fs::read(file).ok())
+        .then(|| ismap_formats::whole_file::read(file).ok())
         .flatten();
     let fast = bytes
         .as_deref()

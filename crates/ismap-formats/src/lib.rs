@@ -17,6 +17,7 @@ pub mod statement_write;
 pub mod statement_xlsx;
 pub mod table_xlsx;
 pub mod template;
+pub mod whole_file;
 mod yaml;
 
 pub use source::{SourceError, SourceProblem};

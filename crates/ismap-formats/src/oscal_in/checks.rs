@@ -3,11 +3,14 @@
 //! One walk over the document collects definitions and references; the
 //! comparison happens after, so a reference may come before its target.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
 use super::document::Document;
+use super::paths::{Paths, Pos, Seg};
 
 /// What a problem is about; the id is stable (JSON output, docs/oscal.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,133 +102,145 @@ const REFERENCES: &[(&str, &str)] = &[
 /// part and param ids are unique in a catalog).
 const CONTROL_SCOPE: &[&str] = &["controls", "groups", "parts", "params"];
 
-#[derive(Clone, Copy)]
-pub(super) enum Seg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-pub(super) fn pointer(path: &[Seg<'_>]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        out.push('/');
-        match seg {
-            Seg::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
-            Seg::Index(i) => out.push_str(&i.to_string()),
-        }
-    }
-    out
-}
-
 /// The field that refers to another object, and the array it must name.
 pub(super) fn reference_field(key: &str) -> Option<(&'static str, &'static str)> {
     REFERENCES.iter().find(|(f, _)| *f == key).copied()
 }
 
-/// What one walk over a document collects (in the order of
-/// `serde_json::Value`'s sorted keys), and the duplicates it finds.
-#[derive(Default)]
-pub(super) struct Walk<'a> {
-    /// uuid → where first defined.
-    uuids: HashMap<&'a str, String>,
-    /// (namespace, id) → where first defined.
-    ids: HashMap<(&'static str, &'a str), String>,
-    /// Every id of any object, for `#id` fragments.
-    any_ids: HashSet<&'a str>,
-    /// Array name → the uuids and ids of its members.
-    members: HashMap<&'a str, HashSet<&'a str>>,
-    references: Vec<(String, &'static str, &'static str, &'a str)>,
-    hrefs: Vec<(String, &'a str)>,
-    problems: Vec<Problem>,
+/// What the checks care about in the array an object sits in.
+#[derive(Clone, Copy, Default)]
+pub(super) struct ArrayRole {
+    /// The namespace its members' ids are unique in.
+    id_scope: Option<&'static str>,
+    /// The array's name when references name its members.
+    target: Option<&'static str>,
 }
 
+impl ArrayRole {
+    pub(super) fn of(array: &str) -> ArrayRole {
+        ArrayRole {
+            id_scope: if CONTROL_SCOPE.contains(&array) {
+                Some("control")
+            } else if array == "roles" {
+                Some("role")
+            } else {
+                None
+            },
+            target: REFERENCES
+                .iter()
+                .find(|(_, t)| *t == array)
+                .map(|(_, t)| *t),
+        }
+    }
+}
+
+/// Which of an object's own identifiers (at one place, the uuid comes
+/// first).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Slot {
+    Uuid,
+    Id,
+}
+
+/// What a walk over a document collects, in whatever order it meets
+/// things: definitions, references and links, each with its place.
+/// [`finish`] orders what it reports by place, so a walk over the
+/// document's text and one over a `serde_json::Value` report alike.
+#[derive(Default)]
+pub(super) struct Walk<'a> {
+    pub(super) paths: Paths<'a>,
+    /// uuid → the first place met.
+    uuids: Map<Cow<'a, str>, Pos>,
+    /// (namespace, id) → the first place met.
+    ids: Map<(&'static str, Cow<'a, str>), Pos>,
+    /// Later places of a uuid or a (namespace, id).
+    repeated_uuids: Vec<(Cow<'a, str>, Pos)>,
+    repeated_ids: Vec<((&'static str, Cow<'a, str>), Pos)>,
+    /// Every id of any object, for `#id` fragments.
+    any_ids: Set<Cow<'a, str>>,
+    /// Array named by references → the uuids and ids of its members.
+    members: Map<&'static str, Set<Cow<'a, str>>>,
+    references: Vec<(Pos, (&'static str, &'static str), Cow<'a, str>)>,
+    /// `href`s starting with `#`.
+    hrefs: Vec<(Pos, Cow<'a, str>)>,
+}
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<K> = HashSet<K, foldhash::fast::RandomState>;
+
 impl<'a> Walk<'a> {
-    /// An object's own `uuid` (`path`: the object).
-    pub(super) fn uuid(&mut self, uuid: &'a str, array: Option<&'a str>, path: &[Seg<'a>]) {
-        if let Some(array) = array {
-            self.members.entry(array).or_default().insert(uuid);
+    /// The `uuid` of the object at `object`, found in an array of `role`.
+    pub(super) fn uuid(&mut self, uuid: Cow<'a, str>, role: Option<ArrayRole>, object: Pos) {
+        if let Some(target) = role.and_then(|r| r.target) {
+            self.members.entry(target).or_default().insert(uuid.clone());
         }
-        match self.uuids.get(uuid) {
-            Some(first) => {
-                let first = first.clone();
-                self.problems.push(Problem::new(
-                    Rule::DuplicateUuid,
-                    pointer(path) + "/uuid",
-                    vec![("uuid", uuid.to_owned()), ("first", first)],
-                ));
-            }
-            None => {
-                self.uuids.insert(uuid, pointer(path));
+        match self.uuids.entry(uuid) {
+            Entry::Occupied(first) => self.repeated_uuids.push((first.key().clone(), object)),
+            Entry::Vacant(slot) => {
+                slot.insert(object);
             }
         }
     }
 
-    /// An object's own `id` (`path`: the object).
-    pub(super) fn id(&mut self, id: &'a str, array: Option<&'a str>, path: &[Seg<'a>]) {
+    /// The `id` of the object at `object`, found in an array of `role`.
+    pub(super) fn id(&mut self, id: Cow<'a, str>, role: Option<ArrayRole>, object: Pos) {
+        let role = role.unwrap_or_default();
+        if let Some(scope) = role.id_scope {
+            // Only roles are both named by id and referenced.
+            if let Some(target) = role.target {
+                self.members.entry(target).or_default().insert(id.clone());
+            }
+            match self.ids.entry((scope, id.clone())) {
+                Entry::Occupied(first) => self.repeated_ids.push((first.key().clone(), object)),
+                Entry::Vacant(slot) => {
+                    slot.insert(object);
+                }
+            }
+        }
         self.any_ids.insert(id);
-        let scope = match array {
-            Some(a) if CONTROL_SCOPE.contains(&a) => Some("control"),
-            Some("roles") => Some("role"),
-            _ => None,
-        };
-        if let (Some(scope), Some(array)) = (scope, array) {
-            self.members.entry(array).or_default().insert(id);
-            match self.ids.get(&(scope, id)) {
-                Some(first) => {
-                    let first = first.clone();
-                    self.problems.push(Problem::new(
-                        Rule::DuplicateId,
-                        pointer(path) + "/id",
-                        vec![("id", id.to_owned()), ("first", first)],
-                    ));
-                }
-                None => {
-                    self.ids.insert((scope, id), pointer(path));
-                }
-            }
-        }
     }
 
-    /// A reference (`path`: the string).
+    /// A reference at `at`.
     pub(super) fn reference(
         &mut self,
-        (field, target): (&'static str, &'static str),
-        value: &'a str,
-        path: &[Seg<'a>],
+        field: (&'static str, &'static str),
+        value: Cow<'a, str>,
+        at: Pos,
     ) {
-        self.references.push((pointer(path), field, target, value));
+        self.references.push((at, field, value));
     }
 
-    /// An `href` (`path`: the string); only `#…` ones are kept.
-    pub(super) fn href(&mut self, href: &'a str, path: &[Seg<'a>]) {
+    /// An `href` at `at`; only `#…` ones are kept.
+    pub(super) fn href(&mut self, href: Cow<'a, str>, at: Pos) {
         if href.starts_with('#') {
-            self.hrefs.push((pointer(path), href));
+            self.hrefs.push((at, href));
         }
     }
 
-    fn object(
-        &mut self,
-        map: &'a serde_json::Map<String, Value>,
-        array: Option<&'a str>,
-        path: &mut Vec<Seg<'a>>,
-    ) {
+    fn object(&mut self, map: &'a serde_json::Map<String, Value>, role: Option<ArrayRole>) {
         if let Some(Value::String(uuid)) = map.get("uuid") {
-            self.uuid(uuid, array, path);
+            let at = self.paths.here();
+            self.uuid(Cow::Borrowed(uuid), role, at);
         }
         if let Some(Value::String(id)) = map.get("id") {
-            self.id(id, array, path);
+            let at = self.paths.here();
+            self.id(Cow::Borrowed(id), role, at);
         }
         for (key, value) in map {
-            path.push(Seg::Key(key));
+            self.paths.push(Seg::Key(Cow::Borrowed(key)));
             if let Some(field) = reference_field(key) {
                 match value {
-                    Value::String(s) => self.reference(field, s, path),
+                    Value::String(s) => {
+                        let at = self.paths.here();
+                        self.reference(field, Cow::Borrowed(s), at);
+                    }
                     Value::Array(items) => {
                         for (i, item) in items.iter().enumerate() {
                             if let Value::String(s) = item {
-                                path.push(Seg::Index(i));
-                                self.reference(field, s, path);
-                                path.pop();
+                                self.paths.push(Seg::Index(i));
+                                let at = self.paths.here();
+                                self.reference(field, Cow::Borrowed(s), at);
+                                self.paths.pop();
                             }
                         }
                     }
@@ -233,28 +248,26 @@ impl<'a> Walk<'a> {
                 }
             } else if key == "href" {
                 if let Value::String(href) = value {
-                    self.href(href, path);
+                    let at = self.paths.here();
+                    self.href(Cow::Borrowed(href), at);
                 }
             } else {
-                self.value(value, Some(key), path);
-            }
-            path.pop();
-        }
-    }
-
-    fn value(&mut self, value: &'a Value, key: Option<&'a str>, path: &mut Vec<Seg<'a>>) {
-        match value {
-            Value::Object(map) => self.object(map, None, path),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(Seg::Index(i));
-                    if let Value::Object(map) = item {
-                        self.object(map, key, path);
+                match value {
+                    Value::Object(map) => self.object(map, None),
+                    Value::Array(items) => {
+                        let role = ArrayRole::of(key);
+                        for (i, item) in items.iter().enumerate() {
+                            if let Value::Object(map) = item {
+                                self.paths.push(Seg::Index(i));
+                                self.object(map, Some(role));
+                                self.paths.pop();
+                            }
+                        }
                     }
-                    path.pop();
+                    _ => {}
                 }
             }
-            _ => {}
+            self.paths.pop();
         }
     }
 }
@@ -269,19 +282,23 @@ fn is_uuid(text: &str) -> bool {
         })
 }
 
-/// A catalog made by resolving a profile: NIST marks it with a
-/// `resolution-tool` prop, FedRAMP with a `resolution-source` link.
+/// What marks a catalog made by resolving a profile, as (metadata list,
+/// field of an item, value): NIST marks it with a `resolution-tool` prop,
+/// FedRAMP with a `resolution-source` link.
+pub(super) const RESOLUTION_MARKS: &[(&str, &str, &str)] = &[
+    ("props", "name", "resolution-tool"),
+    ("links", "rel", "resolution-source"),
+    ("links", "rel", "source-profile"),
+];
+
 fn is_resolved_catalog(doc: &Document) -> bool {
     let metadata = &doc.root()["metadata"];
-    let named = |key: &str, field: &str, value: &str| {
-        metadata[key]
-            .as_array()
-            .is_some_and(|items| items.iter().any(|i| i[field] == value))
-    };
     doc.model == super::document::Model::Catalog
-        && (named("props", "name", "resolution-tool")
-            || named("links", "rel", "resolution-source")
-            || named("links", "rel", "source-profile"))
+        && RESOLUTION_MARKS.iter().any(|(list, field, value)| {
+            metadata[list]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i[field] == *value))
+        })
 }
 
 /// Versions ismap reads (FedRAMP publishes 1.0.4; NIST 1.1.x).
@@ -298,15 +315,15 @@ pub fn supported_version(version: &str) -> bool {
 pub fn referential(doc: &Document) -> Vec<Problem> {
     let mut walk = Walk::default();
     let root = doc.model.root();
-    let mut path = vec![Seg::Key(root)];
+    walk.paths.push(Seg::Key(Cow::Borrowed(root)));
     if let Value::Object(map) = doc.root() {
-        walk.object(map, None, &mut path);
+        walk.object(map, None);
     }
     finish(walk, is_resolved_catalog(doc), root, doc.oscal_version())
 }
 
-/// The problems of a finished walk: duplicates as found, then dangling
-/// references, dangling links and the version.
+/// The problems of a finished walk, each kind in walk order: duplicates,
+/// then dangling references, dangling links and the version.
 pub(super) fn finish(
     walk: Walk<'_>,
     resolved: bool,
@@ -314,42 +331,88 @@ pub(super) fn finish(
     version: Option<&str>,
 ) -> Vec<Problem> {
     let Walk {
+        paths,
         uuids,
+        ids,
+        repeated_uuids,
+        repeated_ids,
         any_ids,
         members,
         references,
         hrefs,
-        mut problems,
-        ..
     } = walk;
-    let empty = HashSet::new();
-    for (at, field, target, value) in references {
-        if !members.get(target).unwrap_or(&empty).contains(value) {
-            problems.push(Problem::new(
-                Rule::DanglingReference,
-                at,
-                vec![
-                    ("field", field.to_owned()),
-                    ("value", value.to_owned()),
-                    ("target", target.to_owned()),
-                ],
-            ));
-        }
-    }
-    for (at, href) in hrefs {
-        let fragment = &href[1..];
-        if uuids.contains_key(fragment) || any_ids.contains(fragment) {
-            continue;
-        }
-        let rule = if is_uuid(fragment) {
-            Rule::DanglingHref
-        } else if resolved {
-            continue;
-        } else {
-            Rule::DanglingFragment
+    let by_place = |a: &Pos, b: &Pos| paths.cmp(*a, *b);
+
+    // Of the places a value is defined at, the first in walk order is the
+    // definition; each other one is a duplicate.
+    let mut duplicates: Vec<(Pos, Slot, Problem)> = Vec::new();
+    let mut duplicated =
+        |slot: Slot, rule: Rule, fact: &'static str, value: &str, mut at: Vec<Pos>| {
+            at.sort_by(by_place);
+            let first = paths.pointer(at[0]);
+            for &pos in &at[1..] {
+                let field = if slot == Slot::Uuid { "/uuid" } else { "/id" };
+                duplicates.push((
+                    pos,
+                    slot,
+                    Problem::new(
+                        rule,
+                        paths.pointer(pos) + field,
+                        vec![(fact, value.to_owned()), ("first", first.clone())],
+                    ),
+                ));
+            }
         };
-        problems.push(Problem::new(rule, at, vec![("href", href.to_owned())]));
+    for (value, later) in grouped(repeated_uuids) {
+        let at = std::iter::once(uuids[&value]).chain(later).collect();
+        duplicated(Slot::Uuid, Rule::DuplicateUuid, "uuid", &value, at);
     }
+    for (key, later) in grouped(repeated_ids) {
+        let at = std::iter::once(ids[&key]).chain(later).collect();
+        duplicated(Slot::Id, Rule::DuplicateId, "id", &key.1, at);
+    }
+    duplicates.sort_by(|(a, sa, _), (b, sb, _)| by_place(a, b).then(sa.cmp(sb)));
+    let mut problems: Vec<Problem> = duplicates.into_iter().map(|(_, _, p)| p).collect();
+
+    let mut dangling: Vec<_> = references
+        .into_iter()
+        .filter(|(_, (_, target), value)| !members.get(target).is_some_and(|m| m.contains(value)))
+        .collect();
+    dangling.sort_by(|a, b| by_place(&a.0, &b.0));
+    problems.extend(dangling.into_iter().map(|(at, (field, target), value)| {
+        Problem::new(
+            Rule::DanglingReference,
+            paths.pointer(at),
+            vec![
+                ("field", field.to_owned()),
+                ("value", value.into_owned()),
+                ("target", target.to_owned()),
+            ],
+        )
+    }));
+
+    let mut links: Vec<_> = hrefs
+        .into_iter()
+        .filter_map(|(at, href)| {
+            let fragment = &href[1..];
+            if uuids.contains_key(fragment) || any_ids.contains(fragment) {
+                return None;
+            }
+            let rule = if is_uuid(fragment) {
+                Rule::DanglingHref
+            } else if resolved {
+                return None;
+            } else {
+                Rule::DanglingFragment
+            };
+            Some((at, rule, href))
+        })
+        .collect();
+    links.sort_by(|a, b| by_place(&a.0, &b.0));
+    problems.extend(links.into_iter().map(|(at, rule, href)| {
+        Problem::new(rule, paths.pointer(at), vec![("href", href.into_owned())])
+    }));
+
     if let Some(version) = version
         && !supported_version(version)
     {
@@ -362,9 +425,74 @@ pub(super) fn finish(
     problems
 }
 
+/// Later places grouped by the value defined there.
+fn grouped<K: Ord>(mut repeated: Vec<(K, Pos)>) -> Vec<(K, Vec<Pos>)> {
+    repeated.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut groups: Vec<(K, Vec<Pos>)> = Vec::new();
+    for (key, pos) in repeated {
+        match groups.last_mut() {
+            Some((last, at)) if *last == key => at.push(pos),
+            _ => groups.push((key, vec![pos])),
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rule, pointer and the `first` fact of each problem of a JSON text.
+    fn problems(json: &str) -> Vec<(Rule, String, Option<String>)> {
+        let doc = super::super::document::parse("t.json", json.as_bytes()).unwrap();
+        referential(&doc)
+            .into_iter()
+            .map(|p| (p.rule, p.pointer.clone(), p.fact("first").map(str::to_owned)))
+            .collect()
+    }
+
+    #[test]
+    fn the_first_definition_is_the_first_in_sorted_key_order() {
+        let found = problems(
+            r#"{"catalog": {"uuid": "A",
+                "groups": [{"id": "c", "uuid": "B"}],
+                "controls": [{"uuid": "A", "id": "c"}],
+                "back-matter": {"resources": [{"uuid": "B", "id": "c"}]}}}"#,
+        );
+        let dup = |rule, at: &str, first: &str| (rule, at.to_owned(), Some(first.to_owned()));
+        assert_eq!(
+            found,
+            [
+                dup(Rule::DuplicateUuid, "/catalog/controls/0/uuid", "/catalog"),
+                dup(
+                    Rule::DuplicateUuid,
+                    "/catalog/groups/0/uuid",
+                    "/catalog/back-matter/resources/0"
+                ),
+                // A resource's id is not in the controls' namespace.
+                dup(Rule::DuplicateId, "/catalog/groups/0/id", "/catalog/controls/0"),
+            ]
+        );
+    }
+
+    #[test]
+    fn references_name_their_arrays_members_by_uuid_and_roles_by_id() {
+        let found = problems(
+            r#"{"system-security-plan": {"metadata": {
+                "roles": [{"id": "admin"}], "parties": [{"id": "p1"}, {"uuid": "u1"}]},
+                "x": {"role-ids": ["u1", "admin"], "party-uuids": ["u1", "admin"],
+                      "party-uuid": "p1", "role-id": "admin"}}}"#,
+        );
+        let dangling = |at: &str| (Rule::DanglingReference, at.to_owned(), None);
+        assert_eq!(
+            found,
+            [
+                dangling("/system-security-plan/x/party-uuid"),
+                dangling("/system-security-plan/x/party-uuids/1"),
+                dangling("/system-security-plan/x/role-ids/0"),
+            ]
+        );
+    }
 
     #[test]
     fn versions_from_1_0_4_to_1_1_3_are_supported() {

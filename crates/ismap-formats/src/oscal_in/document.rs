@@ -163,7 +163,7 @@ fn problem(file: &str, line: u32, column: u32, message: String) -> SourceError {
 /// Reads `path` as an OSCAL document.
 pub fn read(path: &Path) -> Result<Document, SourceError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
+    let bytes = crate::whole_file::read(path)
         .map_err(|e| SourceError::whole_file(&file, format!("cannot read the file: {e}")))?;
     parse(&file, &bytes)
 }

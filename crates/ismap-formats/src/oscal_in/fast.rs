@@ -1,66 +1,32 @@
-//! The referential checks on JSON bytes without building a
-//! `serde_json::Value`: one serde pass keeps only what the checks read
-//! (uuids, ids, hrefs, references, and the metadata that tells the version
-//! and a resolved catalog), each object's kept members sorted by key as
-//! `Value`'s map sorts them, and the same walk as [`super::checks`] runs on
-//! that. Anything unusual (invalid JSON, a duplicated key, a document that
-//! is not OSCAL) gives `None`: the `Value` path then decides, and words the
-//! error, exactly as before.
+//! The referential checks straight from JSON bytes: one serde pass, no
+//! `serde_json::Value`, nothing kept but what the checks read. The pass
+//! feeds the same [`Walk`] as the `Value` path; the walk orders what it
+//! reports by place, so meeting members in the file's order rather than
+//! sorted by key changes nothing. Anything unusual (invalid JSON, a
+//! duplicated key, a document that is not OSCAL) gives `None`: the `Value`
+//! path then decides, and words the error, exactly as before.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::checks::{self, Problem, Seg, Walk, reference_field};
+use super::checks::{self, ArrayRole, Problem, RESOLUTION_MARKS, Slot, Walk, reference_field};
 use super::document::Model;
+use super::paths::Seg;
 
-/// What the pass keeps of a value.
-enum Item<'de> {
-    Str(Cow<'de, str>),
-    Object(Node<'de>),
-    /// Kept members, by index.
-    Array(Vec<(usize, Item<'de>)>),
+#[derive(Default)]
+struct Pass<'de> {
+    walk: Walk<'de>,
+    /// The keys of the objects being read, to refuse a key given twice
+    /// (which `Value` would resolve by keeping the last).
+    keys: Vec<Cow<'de, str>>,
+    oscal_version: Option<Cow<'de, str>>,
+    /// The metadata marks a resolved catalog.
+    resolved: bool,
 }
 
-/// An object's kept members, sorted by key.
-struct Node<'de> {
-    children: Vec<(Cow<'de, str>, Item<'de>)>,
-}
-
-impl<'de> Node<'de> {
-    fn get(&self, key: &str) -> Option<&Item<'de>> {
-        self.children
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
-            .ok()
-            .map(|i| &self.children[i].1)
-    }
-
-    fn str(&self, key: &str) -> Option<&str> {
-        match self.get(key) {
-            Some(Item::Str(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn object(&self, key: &str) -> Option<&Node<'de>> {
-        match self.get(key) {
-            Some(Item::Object(n)) => Some(n),
-            _ => None,
-        }
-    }
-}
-
-fn kept(item: &Option<Item<'_>>) -> bool {
-    match item {
-        None => false,
-        Some(Item::Str(_)) => true,
-        Some(Item::Object(n)) => !n.children.is_empty(),
-        Some(Item::Array(items)) => !items.is_empty(),
-    }
-}
-
-/// Where a value sits, for the few facts read outside the walk.
+/// Where an object or array is, for the few facts read outside the walk.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Normal,
@@ -68,25 +34,92 @@ enum Ctx {
     ModelRoot,
     /// Its `metadata`.
     Metadata,
-    /// `metadata.props` / `metadata.links`, and the field read of each item.
+    /// A list of the metadata (`props`, `links`), and each of its items.
     MetaList(&'static str),
     MetaItem(&'static str),
 }
 
-fn wants_str(key: &str, ctx: Ctx) -> bool {
-    matches!(key, "uuid" | "id" | "href")
-        || reference_field(key).is_some()
-        || (ctx == Ctx::Metadata && key == "oscal-version")
-        || matches!(ctx, Ctx::MetaItem(field) if field == key)
+/// What a string member means.
+#[derive(Clone, Copy)]
+enum Strings {
+    Ignored,
+    /// The object's own uuid or id; the object sits in an array of this role.
+    Own(Slot, Option<ArrayRole>),
+    /// `metadata.oscal-version`.
+    Version,
+    /// A field of a metadata item that may mark a resolved catalog.
+    Mark(&'static str, &'static str),
 }
 
-fn member_ctx(key: &str, ctx: Ctx) -> Ctx {
-    match (ctx, key) {
-        (Ctx::ModelRoot, "metadata") => Ctx::Metadata,
-        (Ctx::Metadata, "props") => Ctx::MetaList("name"),
-        (Ctx::Metadata, "links") => Ctx::MetaList("rel"),
-        _ => Ctx::Normal,
+/// How the pass reads one value.
+#[derive(Clone, Copy)]
+enum Read {
+    /// An object's member: objects and arrays walked (in `ctx`).
+    Member {
+        ctx: Ctx,
+        strings: Strings,
+    },
+    /// An item of an array of objects in the role of the array's name.
+    Item {
+        role: ArrayRole,
+        ctx: Ctx,
+    },
+    /// A reference, or (`list`) a list of references.
+    Reference {
+        field: (&'static str, &'static str),
+        list: bool,
+    },
+    Href,
+}
+
+/// How the member `key` of an object (in an array of `role`, in `ctx`) is read.
+fn member(key: &str, role: Option<ArrayRole>, ctx: Ctx) -> Read {
+    if let Some(field) = reference_field(key) {
+        return Read::Reference { field, list: false };
     }
+    let strings = match (key, ctx) {
+        ("href", _) => return Read::Href,
+        ("uuid", _) => Strings::Own(Slot::Uuid, role),
+        ("id", _) => Strings::Own(Slot::Id, role),
+        ("oscal-version", Ctx::Metadata) => Strings::Version,
+        (_, Ctx::MetaItem(list)) => RESOLUTION_MARKS
+            .iter()
+            .find(|(l, f, _)| *l == list && *f == key)
+            .map_or(Strings::Ignored, |(l, f, _)| Strings::Mark(l, f)),
+        _ => Strings::Ignored,
+    };
+    let ctx = match (ctx, key) {
+        (Ctx::ModelRoot, "metadata") => Ctx::Metadata,
+        (Ctx::Metadata, "props") => Ctx::MetaList("props"),
+        (Ctx::Metadata, "links") => Ctx::MetaList("links"),
+        _ => Ctx::Normal,
+    };
+    Read::Member { ctx, strings }
+}
+
+/// Walks the members of an object.
+fn object<'de, A: MapAccess<'de>>(
+    pass: &mut Pass<'de>,
+    mut map: A,
+    role: Option<ArrayRole>,
+    ctx: Ctx,
+) -> Result<(), A::Error> {
+    let base = pass.keys.len();
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        if pass.keys[base..].contains(&key) {
+            return Err(de::Error::custom("duplicate key"));
+        }
+        let read = member(&key, role, ctx);
+        pass.walk.paths.push(Seg::Key(key.clone()));
+        pass.keys.push(key);
+        map.next_value_seed(Value {
+            pass: &mut *pass,
+            read,
+        })?;
+        pass.walk.paths.pop();
+    }
+    pass.keys.truncate(base);
+    Ok(())
 }
 
 struct KeySeed;
@@ -114,137 +147,177 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
-/// Any value; `keys` holds the keys of the objects being read, to refuse
-/// a key given twice (which `Value` would resolve by keeping the last).
-struct ValueSeed<'k, 'de> {
-    keys: &'k mut Vec<Cow<'de, str>>,
-    want_str: bool,
-    ctx: Ctx,
-    in_array: bool,
+/// One value, read as `read` says; answers whether it was an object.
+struct Value<'p, 'de> {
+    pass: &'p mut Pass<'de>,
+    read: Read,
 }
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_, 'de> {
-    type Value = Option<Item<'de>>;
+impl<'de> Value<'_, 'de> {
+    fn string(self, s: Cow<'de, str>) {
+        let Value { pass, read } = self;
+        let walk = &mut pass.walk;
+        match read {
+            Read::Member { strings, .. } => match strings {
+                Strings::Ignored => {}
+                Strings::Own(slot, role) => {
+                    let object = walk.paths.parent();
+                    match slot {
+                        Slot::Uuid => walk.uuid(s, role, object),
+                        Slot::Id => walk.id(s, role, object),
+                    }
+                }
+                Strings::Version => pass.oscal_version = Some(s),
+                Strings::Mark(list, field) => {
+                    pass.resolved |= RESOLUTION_MARKS.contains(&(list, field, s.as_ref()));
+                }
+            },
+            Read::Reference { field, .. } => {
+                let at = walk.paths.here();
+                walk.reference(field, s, at);
+            }
+            Read::Href if s.starts_with('#') => {
+                let at = walk.paths.here();
+                walk.href(s, at);
+            }
+            Read::Href | Read::Item { .. } => {}
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Value<'_, 'de> {
+    type Value = bool;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
-    type Value = Option<Item<'de>>;
+impl<'de> Visitor<'de> for Value<'_, 'de> {
+    type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(self.want_str.then_some(Item::Str(Cow::Borrowed(v))))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<bool, E> {
+        self.string(Cow::Borrowed(v));
+        Ok(false)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.want_str.then(|| Item::Str(Cow::Owned(v.to_owned()))))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        self.string(Cow::Owned(v.to_owned()));
+        Ok(false)
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(self.want_str.then_some(Item::Str(Cow::Owned(v))))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<bool, E> {
+        self.string(Cow::Owned(v));
+        Ok(false)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        if self.in_array {
-            // The checks look at no array inside an array.
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(None);
-        }
-        let ctx = match self.ctx {
-            Ctx::MetaList(field) => Ctx::MetaItem(field),
-            _ => Ctx::Normal,
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let item = match self.read {
+            Read::Member { ctx, .. } => {
+                let role = match self.pass.walk.paths.last_key() {
+                    Some(key) => ArrayRole::of(key),
+                    None => ArrayRole::default(),
+                };
+                let ctx = match ctx {
+                    Ctx::MetaList(list) => Ctx::MetaItem(list),
+                    _ => Ctx::Normal,
+                };
+                Read::Item { role, ctx }
+            }
+            Read::Reference { field, list: false } => Read::Reference { field, list: true },
+            // The checks look at no array inside an array, nor in a link.
+            Read::Item { .. } | Read::Reference { list: true, .. } | Read::Href => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(false);
+            }
         };
-        let mut items = Vec::new();
+        let pass = self.pass;
         let mut index = 0;
-        while let Some(item) = seq.next_element_seed(ValueSeed {
-            keys: &mut *self.keys,
-            want_str: self.want_str,
-            ctx,
-            in_array: true,
-        })? {
-            if kept(&item) {
-                items.push((index, item.expect("kept")));
+        loop {
+            pass.walk.paths.push(Seg::Index(index));
+            let more = seq
+                .next_element_seed(Value {
+                    pass: &mut *pass,
+                    read: item,
+                })?
+                .is_some();
+            pass.walk.paths.pop();
+            if !more {
+                return Ok(false);
             }
             index += 1;
         }
-        Ok((!items.is_empty()).then_some(Item::Array(items)))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let base = self.keys.len();
-        let mut children = Vec::new();
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if self.keys[base..].contains(&key) {
-                return Err(de::Error::custom("duplicate key"));
-            }
-            let seed = ValueSeed {
-                want_str: wants_str(&key, self.ctx),
-                ctx: member_ctx(&key, self.ctx),
-                in_array: false,
-                keys: &mut *self.keys,
-            };
-            seed.keys.push(key.clone());
-            let item = map.next_value_seed(seed)?;
-            if kept(&item) {
-                children.push((key, item.expect("kept")));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        match self.read {
+            Read::Member { ctx, .. } => object(self.pass, map, None, ctx)?,
+            Read::Item { role, ctx } => object(self.pass, map, Some(role), ctx)?,
+            // References and links are strings: an object there is not walked.
+            Read::Reference { .. } | Read::Href => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             }
         }
-        self.keys.truncate(base);
-        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(Some(Item::Object(Node { children })))
+        Ok(true)
     }
 }
 
-/// The document's top-level object: every key, and the models' objects.
-struct TopSeed;
+/// The document's top-level object: its keys, and which models it holds
+/// (with whether each is an object).
+struct Top<'p, 'de> {
+    pass: &'p mut Pass<'de>,
+}
 
-type Top<'de> = (Vec<Cow<'de, str>>, Vec<(Model, Option<Item<'de>>)>);
+type TopKeys<'de> = (Vec<Cow<'de, str>>, Vec<(Model, bool)>);
 
-impl<'de> DeserializeSeed<'de> for TopSeed {
-    type Value = Top<'de>;
+impl<'de> DeserializeSeed<'de> for Top<'_, 'de> {
+    type Value = TopKeys<'de>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for TopSeed {
-    type Value = Top<'de>;
+impl<'de> Visitor<'de> for Top<'_, 'de> {
+    type Value = TopKeys<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an OSCAL document")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut keys: Vec<Cow<'de, str>> = Vec::new();
         let mut models = Vec::new();
-        let mut stack = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if keys.contains(&key) {
                 return Err(de::Error::custom("duplicate key"));
             }
             match Model::from_root(&key) {
                 Some(model) => {
-                    let item = map.next_value_seed(ValueSeed {
-                        keys: &mut stack,
-                        want_str: false,
-                        ctx: Ctx::ModelRoot,
-                        in_array: false,
+                    self.pass
+                        .walk
+                        .paths
+                        .push(Seg::Key(Cow::Borrowed(model.root())));
+                    let is_object = map.next_value_seed(Value {
+                        pass: &mut *self.pass,
+                        read: Read::Member {
+                            ctx: Ctx::ModelRoot,
+                            strings: Strings::Ignored,
+                        },
                     })?;
-                    models.push((model, item));
+                    self.pass.walk.paths.pop();
+                    models.push((model, is_object));
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -253,68 +326,6 @@ impl<'de> Visitor<'de> for TopSeed {
             keys.push(key);
         }
         Ok((keys, models))
-    }
-}
-
-fn object<'a>(
-    walk: &mut Walk<'a>,
-    node: &'a Node<'_>,
-    array: Option<&'a str>,
-    path: &mut Vec<Seg<'a>>,
-) {
-    if let Some(uuid) = node.str("uuid") {
-        walk.uuid(uuid, array, path);
-    }
-    if let Some(id) = node.str("id") {
-        walk.id(id, array, path);
-    }
-    for (key, item) in &node.children {
-        path.push(Seg::Key(key));
-        if let Some(field) = reference_field(key) {
-            match item {
-                Item::Str(s) => walk.reference(field, s, path),
-                Item::Array(items) => {
-                    for (i, item) in items {
-                        if let Item::Str(s) = item {
-                            path.push(Seg::Index(*i));
-                            walk.reference(field, s, path);
-                            path.pop();
-                        }
-                    }
-                }
-                Item::Object(_) => {}
-            }
-        } else if key == "href" {
-            if let Item::Str(href) = item {
-                walk.href(href, path);
-            }
-        } else {
-            match item {
-                Item::Object(node) => object(walk, node, None, path),
-                Item::Array(items) => {
-                    for (i, item) in items {
-                        if let Item::Object(node) = item {
-                            path.push(Seg::Index(*i));
-                            object(walk, node, Some(key), path);
-                            path.pop();
-                        }
-                    }
-                }
-                Item::Str(_) => {}
-            }
-        }
-        path.pop();
-    }
-}
-
-/// Whether the metadata's `list` has an item whose `field` is `value`.
-fn named(metadata: Option<&Node<'_>>, list: &str, field: &str, value: &str) -> bool {
-    match metadata.and_then(|m| m.get(list)) {
-        Some(Item::Array(items)) => items.iter().any(|(_, item)| match item {
-            Item::Object(node) => node.str(field) == Some(value),
-            _ => false,
-        }),
-        _ => false,
     }
 }
 
@@ -332,30 +343,26 @@ pub fn referential(bytes: &[u8]) -> Option<Outcome> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (keys, mut models) = TopSeed.deserialize(&mut de).ok()?;
+    // One check of the whole text is cheaper than one per string.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut pass = Pass::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let (keys, models) = Top { pass: &mut pass }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     let roots: Vec<&Cow<'_, str>> = keys.iter().filter(|k| *k != "$schema").collect();
     let [root] = roots.as_slice() else {
         return None;
     };
     let model = Model::from_root(root)?;
-    let (_, Some(Item::Object(node))) = models.pop()? else {
+    if models != [(model, true)] {
         return None;
-    };
-    let metadata = node.object("metadata");
-    let oscal_version = metadata.and_then(|m| m.str("oscal-version"));
-    let resolved = model == Model::Catalog
-        && (named(metadata, "props", "name", "resolution-tool")
-            || named(metadata, "links", "rel", "resolution-source")
-            || named(metadata, "links", "rel", "source-profile"));
-    let mut walk = Walk::default();
-    let mut path = vec![Seg::Key(model.root())];
-    object(&mut walk, &node, None, &mut path);
-    let problems = checks::finish(walk, resolved, model.root(), oscal_version);
+    }
+    let resolved = model == Model::Catalog && pass.resolved;
+    let oscal_version = pass.oscal_version.map(Cow::into_owned);
+    let problems = checks::finish(pass.walk, resolved, model.root(), oscal_version.as_deref());
     Some(Outcome {
         model,
-        oscal_version: oscal_version.map(str::to_owned),
+        oscal_version,
         problems,
     })
 }

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod checks;
 pub mod document;
 pub mod fast;
+mod paths;
 pub mod profile;
 pub mod schema;
 pub mod ssp;
