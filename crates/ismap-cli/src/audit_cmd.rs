@@ -77,14 +77,14 @@ pub fn run(cx: &Context, command: AuditCommand) -> Result<u8> {
                 .enumerate()
                 .map(|(i, ids)| json!({ "year": i + 1, "controls": ids.iter().map(|c| c.to_string()).collect::<Vec<_>>() }))
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json!({ "catalog": catalog.id(), "years": years }))?
             );
         }
         Format::Text => {
             if let Some(notice) = excerpt_notice(catalog, cx.lang) {
-                println!("{}\n", cx.style.dim(&notice));
+                outln!("{}\n", cx.style.dim(&notice));
             }
             let messages = Messages::get();
             for (i, ids) in plan.years.iter().enumerate() {
@@ -97,7 +97,7 @@ pub fn run(cx: &Context, command: AuditCommand) -> Result<u8> {
                         })
                         .count()
                 };
-                println!(
+                outln!(
                     "{}",
                     cx.style.heading(&messages.text(
                         cx.lang,
@@ -116,7 +116,7 @@ pub fn run(cx: &Context, command: AuditCommand) -> Result<u8> {
                     .filter(|id| id.level() == Level::Objective && id.chapter() >= 5)
                     .map(|id| id.to_string())
                     .collect();
-                println!("  {}", objectives.join(" "));
+                outln!("  {}", objectives.join(" "));
             }
         }
     }

@@ -240,7 +240,7 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
             let ids =
                 |v: &[ismap_domain::ControlId]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
             match format {
-                DiffFormat::Json => println!(
+                DiffFormat::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({
                         "older": a.id(),
@@ -251,17 +251,17 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                     }))?
                 ),
                 DiffFormat::Text => {
-                    println!(
+                    outln!(
                         "{} → {}",
                         cx.style.heading(a.id()),
                         cx.style.heading(b.id())
                     );
                     for (label, list) in [("added", ids(&d.added)), ("removed", ids(&d.removed))] {
-                        println!("{label} ({}): {}", list.len(), list.join(" "));
+                        outln!("{label} ({}): {}", list.len(), list.join(" "));
                     }
-                    println!("changed ({}):", d.changed.len());
+                    outln!("changed ({}):", d.changed.len());
                     for (id, fields) in &d.changed {
-                        println!("  {id:<14} {}", fields.join(", "));
+                        outln!("  {id:<14} {}", fields.join(", "));
                     }
                 }
             }
@@ -276,7 +276,7 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                 }
                 Err(error) => {
                     for problem in &error.problems {
-                        println!("{}", cx.style.error_line(&problem.to_string()));
+                        outln!("{}", cx.style.error_line(&problem.to_string()));
                     }
                     Ok(crate::EXIT_UNREADABLE)
                 }
@@ -287,7 +287,7 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
 
 fn print_notice(cx: &Context, catalog: &Catalog) {
     if let Some(notice) = excerpt_notice(catalog, cx.lang) {
-        println!("{}\n", cx.style.dim(&notice));
+        outln!("{}\n", cx.style.dim(&notice));
     }
 }
 
@@ -298,14 +298,14 @@ fn print_overview_line(cx: &Context, catalog: &Catalog) {
     } else {
         ""
     };
-    println!(
+    outln!(
         "{}  {}  {}{}",
         cx.style.heading(&info.id),
         info.version,
         pick(cx.lang, &info.title),
         excerpt
     );
-    println!(
+    outln!(
         "    governance {}+{}, management {}+{}, control measures {}+{} (objectives+detailed controls)",
         catalog.count(Criteria::Governance, Level::Objective),
         catalog.count(Criteria::Governance, Level::Detailed),
@@ -315,7 +315,7 @@ fn print_overview_line(cx: &Context, catalog: &Catalog) {
         catalog.count(Criteria::ControlMeasures, Level::Detailed),
     );
     if let Some(notice) = excerpt_notice(catalog, cx.lang) {
-        println!("    {}", cx.style.dim(&notice));
+        outln!("    {}", cx.style.dim(&notice));
     }
 }
 
@@ -340,7 +340,7 @@ fn badges(control: &Control) -> String {
 }
 
 fn print_control_line(cx: &Context, control: &Control, indent: &str) {
-    println!(
+    outln!(
         "{indent}{:<14} {} {}",
         control.id.to_string(),
         pick(cx.lang, &control.title),
@@ -349,18 +349,18 @@ fn print_control_line(cx: &Context, control: &Control, indent: &str) {
 }
 
 fn print_control_detail(cx: &Context, catalog: &Catalog, control: &Control) {
-    println!(
+    outln!(
         "{}  {}",
         cx.style.heading(&control.id.to_string()),
         pick(cx.lang, &control.title)
     );
-    println!("  ja: {}", control.text.ja);
-    println!("  en: {}", control.text.en);
+    outln!("  ja: {}", control.text.ja);
+    outln!("  en: {}", control.text.en);
     let (chapter, category) = control.id.category();
     if let Some(c) = catalog.category(chapter, category) {
-        println!("  {}.{} {}", chapter, category, pick(cx.lang, &c.title));
+        outln!("  {}.{} {}", chapter, category, pick(cx.lang, &c.title));
     }
-    println!(
+    outln!(
         "  criteria: {}, origin: {}, verbatim: {}, LIU important: {} {}",
         control.criteria().key(),
         control.origin.key(),
@@ -389,13 +389,13 @@ fn show(cx: &Context, id: Option<&str>, catalog_id: Option<&str>) -> Result<u8> 
             let Some(c) = catalog.chapter(chapter) else {
                 bail!("chapter {chapter} is not in {}", catalog.id());
             };
-            println!(
+            outln!(
                 "{} {}",
                 cx.style.heading(&chapter.to_string()),
                 pick(cx.lang, &c.title)
             );
             for category in catalog.categories().iter().filter(|k| k.chapter == chapter) {
-                println!("  {} {}", category.id(), pick(cx.lang, &category.title));
+                outln!("  {} {}", category.id(), pick(cx.lang, &category.title));
                 for control in catalog.controls().iter().filter(|k| {
                     k.id.category() == (category.chapter, category.number)
                         && k.id.level() == Level::Objective
@@ -410,12 +410,12 @@ fn show(cx: &Context, id: Option<&str>, catalog_id: Option<&str>) -> Result<u8> 
             let Some(category) = catalog.category(key.0, key.1) else {
                 bail!("category {id} is not in {}", catalog.id());
             };
-            println!(
+            outln!(
                 "{} {}",
                 cx.style.heading(id),
                 pick(cx.lang, &category.title)
             );
-            println!("  {}", pick(cx.lang, &category.purpose));
+            outln!("  {}", pick(cx.lang, &category.purpose));
             for control in catalog.controls().iter().filter(|k| k.id.category() == key) {
                 let indent = if control.id.level() == Level::Detailed {
                     "    "
@@ -448,14 +448,14 @@ fn show(cx: &Context, id: Option<&str>, catalog_id: Option<&str>) -> Result<u8> 
 
 fn show_catalog(cx: &Context, catalog: &Catalog) -> Result<u8> {
     print_overview_line(cx, catalog);
-    println!();
+    outln!();
     for chapter in catalog.chapters() {
         let objectives = catalog
             .controls()
             .iter()
             .filter(|c| c.id.chapter() == chapter.number && c.id.level() == Level::Objective)
             .count();
-        println!(
+        outln!(
             "  {:>2} {}  ({objectives})",
             chapter.number,
             pick(cx.lang, &chapter.title)

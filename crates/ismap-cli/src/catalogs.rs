@@ -79,7 +79,7 @@ pub fn write_bytes(path: Option<&std::path::Path>, bytes: &[u8], force: bool) ->
     use std::io::Write;
     match path {
         None => {
-            std::io::stdout().write_all(bytes)?;
+            crate::output::write_stdout_bytes(bytes);
             Ok(())
         }
         Some(path) => {

@@ -175,9 +175,9 @@ pub fn run(cx: &Context, args: CrosswalkArgs) -> Result<u8> {
                 crosswalk,
                 catalog,
             );
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Format::Csv => print!("{}", coverage_csv(&coverage, crosswalk, catalog)),
+        Format::Csv => out!("{}", coverage_csv(&coverage, crosswalk, catalog)),
         Format::Text => print_table(cx, catalog, &source, held, &coverage, &summary),
     }
     if let Some(notice) = excerpt_notice(catalog, cx.lang) {
@@ -225,9 +225,9 @@ fn print_table(
             &[("source", source.name.clone()), ("count", held.to_string())],
         ),
     };
-    println!("{}", cx.style.heading(&heading));
+    outln!("{}", cx.style.heading(&heading));
     if !source.set_aside.is_empty() {
-        println!(
+        outln!(
             "{}",
             cx.style.dim(&text(
                 "crosswalk-set-aside",
@@ -244,9 +244,9 @@ fn print_table(
             .chapter(chapter)
             .map(|c| pick(cx.lang, &c.title))
             .unwrap_or("");
-        println!("\n{}", cx.style.heading(&format!("{chapter} {name}")));
+        outln!("\n{}", cx.style.heading(&format!("{chapter} {name}")));
         for c in coverage.iter().filter(|c| c.objective.chapter() == chapter) {
-            println!(
+            outln!(
                 "  {:<9} {} {}",
                 c.objective.to_string(),
                 pad(&status_label(cx, c.status), 12),
@@ -277,10 +277,10 @@ fn print_table(
                     }
                 }
             }
-            println!("  {:<9} {}", "", cx.style.dim(&links.join("  ")));
+            outln!("  {:<9} {}", "", cx.style.dim(&links.join("  ")));
         }
     }
-    println!(
+    outln!(
         "\n{}",
         text(
             "crosswalk-summary",
@@ -293,7 +293,7 @@ fn print_table(
             ],
         )
     );
-    println!("{}", cx.style.dim(&text("crosswalk-caveat", &[])));
+    outln!("{}", cx.style.dim(&text("crosswalk-caveat", &[])));
 }
 
 fn listing(l: Listing) -> &'static str {
@@ -338,10 +338,10 @@ fn lookup_control(
         .unwrap_or_default();
     match args.format {
         Format::Csv => {
-            println!("objective,iso27001,nist,strength,table1,table2");
+            outln!("objective,iso27001,nist,strength,table1,table2");
             let iso = mapping.iso27001.map(|i| i.to_string()).unwrap_or_default();
             for l in &links {
-                println!(
+                outln!(
                     "{},{iso},{},{},{},{}",
                     mapping.ismap,
                     l.nist,
@@ -364,15 +364,15 @@ fn lookup_control(
                     "table2": listing(l.table2),
                 })).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         }
         Format::Text => {
-            println!(
+            outln!(
                 "{}  {}",
                 cx.style.heading(&mapping.ismap.to_string()),
                 title(cx, catalog, mapping.ismap)
             );
-            println!(
+            outln!(
                 "  ISO/IEC 27001:2013: {}",
                 mapping
                     .iso27001
@@ -380,11 +380,11 @@ fn lookup_control(
                     .unwrap_or_else(|| "-".into())
             );
             if !mapping.note.is_empty() {
-                println!("  {}", cx.style.dim(&mapping.note));
+                outln!("  {}", cx.style.dim(&mapping.note));
             }
-            println!("  SP 800-53 rev5 (strength, NIST table 1, table 2):");
+            outln!("  SP 800-53 rev5 (strength, NIST table 1, table 2):");
             for l in &links {
-                println!(
+                outln!(
                     "    {:<10} {:<8} {:<5} {}",
                     l.nist.to_string(),
                     strength(l.strength()),
@@ -411,9 +411,9 @@ fn lookup_nist(
     }
     match args.format {
         Format::Csv => {
-            println!("nist,objective,iso27001,strength,table1,table2");
+            outln!("nist,objective,iso27001,strength,table1,table2");
             for (o, l) in &found {
-                println!(
+                outln!(
                     "{},{},{},{},{},{}",
                     l.nist,
                     o.ismap,
@@ -438,18 +438,18 @@ fn lookup_nist(
                     })
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json!({ "nist": id.to_string(), "links": rows }))?
             );
         }
         Format::Text => {
-            println!(
+            outln!(
                 "{}  (ISMAP objective, ISO/IEC 27001:2013, strength)",
                 cx.style.heading(&id.to_string())
             );
             for (o, l) in &found {
-                println!(
+                outln!(
                     "  {:<10} {:<9} {:<10} {:<8} {}",
                     l.nist.to_string(),
                     o.ismap.to_string(),

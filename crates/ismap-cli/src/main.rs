@@ -1,5 +1,23 @@
 //! `ismap`: the command line of the ISMAP system. See `ismap --help`.
 
+/// `print!` that ends the program quietly when standard output's reader has
+/// gone, as in `ismap … | head` ([`output::write_stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!`, the same way as [`out!`].
+macro_rules! outln {
+    () => {
+        out!("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;

@@ -102,9 +102,9 @@ pub fn run(cx: &Context, command: OscalCommand) -> Result<u8> {
             };
             let summary = oscal_in::summary(&doc);
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&summary)?),
                 Format::Text => {
-                    println!(
+                    outln!(
                         "{}  {} ({}), OSCAL {}",
                         cx.style.heading(&doc.file),
                         doc.model,
@@ -113,11 +113,11 @@ pub fn run(cx: &Context, command: OscalCommand) -> Result<u8> {
                     );
                     for key in ["title", "version", "system-name", "import-profile", "uuid"] {
                         if let Some(value) = summary[key].as_str() {
-                            println!("  {key}: {value}");
+                            outln!("  {key}: {value}");
                         }
                     }
                     for (key, count) in summary["counts"].as_object().into_iter().flatten() {
-                        println!("  {key}: {count}");
+                        outln!("  {key}: {count}");
                     }
                 }
             }
@@ -232,12 +232,12 @@ fn validate(
     };
     let messages = Messages::get();
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&oscal_in::validation_to_json(&doc, &validation))?
         ),
         Format::Text => {
-            println!(
+            outln!(
                 "{}",
                 cx.style.heading(&messages.text(
                     cx.lang,
@@ -251,13 +251,13 @@ fn validate(
                 ))
             );
             if let Some(schema) = &validation.schema {
-                println!(
+                outln!(
                     "{}",
                     messages.text(cx.lang, "oscal-schema-used", &[("schema", schema.clone())])
                 );
             }
             for note in oscal_in::notes_text(cx.lang, &validation) {
-                println!("{}", cx.style.dim(&note));
+                outln!("{}", cx.style.dim(&note));
             }
             for problem in &validation.problems {
                 let (severity, label) = if problem.rule.is_error() {
@@ -265,13 +265,13 @@ fn validate(
                 } else {
                     (Severity::Warning, "warning:")
                 };
-                println!(
+                outln!(
                     "{} {}",
                     cx.style.severity(severity, label),
                     problem_line(cx, &doc, problem)
                 );
             }
-            println!(
+            outln!(
                 "{}",
                 messages.text(
                     cx.lang,

@@ -1,13 +1,38 @@
 //! Text output for people: colour only on a terminal (and never with
 //! NO_COLOR), bilingual labels from the message catalogs.
 
-use std::io::IsTerminal;
+use std::fmt;
+use std::io::{self, IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style as Ansi};
 use ismap_domain::{Catalog, Severity};
 use ismap_i18n::{Lang, Messages};
 
 use crate::ColorChoice;
+
+/// Writes to standard output. When whoever reads it has gone (`ismap … |
+/// head` after its lines), the program ends quietly with success instead of
+/// panicking as `println!` does; any other failure ends it with an error.
+pub fn write_stdout(args: fmt::Arguments<'_>) {
+    if let Err(error) = io::stdout().lock().write_fmt(args) {
+        stdout_failed(&error);
+    }
+}
+
+/// Like [`write_stdout`], for bytes.
+pub fn write_stdout_bytes(bytes: &[u8]) {
+    if let Err(error) = io::stdout().lock().write_all(bytes) {
+        stdout_failed(&error);
+    }
+}
+
+fn stdout_failed(error: &io::Error) -> ! {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    let _ = writeln!(io::stderr(), "error: cannot write to standard output: {error}");
+    std::process::exit(i32::from(crate::EXIT_UNREADABLE));
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct Style {

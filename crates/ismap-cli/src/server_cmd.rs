@@ -281,11 +281,11 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
         if let Some(accounts) = accounts {
-            println!(
+            outln!(
                 "ismap demo — デモ用アカウント / demo accounts (passwords are new at every start):"
             );
             for a in &accounts {
-                println!(
+                outln!(
                     "  {:<12} {:<24} {:<20} {}",
                     a.username,
                     a.password,
@@ -294,7 +294,7 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
                 );
             }
         }
-        println!(
+        outln!(
             "ismap is listening on http://{address}/ (started in {} ms)",
             started.elapsed().as_millis()
         );
@@ -310,7 +310,7 @@ pub fn db(command: DbCommand) -> Result<u8> {
     match command {
         DbCommand::Migrate(database) => runtime()?.block_on(async {
             open(&database).await?;
-            println!("the database is up to date: {}", database.database_url);
+            outln!("the database is up to date: {}", database.database_url);
             Ok(0)
         }),
     }
@@ -328,7 +328,7 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
             } => {
                 let db = open(&database).await?;
                 let org = orgs::create(&db, &operator, name.trim(), name_en.trim(), kind).await?;
-                println!(
+                outln!(
                     "created organization {} ({}, id {})",
                     org.name, org.kind, org.id
                 );
@@ -370,21 +370,21 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                     role,
                 )
                 .await?;
-                println!(
+                outln!(
                     "created user {} ({} in {})",
                     user.username, role, organization.name
                 );
                 if generated {
-                    println!("password: {secret}");
+                    outln!("password: {secret}");
                 }
             }
             AdminCommand::SeedRegistrations { database, count } => {
                 let db = open(&database).await?;
-                let today = chrono::Utc::now().date_naive();
+                let today = ismap_domain::validity::today_in_japan();
                 ismap_store::registrations::seed_for_benchmark(&db, count, today)
                     .await
                     .context("cannot seed benchmark registrations")?;
-                println!(
+                outln!(
                     "seeded {count} benchmark registrations (for load tests only) into {}",
                     database.database_url
                 );
@@ -398,7 +398,7 @@ pub fn backup(args: BackupArgs) -> Result<u8> {
     runtime()?.block_on(async {
         let db = open(&args.database).await?;
         db.backup_sqlite(&args.to).await?;
-        println!(
+        outln!(
             "backed up {} to {}",
             args.database.database_url,
             args.to.display()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use chrono::{Local, NaiveDate};
+use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use ismap_domain::{RuleId, ServiceModel};
 use ismap_formats::prefill::prefill;
@@ -143,7 +143,7 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             if let Some(notice) = excerpt_notice(catalog, cx.lang) {
                 eprintln!("{notice}");
             }
-            let date = date.unwrap_or_else(|| Local::now().date_naive());
+            let date = date.unwrap_or_else(|| ismap_domain::validity::today_in_japan());
             write_output(
                 output.as_deref(),
                 &statement_template(catalog, date, model),
@@ -185,7 +185,7 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             if let Some(notice) = excerpt_notice(catalog, cx.lang) {
                 eprintln!("{notice}");
             }
-            let date = date.unwrap_or_else(|| Local::now().date_naive());
+            let date = date.unwrap_or_else(|| ismap_domain::validity::today_in_japan());
             write_output(
                 output.as_deref(),
                 &filled.to_yaml(catalog, date, model),
@@ -314,7 +314,7 @@ fn validate(
     let catalogs = cx.catalogs.all();
     let report = check_statement(&parsed, &catalogs, registry.as_ref());
     match format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
+        ReportFormat::Json => outln!("{}", serde_json::to_string_pretty(&report.to_json())?),
         ReportFormat::Text => print_text(cx, &report),
     }
     Ok(if report.errors() > 0 {
@@ -329,9 +329,9 @@ fn print_text(cx: &Context, report: &Report<'_>) {
     let lang = cx.lang;
     if let Some(catalog) = report.catalog {
         if let Some(notice) = excerpt_notice(catalog, lang) {
-            println!("{}", cx.style.dim(&notice));
+            outln!("{}", cx.style.dim(&notice));
         }
-        println!(
+        outln!(
             "{}",
             messages.text(
                 lang,
@@ -353,7 +353,7 @@ fn print_text(cx: &Context, report: &Report<'_>) {
         if group.is_empty() {
             continue;
         }
-        println!(
+        outln!(
             "\n{} ({})",
             cx.style.heading(&messages.rule_title(lang, rule)),
             group.len()
@@ -375,20 +375,20 @@ fn print_text(cx: &Context, report: &Report<'_>) {
             if !located.field.is_empty() {
                 place.push(located.field.clone());
             }
-            println!(
+            outln!(
                 "  {} {:<12} {}",
                 cx.style.severity(f.severity, &format!("{label:<7}")),
                 subject,
                 cx.style.dim(&place.join("  "))
             );
-            println!("  {:<7} {}", "", messages.finding(lang, f));
+            outln!("  {:<7} {}", "", messages.finding(lang, f));
         }
     }
-    println!();
+    outln!();
     if report.findings.is_empty() {
-        println!("{}", messages.text(lang, "cli-no-findings", &[]));
+        outln!("{}", messages.text(lang, "cli-no-findings", &[]));
     }
-    println!(
+    outln!(
         "{}",
         cx.style.heading(&messages.text(
             lang,

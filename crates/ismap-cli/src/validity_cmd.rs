@@ -38,17 +38,17 @@ pub fn run(cx: &Context, args: ValidityArgs) -> Result<u8> {
         bail!("--period-end {end} is too far in the future to count a period from");
     };
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             json!({ "period_end": end.to_string(), "valid_from": from.to_string(), "valid_until": until.to_string() })
         ),
         Format::Text => {
             let messages = Messages::get();
-            println!(
+            outln!(
                 "{}: {from}",
                 messages.text(cx.lang, "cli-validity-from", &[])
             );
-            println!(
+            outln!(
                 "{}: {until}",
                 messages.text(cx.lang, "cli-validity-until", &[])
             );

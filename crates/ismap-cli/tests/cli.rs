@@ -617,3 +617,27 @@ fn audit_plans_cover_every_control_within_the_cycle() {
         Some(2)
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    // As in `ismap catalog list | head -0`: the pipe is closed before the
+    // first line is written.
+    for args in [
+        &["catalog", "list"][..],
+        &["statement", "template"],
+        &["validity", "--period-end", "2026-03-31"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_ismap"))
+            .args(args)
+            .env("ISMAP_LANG", "en")
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = stderr(&output);
+        assert!(output.status.success(), "{args:?}: {:?} {stderr}", output.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("standard output"), "{args:?}: {stderr}");
+    }
+}

@@ -2,7 +2,21 @@
 //! ends, for 1 year and 4 months, counted as the Civil Code counts periods
 //! given in months (arts. 140–143).
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, Utc};
+
+/// The calendar day in Japan at `at`. The programme's dates (validity,
+/// terms, due dates, expiry warnings) are Japanese days, whatever the
+/// server's time zone: between 15:00 and 24:00 UTC Japan is already on the
+/// next day.
+pub fn japan_date(at: DateTime<Utc>) -> NaiveDate {
+    let jst = FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
+    at.with_timezone(&jst).date_naive()
+}
+
+/// Today in Japan (the clock read in one place).
+pub fn today_in_japan() -> NaiveDate {
+    japan_date(Utc::now())
+}
 
 /// Length of a registration's validity (spec §6, [003]).
 pub const VALIDITY_MONTHS: u32 = 16;
@@ -47,6 +61,14 @@ pub fn last_valid_day(audit_period_end: NaiveDate) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_day_is_japans_day() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        assert_eq!(japan_date(at("2026-03-31T14:59:59Z")), d("2026-03-31"));
+        assert_eq!(japan_date(at("2026-03-31T15:00:00Z")), d("2026-04-01"));
+        assert_eq!(japan_date(at("2026-12-31T23:00:00-05:00")), d("2027-01-01"));
+    }
 
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()

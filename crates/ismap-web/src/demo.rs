@@ -183,7 +183,7 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
     let audit_org = orgs::find_by_name(db, "サンプル監査法人")
         .await?
         .expect("seeded");
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::today();
     let term_start = today
         .checked_sub_months(chrono::Months::new(12))
         .unwrap_or(today);

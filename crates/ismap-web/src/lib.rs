@@ -77,9 +77,9 @@ impl Default for Config {
     }
 }
 
-/// The portal's date for validity, terms and expiry warnings.
+/// The portal's date for validity, terms and expiry warnings: Japan's.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    ismap_domain::validity::today_in_japan()
 }
 
 /// What every request handler shares.

@@ -316,7 +316,7 @@ pub fn skeleton(catalog: &Catalog, service: &ismap_store::services::Service) -> 
     let mut statement = Statement {
         catalog: catalog.id().to_owned(),
         catalog_version: Some(catalog.info().version.clone()),
-        date: Some(chrono::Local::now().date_naive()),
+        date: Some(crate::today()),
         service: ismap_domain::statement::Service {
             name: service.name.clone(),
             model: Some(service.model),

@@ -312,7 +312,7 @@ async fn evidence_files_stay_with_their_organization_and_die_with_its_key() {
             .text("owner", "情報セキュリティ部")
             .text(
                 "expires_on",
-                (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string(),
+                (ismap_web::today() + chrono::Duration::days(10)).to_string(),
             )
             .text("controls", "9.2.5, 8.1.2.7.PB")
             .part(
