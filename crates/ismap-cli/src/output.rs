@@ -30,7 +30,10 @@ fn stdout_failed(error: &io::Error) -> ! {
     if error.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    let _ = writeln!(io::stderr(), "error: cannot write to standard output: {error}");
+    let _ = writeln!(
+        io::stderr(),
+        "error: cannot write to standard output: {error}"
+    );
     std::process::exit(i32::from(crate::EXIT_UNREADABLE));
 }
 

@@ -330,7 +330,9 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                 let org = orgs::create(&db, &operator, name.trim(), name_en.trim(), kind).await?;
                 outln!(
                     "created organization {} ({}, id {})",
-                    org.name, org.kind, org.id
+                    org.name,
+                    org.kind,
+                    org.id
                 );
             }
             AdminCommand::CreateUser {
@@ -372,7 +374,9 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                 .await?;
                 outln!(
                     "created user {} ({} in {})",
-                    user.username, role, organization.name
+                    user.username,
+                    role,
+                    organization.name
                 );
                 if generated {
                     outln!("password: {secret}");

@@ -143,7 +143,7 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             if let Some(notice) = excerpt_notice(catalog, cx.lang) {
                 eprintln!("{notice}");
             }
-            let date = date.unwrap_or_else(|| ismap_domain::validity::today_in_japan());
+            let date = date.unwrap_or_else(ismap_domain::validity::today_in_japan);
             write_output(
                 output.as_deref(),
                 &statement_template(catalog, date, model),
@@ -185,7 +185,7 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             if let Some(notice) = excerpt_notice(catalog, cx.lang) {
                 eprintln!("{notice}");
             }
-            let date = date.unwrap_or_else(|| ismap_domain::validity::today_in_japan());
+            let date = date.unwrap_or_else(ismap_domain::validity::today_in_japan);
             write_output(
                 output.as_deref(),
                 &filled.to_yaml(catalog, date, model),

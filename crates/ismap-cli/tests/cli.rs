@@ -636,7 +636,11 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
             .output()
             .unwrap();
         let stderr = stderr(&output);
-        assert!(output.status.success(), "{args:?}: {:?} {stderr}", output.status);
+        assert!(
+            output.status.success(),
+            "{args:?}: {:?} {stderr}",
+            output.status
+        );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(!stderr.contains("standard output"), "{args:?}: {stderr}");
     }

@@ -138,6 +138,9 @@ pub enum FindingKind {
         valid_from: NaiveDate,
         valid_until: NaiveDate,
     },
+    UnderlyingSuspended {
+        number: String,
+    },
     RegistryNotProvided,
     // S8
     CatalogMismatch {
@@ -232,6 +235,7 @@ impl FindingKind {
             FindingKind::InheritedWithoutConfirmation => "finding-inherited-without-confirmation",
             FindingKind::UnderlyingNotRegistered { .. } => "finding-underlying-not-registered",
             FindingKind::UnderlyingNotValidOnDate { .. } => "finding-underlying-not-valid-on-date",
+            FindingKind::UnderlyingSuspended { .. } => "finding-underlying-suspended",
             FindingKind::RegistryNotProvided => "finding-registry-not-provided",
             FindingKind::CatalogMismatch { .. } => "finding-catalog-mismatch",
             FindingKind::UnknownCatalog { .. } => "finding-unknown-catalog",
@@ -276,7 +280,8 @@ impl FindingKind {
             }
             FindingKind::MalformedRegistrationNumber { value } => vec![("value", value.clone())],
             FindingKind::InheritedFromNotUnderlying { from } => vec![("from", from.clone())],
-            FindingKind::UnderlyingNotRegistered { number } => vec![("number", number.clone())],
+            FindingKind::UnderlyingNotRegistered { number }
+            | FindingKind::UnderlyingSuspended { number } => vec![("number", number.clone())],
             FindingKind::UnderlyingNotValidOnDate {
                 number,
                 date,

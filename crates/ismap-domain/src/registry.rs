@@ -93,6 +93,9 @@ pub struct Registration {
     pub service_name: String,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
+    /// Suspended by the steering committee now (spec §6): not to be relied
+    /// on while it lasts, whatever the dates.
+    pub suspended: bool,
 }
 
 impl Registration {
@@ -183,6 +186,7 @@ mod tests {
             service_name: "IaaS".into(),
             valid_from: d("2025-04-01"),
             valid_until: d("2026-07-31"),
+            suspended: false,
         };
         assert!(r.is_valid_on(d("2025-04-01")));
         assert!(r.is_valid_on(d("2026-07-31")));

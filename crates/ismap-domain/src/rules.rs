@@ -395,6 +395,11 @@ fn registration_problem(cx: &Context<'_>, number: &RegistrationNumber) -> Option
             number: number.to_string(),
         });
     };
+    if registration.suspended {
+        return Some(FindingKind::UnderlyingSuspended {
+            number: number.to_string(),
+        });
+    }
     // A missing date is reported as an input problem; S7 cannot check it.
     let date = cx.statement.date?;
     (!registration.is_valid_on(date)).then(|| FindingKind::UnderlyingNotValidOnDate {

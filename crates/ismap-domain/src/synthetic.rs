@@ -230,6 +230,7 @@ pub fn registry() -> Registry {
         service_name: "Synthetic IaaS".into(),
         valid_from: NaiveDate::from_ymd_opt(2025, 8, 1).expect("date"),
         valid_until: NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"),
+        suspended: false,
     });
     registry
 }

@@ -166,6 +166,7 @@ fn registry() -> Registry {
         service_name: "Example IaaS".into(),
         valid_from: date("2025-08-01"),
         valid_until: date("2026-11-30"),
+        suspended: false,
     });
     registry
 }
@@ -499,6 +500,26 @@ fn s7_underlying_service_must_be_registered_and_valid_on_the_date() {
             }
         )]
     );
+}
+
+#[test]
+fn s7_a_suspended_underlying_registration_is_an_error() {
+    let mut suspended = registry();
+    let mut entry = suspended.get(&IAAS.parse().unwrap()).unwrap().clone();
+    entry.suspended = true;
+    suspended.insert(entry);
+    let found = validate(&catalog(), &valid_statement(), Some(&suspended));
+    assert_eq!(
+        found,
+        vec![Finding::new(
+            RuleId::S7,
+            Some(id("11.2.7.4.PB")),
+            FindingKind::UnderlyingSuspended {
+                number: IAAS.into()
+            }
+        )]
+    );
+    assert_eq!(found[0].severity, Severity::Error);
 }
 
 #[test]

@@ -74,6 +74,8 @@ pub fn parse_registry(file: &str, text: &str) -> Result<Registry, SourceError> {
             service_name: name.trim().to_owned(),
             valid_from: from,
             valid_until: until,
+            // The file lists what is valid; suspensions are the portal's.
+            suspended: false,
         };
         if registry.insert(registration).is_some() {
             problem(0, format!("{number} is listed twice"));

@@ -492,7 +492,8 @@ fn field_of(kind: &FindingKind) -> Option<&'static str> {
         K::InheritedWithoutFrom
         | K::InheritedFromNotUnderlying { .. }
         | K::UnderlyingNotRegistered { .. }
-        | K::UnderlyingNotValidOnDate { .. } => "from",
+        | K::UnderlyingNotValidOnDate { .. }
+        | K::UnderlyingSuspended { .. } => "from",
         // Without a control it is one of service.underlying.
         K::MalformedRegistrationNumber { .. } => "from",
         K::InheritedWithoutConfirmation => "confirmation",

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use ismap_domain::registration::{ListKind, RegistrationStatus, status_on};
-use ismap_domain::registry::RegistrationNumber;
+use ismap_domain::registry::{RegistrationNumber, RegistrationNumberError, Registry};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
@@ -161,6 +161,33 @@ pub async fn current(db: &Db, organization_id: Option<i64>) -> Result<Vec<Regist
         }
     };
     rows.iter().map(from_row).collect()
+}
+
+/// Every registration as statement rule S7 reads it: number, name,
+/// validity and whether it is suspended now. Superseded and lapsed
+/// registrations stay in: S7 asks whether a number was valid on the
+/// statement's date, which may be before its renewal or its end.
+pub async fn registry(db: &Db) -> Result<Registry> {
+    let rows = sqlx::query(
+        "SELECT number, name, valid_from, valid_until, suspended_at FROM registrations ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut registry = Registry::default();
+    for row in &rows {
+        let number: String = row.try_get("number")?;
+        let suspended_at: Option<String> = row.try_get("suspended_at")?;
+        registry.insert(ismap_domain::Registration {
+            number: number.parse().map_err(|e: RegistrationNumberError| {
+                StoreError::Corrupt(format!("registration number: {e}"))
+            })?,
+            service_name: row.try_get("name")?,
+            valid_from: date(row, "valid_from")?,
+            valid_until: date(row, "valid_until")?,
+            suspended: suspended_at.is_some(),
+        });
+    }
+    Ok(registry)
 }
 
 /// Inserts the registration the committee decided (inside its transaction).

@@ -419,7 +419,7 @@ pub async fn list_statements(
 
 /// Reads and validates a statement file sent as the request body. The text
 /// is kept as sent: nothing the provider wrote is dropped.
-fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64), Failure> {
+async fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64), Failure> {
     let parsed = parse_statement("request body", text).map_err(|e| {
         let first = e.problems.first();
         Failure::Invalid {
@@ -436,7 +436,8 @@ fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64),
         }
     })?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalogs, None);
+    let registry = crate::registry_cache::current(state).await?;
+    let report = check_statement(&parsed, &catalogs, Some(&registry));
     let Some(catalog) = report.catalog else {
         return Err(Failure::Invalid {
             field: "catalog".into(),
@@ -472,7 +473,7 @@ pub async fn create_statement(
 ) -> Result<Response, ApiError> {
     let service = visible_service(&state, &ctx, id).await?;
     let p = require(&ctx, Action::EditStatement, Some(service.organization_id))?;
-    let (catalog_id, report, errors, warnings) = check_body(&state, &body)?;
+    let (catalog_id, report, errors, warnings) = check_body(&state, &body).await?;
     let record = statements::create(
         &state.db,
         &actor(p),
@@ -505,11 +506,15 @@ async fn visible_statement(
     Ok(record)
 }
 
-fn revision_json(state: &AppState, revision: &statements::Revision) -> Result<Value, Failure> {
+async fn revision_json(
+    state: &AppState,
+    revision: &statements::Revision,
+) -> Result<Value, Failure> {
     let parsed = parse_statement("stored revision", &revision.content)
         .map_err(|e| Failure::Internal(e.to_string()))?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalogs, None);
+    let registry = crate::registry_cache::current(state).await?;
+    let report = check_statement(&parsed, &catalogs, Some(&registry));
     Ok(json!({
         "revision": RevisionOut::from(revision.clone()),
         "content": revision.content,
@@ -528,7 +533,7 @@ pub async fn get_statement(
 ) -> Result<Json<Value>, ApiError> {
     let record = visible_statement(&state, &ctx, id).await?;
     let latest = statements::revision_at(&state.db, id, record.latest_revision).await?;
-    let mut value = revision_json(&state, &latest)?;
+    let mut value = revision_json(&state, &latest).await?;
     value["statement"] = json!(StatementOut::from(record));
     Ok(Json(value))
 }
@@ -561,7 +566,7 @@ pub async fn get_revision(
 ) -> Result<Json<Value>, ApiError> {
     visible_statement(&state, &ctx, id).await?;
     let revision = statements::revision_at(&state.db, id, number).await?;
-    Ok(Json(revision_json(&state, &revision)?))
+    Ok(Json(revision_json(&state, &revision).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -587,7 +592,7 @@ pub async fn add_revision(
 ) -> Result<Response, ApiError> {
     let record = visible_statement(&state, &ctx, id).await?;
     let p = require(&ctx, Action::EditStatement, Some(record.organization_id))?;
-    let (catalog_id, _, errors, warnings) = check_body(&state, &body)?;
+    let (catalog_id, _, errors, warnings) = check_body(&state, &body).await?;
     if catalog_id != record.catalog_id {
         return Err(Failure::Invalid {
             field: "catalog".into(),
@@ -611,7 +616,11 @@ pub async fn add_revision(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(revision_json(&state, &revision)?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(revision_json(&state, &revision).await?),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -681,7 +690,7 @@ pub async fn save_control(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(revision_json(&state, &saved.revision)?),
+        Json(revision_json(&state, &saved.revision).await?),
     )
         .into_response())
 }
@@ -867,7 +876,7 @@ pub async fn bulk_objective(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(revision_json(&state, &saved.revision)?),
+        Json(revision_json(&state, &saved.revision).await?),
     )
         .into_response())
 }
@@ -926,7 +935,7 @@ pub async fn add_risk(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(revision_json(&state, &saved.revision)?),
+        Json(revision_json(&state, &saved.revision).await?),
     )
         .into_response())
 }

@@ -108,6 +108,20 @@ const USERS: &[(&str, &str, Role, &str)] = &[
 /// The SaaS provider's statement: the valid example of the repository.
 const SAAS_STATEMENT: &str = include_str!("../../../examples/saas-valid.yaml");
 
+/// The example's date line. The demo dates the statement `today`: the
+/// IaaS it inherits from is registered relative to today, and rule S7 asks
+/// that registration to be valid on the statement's date.
+const EXAMPLE_DATE_LINE: &str = "\ndate: 2026-04-01\n";
+
+/// The example statement dated `date`.
+pub fn example_statement_dated(date: chrono::NaiveDate) -> String {
+    assert!(
+        SAAS_STATEMENT.contains(EXAMPLE_DATE_LINE),
+        "examples/saas-valid.yaml changed its date; update EXAMPLE_DATE_LINE"
+    );
+    SAAS_STATEMENT.replacen(EXAMPLE_DATE_LINE, &format!("\ndate: {date}\n"), 1)
+}
+
 /// Prepares the demo: seeds the world into an empty database, or, in a demo
 /// database seeded before, gives the demo accounts fresh passwords (so the
 /// ones printed at this start work). Refuses a database that is not a demo.
@@ -257,11 +271,13 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
         },
     )
     .await?;
-    let parsed = parse_statement("examples/saas-valid.yaml", SAAS_STATEMENT)
+    let content = example_statement_dated(today);
+    let parsed = parse_statement("examples/saas-valid.yaml", &content)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let catalogs = ismap_formats::bundled::bundled_catalogs();
     let catalog_refs: Vec<_> = catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalog_refs, None);
+    let registry = registrations::registry(db).await?;
+    let report = check_statement(&parsed, &catalog_refs, Some(&registry));
     statements::create(
         db,
         &actor,
@@ -269,7 +285,7 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
         saas_org.id,
         &parsed.statement.catalog,
         NewRevision {
-            content: SAAS_STATEMENT,
+            content: &content,
             comment: "demo: the valid example statement",
             errors: report.errors() as i64,
             warnings: report.warnings() as i64,

@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod pages;
 pub mod password;
 pub mod policy;
+pub mod registry_cache;
 pub mod routes;
 pub mod signin;
 pub mod statement_ops;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub catalog_json: Arc<std::collections::HashMap<String, axum::body::Bytes>>,
     /// Answers of the public lists, kept while the data does not change.
     pub lists: Arc<list_cache::ListCache>,
+    /// The registry statement rule S7 checks against, kept likewise.
+    pub registry: Arc<registry_cache::RegistryCache>,
 }
 
 impl AppState {
@@ -123,6 +126,7 @@ impl AppState {
             config: Arc::new(config),
             oidc: Arc::default(),
             lists: Arc::default(),
+            registry: Arc::default(),
         })
     }
 

@@ -2,7 +2,9 @@
 //! the API so both validate and store the same way. Every save is a new
 //! revision of the whole statement, validated with the one rule engine.
 
-use ismap_domain::{Catalog, ControlId, Decision, Statement};
+use std::sync::Arc;
+
+use ismap_domain::{Catalog, ControlId, Decision, Registry, Statement};
 use ismap_formats::report::{Report, check_statement};
 use ismap_formats::statement_file::{ParsedStatement, parse_statement};
 use ismap_formats::statement_write::to_yaml;
@@ -12,6 +14,7 @@ use ismap_store::{Actor, services};
 use crate::AppState;
 use crate::error::Failure;
 use crate::policy::Principal;
+use crate::registry_cache;
 
 pub const DRAFT: &str = "draft";
 pub const FROZEN: &str = "frozen";
@@ -21,12 +24,14 @@ pub struct Loaded {
     pub record: StatementRecord,
     pub revision: Revision,
     pub parsed: ParsedStatement,
+    /// The ISMAP lists as they were when it was read (rule S7).
+    pub registry: Arc<Registry>,
 }
 
 impl Loaded {
     pub fn report<'a>(&self, state: &'a AppState) -> Report<'a> {
         let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
-        check_statement(&self.parsed, &catalogs, None)
+        check_statement(&self.parsed, &catalogs, Some(&self.registry))
     }
 
     pub fn catalog<'a>(&self, state: &'a AppState) -> Result<&'a Catalog, Failure> {
@@ -47,6 +52,7 @@ pub async fn load(state: &AppState, record: StatementRecord) -> Result<Loaded, F
         record,
         revision,
         parsed,
+        registry: registry_cache::current(state).await?,
     })
 }
 
@@ -242,12 +248,13 @@ pub fn add_risk(
 
 /// The statement written as it is stored (canonical YAML), with the error
 /// and warning counts stored beside it.
-fn written(state: &AppState, statement: &Statement) -> Result<(String, i64, i64), Failure> {
+async fn written(state: &AppState, statement: &Statement) -> Result<(String, i64, i64), Failure> {
     let content = to_yaml(statement);
     let parsed = parse_statement("written statement", &content)
         .map_err(|e| Failure::Internal(e.to_string()))?;
     let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalogs, None);
+    let registry = registry_cache::current(state).await?;
+    let report = check_statement(&parsed, &catalogs, Some(&registry));
     Ok((content, report.errors() as i64, report.warnings() as i64))
 }
 
@@ -261,7 +268,7 @@ pub async fn create(
     statement: &Statement,
     comment: &str,
 ) -> Result<StatementRecord, Failure> {
-    let (content, errors, warnings) = written(state, statement)?;
+    let (content, errors, warnings) = written(state, statement).await?;
     Ok(statements::create(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
@@ -293,7 +300,7 @@ pub async fn save(
             record.id, record.status
         )));
     }
-    let (content, errors, warnings) = written(state, statement)?;
+    let (content, errors, warnings) = written(state, statement).await?;
     statements::add_revision(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
@@ -348,7 +355,8 @@ pub async fn import(
         Err(error) => return Ok(Err(error.problems.iter().map(|p| p.to_string()).collect())),
     };
     let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
-    let report = check_statement(&parsed, &catalogs, None);
+    let registry = registry_cache::current(state).await?;
+    let report = check_statement(&parsed, &catalogs, Some(&registry));
     let messages = ismap_i18n::Messages::get();
     let mut problems: Vec<String> = report
         .findings

@@ -447,7 +447,13 @@ mod tests {
         let doc = super::super::document::parse("t.json", json.as_bytes()).unwrap();
         referential(&doc)
             .into_iter()
-            .map(|p| (p.rule, p.pointer.clone(), p.fact("first").map(str::to_owned)))
+            .map(|p| {
+                (
+                    p.rule,
+                    p.pointer.clone(),
+                    p.fact("first").map(str::to_owned),
+                )
+            })
             .collect()
     }
 
@@ -470,7 +476,11 @@ mod tests {
                     "/catalog/back-matter/resources/0"
                 ),
                 // A resource's id is not in the controls' namespace.
-                dup(Rule::DuplicateId, "/catalog/groups/0/id", "/catalog/controls/0"),
+                dup(
+                    Rule::DuplicateId,
+                    "/catalog/groups/0/id",
+                    "/catalog/controls/0"
+                ),
             ]
         );
     }

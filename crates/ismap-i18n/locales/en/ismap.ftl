@@ -32,6 +32,7 @@ finding-inherited-from-not-underlying = { $from } is not listed in service.under
 finding-inherited-without-confirmation = The statement does not say how the underlying provider's measure was confirmed (confirmation: third-party audit evidence).
 finding-underlying-not-registered = Underlying service { $number } is not on the ISMAP cloud service list.
 finding-underlying-not-valid-on-date = The registration of underlying service { $number } is not valid on the statement's date { $date } (valid { $from } to { $until }).
+finding-underlying-suspended = The registration of underlying service { $number } is suspended by the steering committee.
 finding-registry-not-provided = No registry of the ISMAP cloud service list was given, so the registrations of inherited controls could not be checked (on the command line: --registry).
 finding-catalog-mismatch = The statement targets catalog "{ $statement }", but it was validated against "{ $catalog }".
 finding-catalog-version-mismatch = The statement's catalog version "{ $statement }" does not match the catalog's version "{ $catalog }".

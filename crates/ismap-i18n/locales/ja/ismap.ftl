@@ -33,6 +33,7 @@ finding-inherited-from-not-underlying = 継承元 { $from } が service.underlyi
 finding-inherited-without-confirmation = 基盤サービスの対策をどのように確認したか（confirmation、第三者の監査証跡など）が記載されていません。
 finding-underlying-not-registered = 基盤サービス { $number } は ISMAP クラウドサービスリストに登録されていません。
 finding-underlying-not-valid-on-date = 基盤サービス { $number } の登録は言明書の日付 { $date } に有効ではありません（有効期間 { $from } ～ { $until }）。
+finding-underlying-suspended = 基盤サービス { $number } の登録は運営委員会により一時停止されています。
 finding-registry-not-provided = ISMAPクラウドサービスリストの登録簿が与えられていないため、継承元の登録と有効期間を確認できませんでした（コマンドラインでは --registry で指定します）。
 finding-catalog-mismatch = 言明書の対象は管理基準「{ $statement }」ですが、検証に使った管理基準は「{ $catalog }」です。
 finding-catalog-version-mismatch = 言明書の管理基準の版「{ $statement }」は、管理基準の版「{ $catalog }」と一致しません。

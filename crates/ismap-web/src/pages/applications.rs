@@ -310,7 +310,8 @@ async fn submit_package(
     // review checks what the audit does not).
     let parsed = submitted_statement(state, engagement.statement_id, engagement.revision).await?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
-    let check = check_statement(&parsed, &catalogs, None);
+    let registry = crate::registry_cache::current(state).await?;
+    let check = check_statement(&parsed, &catalogs, Some(&registry));
     if check.errors() > 0 {
         let rules: Vec<String> = check
             .findings
@@ -482,7 +483,8 @@ pub async fn show(
     )
     .await?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
-    let check = check_statement(&parsed, &catalogs, None);
+    let registry = crate::registry_cache::current(&state).await?;
+    let check = check_statement(&parsed, &catalogs, Some(&registry));
     let documents = applications::documents(&state.db, id).await?;
     let questions = applications::questions(&state.db, id)
         .await?

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{BACKENDS, Client, EXAMPLE_STATEMENT, saas_ids, server};
+use crate::helpers::{BACKENDS, Client, example_date_line, example_statement, saas_ids, server};
 
 /// Creates an API token through the account page and returns it.
 async fn token(client: &Client<'_>) -> String {
@@ -115,7 +115,8 @@ async fn invalid_input_gets_a_problem_document_naming_the_field() {
         .post_body(
             &format!("/api/v1/services/{service}/statements"),
             "application/yaml",
-            EXAMPLE_STATEMENT.replace("catalog: \"ismap-2022-excerpt\"", "catalog: \"ismap-2099\""),
+            example_statement()
+                .replace("catalog: \"ismap-2022-excerpt\"", "catalog: \"ismap-2099\""),
         )
         .await;
     let problem: Value = unknown.json().await.unwrap();
@@ -129,23 +130,15 @@ async fn statements_are_revised_never_overwritten() {
         let client = Client::new(&server);
         client.sign_in("saas-editor").await;
         let (service, _) = saas_ids(&server).await;
-        let created = client
-            .post_body(
-                &format!("/api/v1/services/{service}/statements"),
-                "application/yaml",
-                EXAMPLE_STATEMENT.into(),
-            )
-            .await;
-        assert_eq!(created.status(), 201);
-        let created: Value = created.json().await.unwrap();
+        let created = post_example(&client, service).await;
         assert_eq!(created["report"]["errors"], 0);
         assert_eq!(
-            created["report"]["warnings"], 1,
-            "S7 cannot check registrations without a registry"
+            created["report"]["warnings"], 0,
+            "S7 checks the inherited controls against the portal's registrations"
         );
         let id = created["statement"]["id"].as_i64().unwrap();
 
-        let changed = EXAMPLE_STATEMENT.replace(
+        let changed = example_statement().replace(
             r#""8.1.2.3": { decision: "implemented""#,
             r#""8.1.2.3": { decision: "not_selected", reason: "資産目録は基盤のリソース一覧で代替するため。" , x: "#,
         );
@@ -159,7 +152,7 @@ async fn statements_are_revised_never_overwritten() {
             .await;
         assert_eq!(refused.status(), 422);
 
-        let second_text = EXAMPLE_STATEMENT.replace("date: 2026-04-01", "date: 2026-05-01");
+        let second_text = example_statement().replace(&example_date_line(), "date: 2020-05-01");
         let second = client
             .post_body(
                 &format!("/api/v1/statements/{id}/revisions?based_on=1&comment=%E6%97%A5%E4%BB%98"),
@@ -171,12 +164,28 @@ async fn statements_are_revised_never_overwritten() {
         let second: Value = second.json().await.unwrap();
         assert_eq!(second["revision"]["number"], 2);
         assert_eq!(second["content"], second_text, "stored exactly as sent");
+        // Dated before the IaaS's registration began: S7 finds it invalid
+        // on that date, at each inherited control.
+        let findings = second["report"]["findings"].as_array().unwrap();
+        assert!(!findings.is_empty());
+        for finding in findings {
+            assert_eq!(finding["rule"], "S7", "{finding}");
+            assert_eq!(finding["severity"], "error", "{finding}");
+            assert!(
+                finding["message"]["en"]
+                    .as_str()
+                    .unwrap()
+                    .contains("C21-0008-2 is not valid on the statement's date 2020-05-01"),
+                "{finding}"
+            );
+        }
+        assert_eq!(second["report"]["errors"], findings.len());
 
         let stale = client
             .post_body(
                 &format!("/api/v1/statements/{id}/revisions?based_on=1"),
                 "application/yaml",
-                EXAMPLE_STATEMENT.into(),
+                example_statement(),
             )
             .await;
         assert_eq!(stale.status(), 409);
@@ -187,7 +196,7 @@ async fn statements_are_revised_never_overwritten() {
             .json()
             .await
             .unwrap();
-        assert_eq!(first["content"], EXAMPLE_STATEMENT);
+        assert_eq!(first["content"], example_statement());
         let list: Value = client
             .get(&format!("/api/v1/statements/{id}/revisions"))
             .await
@@ -283,5 +292,79 @@ async fn service_changes_keep_before_and_after() {
             "https://saas.example.jp"
         );
         assert_eq!(event.after.as_ref().unwrap()["description"], "新しい説明");
+    }
+}
+
+/// The example statement posted as a new statement: the answer.
+async fn post_example(client: &Client<'_>, service: i64) -> Value {
+    let created = client
+        .post_body(
+            &format!("/api/v1/services/{service}/statements"),
+            "application/yaml",
+            example_statement(),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    created.json().await.unwrap()
+}
+
+/// Rule S7 in the portal reads the registrations table: the committee's
+/// suspension of the underlying IaaS turns each inherited control into an
+/// error at the next check, and reinstatement clears them.
+#[tokio::test]
+async fn the_portal_checks_inherited_controls_against_its_registrations() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let editor = Client::new(&server);
+        editor.sign_in("saas-editor").await;
+        let committee = Client::new(&server);
+        committee.sign_in("committee").await;
+        let (service, _) = saas_ids(&server).await;
+        let iaas = ismap_store::registrations::by_number(&server.db, "C21-0008-2")
+            .await
+            .unwrap();
+        let suspend = |suspend: &'static str, reason: &'static str| {
+            let committee = &committee;
+            let path = format!("/registrations/{}/suspension", iaas.id);
+            async move {
+                let response = committee
+                    .post_form(&path, &[("suspend", suspend), ("reason", reason)])
+                    .await;
+                assert_eq!(response.status(), 303);
+            }
+        };
+
+        let before = post_example(&editor, service).await["report"].clone();
+        assert_eq!(
+            (before["errors"].clone(), before["warnings"].clone()),
+            (0.into(), 0.into())
+        );
+
+        suspend("true", "重大なインシデントの調査中").await;
+        let during = post_example(&editor, service).await["report"].clone();
+        let findings = during["findings"].as_array().unwrap();
+        assert_eq!(during["errors"], findings.len());
+        assert!(findings.len() >= 2, "{during}");
+        for finding in findings {
+            assert_eq!(finding["rule"], "S7", "{finding}");
+            assert!(
+                finding["message"]["en"]
+                    .as_str()
+                    .unwrap()
+                    .contains("C21-0008-2 is suspended"),
+                "{finding}"
+            );
+            assert!(
+                finding["message"]["ja"]
+                    .as_str()
+                    .unwrap()
+                    .contains("一時停止"),
+                "{finding}"
+            );
+        }
+
+        suspend("false", "調査完了").await;
+        let after = post_example(&editor, service).await["report"].clone();
+        assert_eq!(after["errors"], 0, "{after}");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ismap_web::routes::{Method, table};
 
 use crate::helpers::{
-    BACKENDS, Client, EXAMPLE_STATEMENT, PDF, engaged, evidence_form, saas_ids, server,
+    BACKENDS, Client, PDF, engaged, evidence_form, example_statement, saas_ids, server,
 };
 
 const ANONYMOUS: &str = "anonymous";
@@ -476,7 +476,10 @@ async fn request(
         }
         (Method::Post, "/statements/{id}/import") => {
             client
-                .post_form(path, &[("based_on", "1"), ("content", EXAMPLE_STATEMENT)])
+                .post_form(
+                    path,
+                    &[("based_on", "1"), ("content", &example_statement())],
+                )
                 .await
         }
         (Method::Post, "/statements/{id}/details") => {
@@ -543,7 +546,7 @@ async fn request(
         }
         (Method::Post, p) if p.contains("statements") => {
             client
-                .post_body(path, "application/yaml", EXAMPLE_STATEMENT.to_owned())
+                .post_body(path, "application/yaml", example_statement())
                 .await
         }
         (Method::Post, _) => client.post_form(path, &[]).await,

@@ -4,7 +4,7 @@
 use ismap_formats::statement_file::parse_statement;
 use serde_json::Value;
 
-use crate::helpers::{BACKENDS, Client, EXAMPLE_STATEMENT, saas_ids, server};
+use crate::helpers::{BACKENDS, Client, example_date_line, example_statement, saas_ids, server};
 
 async fn save(
     client: &Client<'_>,
@@ -217,7 +217,7 @@ async fn freeze_export_and_reimport_unchanged() {
             .text()
             .await
             .unwrap();
-        let original = parse_statement("example", EXAMPLE_STATEMENT)
+        let original = parse_statement("example", &example_statement())
             .unwrap()
             .statement;
         for text in [&yaml, &json] {
@@ -252,7 +252,7 @@ async fn import_refuses_unreadable_files_and_changes_nothing() {
     let client = Client::new(&server);
     client.sign_in("saas-editor").await;
     let (_, statement) = saas_ids(&server).await;
-    let broken = EXAMPLE_STATEMENT.replace(
+    let broken = example_statement().replace(
         "\"8.1.2.3\": { decision: \"implemented\"",
         "\"8.1.2.3\": { decision: \"implemnted\"",
     );
@@ -284,7 +284,7 @@ async fn import_refuses_unreadable_files_and_changes_nothing() {
         1
     );
 
-    let changed = EXAMPLE_STATEMENT.replace("date: 2026-04-01", "date: 2026-06-01");
+    let changed = example_statement().replace(&example_date_line(), "date: 2026-06-01");
     let ok = client
         .post_form(
             &format!("/statements/{statement}/import"),
@@ -331,10 +331,11 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
             "an undecided statement has errors"
         );
 
-        let example = parse_statement("example", EXAMPLE_STATEMENT)
+        let example = parse_statement("example", &example_statement())
             .unwrap()
             .statement;
         let mut revision = 1;
+        let today = ismap_web::today().to_string();
         let details = client
             .post_form(
                 &format!("/statements/{id}/details"),
@@ -344,7 +345,7 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
                     ("model", "SaaS"),
                     ("scope", &example.service.scope),
                     ("underlying", "C21-0008-2"),
-                    ("date", "2026-04-01"),
+                    ("date", &today),
                 ],
             )
             .await;
@@ -756,7 +757,7 @@ async fn the_api_edits_freezes_compares_and_exports() {
     let exported = parse_statement("export", &yaml).unwrap().statement;
     // The example, plus the reason written while the control was unselected:
     // switching decisions never throws away what was written.
-    let mut expected = parse_statement("example", EXAMPLE_STATEMENT)
+    let mut expected = parse_statement("example", &example_statement())
         .unwrap()
         .statement;
     let pb: ismap_domain::ControlId = "8.1.2.7.PB".parse().unwrap();

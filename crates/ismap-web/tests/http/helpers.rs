@@ -113,7 +113,17 @@ pub async fn saas_ids(server: &TestServer) -> (i64, i64) {
     (saas.id, statement)
 }
 
-pub const EXAMPLE_STATEMENT: &str = include_str!("../../../../examples/saas-valid.yaml");
+/// The repository's valid example statement, dated today as the demo dates
+/// it: the IaaS it inherits from is registered relative to today, and rule
+/// S7 checks that registration on the statement's date.
+pub fn example_statement() -> String {
+    ismap_web::demo::example_statement_dated(ismap_web::today())
+}
+
+/// The example's date line.
+pub fn example_date_line() -> String {
+    format!("date: {}", ismap_web::today())
+}
 
 impl Client<'_> {
     /// A multipart form as htmx sends it: the CSRF token in the header.
