@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use crate::registration::{RegistrationStatus, status_on};
+
 /// A registration number such as `C21-0008-2`: list letter, two-digit year,
 /// four-digit serial, renewal count (spec §6).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,11 +98,17 @@ pub struct Registration {
     /// Suspended by the steering committee now (spec §6): not to be relied
     /// on while it lasts, whatever the dates.
     pub suspended: bool,
+    /// A renewal of it is under review now: it stays valid past its end
+    /// until the renewal is decided (spec §6).
+    pub renewal_pending: bool,
 }
 
 impl Registration {
+    /// Valid on `date` by its dates (suspension is told apart by rule S7).
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
-        self.valid_from <= date && date <= self.valid_until
+        self.valid_from <= date
+            && status_on(self.valid_until, false, self.renewal_pending, date)
+                == RegistrationStatus::Valid
     }
 }
 
@@ -187,10 +195,19 @@ mod tests {
             valid_from: d("2025-04-01"),
             valid_until: d("2026-07-31"),
             suspended: false,
+            renewal_pending: false,
         };
         assert!(r.is_valid_on(d("2025-04-01")));
         assert!(r.is_valid_on(d("2026-07-31")));
         assert!(!r.is_valid_on(d("2026-08-01")));
         assert!(!r.is_valid_on(d("2025-03-31")));
+        // A renewal under review keeps it valid past its end, not before it.
+        let renewing = Registration {
+            renewal_pending: true,
+            ..r
+        };
+        assert!(renewing.is_valid_on(d("2026-08-01")));
+        assert!(renewing.is_valid_on(d("2027-01-15")));
+        assert!(!renewing.is_valid_on(d("2025-03-31")));
     }
 }

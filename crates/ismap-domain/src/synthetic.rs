@@ -231,6 +231,7 @@ pub fn registry() -> Registry {
         valid_from: NaiveDate::from_ymd_opt(2025, 8, 1).expect("date"),
         valid_until: NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"),
         suspended: false,
+        renewal_pending: false,
     });
     registry
 }

@@ -167,6 +167,7 @@ fn registry() -> Registry {
         valid_from: date("2025-08-01"),
         valid_until: date("2026-11-30"),
         suspended: false,
+        renewal_pending: false,
     });
     registry
 }

@@ -76,6 +76,7 @@ pub fn parse_registry(file: &str, text: &str) -> Result<Registry, SourceError> {
             valid_until: until,
             // The file lists what is valid; suspensions are the portal's.
             suspended: false,
+            renewal_pending: false,
         };
         if registry.insert(registration).is_some() {
             problem(0, format!("{number} is listed twice"));

@@ -168,23 +168,23 @@ pub async fn current(db: &Db, organization_id: Option<i64>) -> Result<Vec<Regist
 /// registrations stay in: S7 asks whether a number was valid on the
 /// statement's date, which may be before its renewal or its end.
 pub async fn registry(db: &Db) -> Result<Registry> {
-    let rows = sqlx::query(
-        "SELECT number, name, valid_from, valid_until, suspended_at FROM registrations ORDER BY id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM registrations r ORDER BY r.id"
+    ))
     .fetch_all(&db.pool)
     .await?;
     let mut registry = Registry::default();
     for row in &rows {
-        let number: String = row.try_get("number")?;
-        let suspended_at: Option<String> = row.try_get("suspended_at")?;
+        let r = from_row(row)?;
         registry.insert(ismap_domain::Registration {
-            number: number.parse().map_err(|e: RegistrationNumberError| {
+            number: r.number.parse().map_err(|e: RegistrationNumberError| {
                 StoreError::Corrupt(format!("registration number: {e}"))
             })?,
-            service_name: row.try_get("name")?,
-            valid_from: date(row, "valid_from")?,
-            valid_until: date(row, "valid_until")?,
-            suspended: suspended_at.is_some(),
+            service_name: r.name,
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            suspended: r.suspended_at.is_some(),
+            renewal_pending: r.renewal_pending,
         });
     }
     Ok(registry)

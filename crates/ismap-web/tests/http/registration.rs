@@ -535,6 +535,17 @@ async fn lapsed_registrations_leave_the_list_unless_a_renewal_is_under_review() 
         };
         assert_eq!(listed("C24-0100").await, 0, "lapsed: off the list");
         assert_eq!(anonymous.get("/lists/ismap/C24-0100-1").await.status(), 404);
+        // Rule S7 reads the same: not valid today, valid on a day it covered.
+        let s7_valid_on = |date: chrono::NaiveDate| async move {
+            let registry = ismap_store::registrations::registry(db).await.unwrap();
+            registry
+                .get(&"C24-0100-1".parse().unwrap())
+                .expect("in the registry")
+                .is_valid_on(date)
+        };
+        let today = ismap_web::today();
+        assert!(!s7_valid_on(today).await);
+        assert!(s7_valid_on(old.valid_until).await);
         assert_eq!(
             ismap_store::registrations::of_service(db, saas.id)
                 .await
@@ -567,6 +578,10 @@ async fn lapsed_registrations_leave_the_list_unless_a_renewal_is_under_review() 
         let application = &ismap_store::applications::list(db, None).await.unwrap()[0];
         assert_eq!(application.renewal_of, Some(old.id));
         assert_eq!(listed("C24-0100").await, 1, "renewal under review");
+        assert!(
+            s7_valid_on(today).await,
+            "S7: valid while the renewal is reviewed"
+        );
 
         // Registering the renewal supersedes the old entry: same serial, count + 1.
         let reviewer = Client::new(&server);
