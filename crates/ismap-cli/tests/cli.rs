@@ -1,8 +1,11 @@
 //! The `ismap` binary as a user runs it: real files, real exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{ismap, stderr, stdout};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -11,23 +14,6 @@ fn root() -> PathBuf {
 
 fn example(name: &str) -> String {
     root().join("examples").join(name).display().to_string()
-}
-
-fn ismap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ismap"))
-        .args(args)
-        .env_remove("ISMAP_LANG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("ismap runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 /// Validates with `--format json` and returns (exit code, report).

@@ -1,47 +1,12 @@
 //! `ismap crosswalk` as a user runs it, on the real FedRAMP and NIST
 //! baselines in ../shared/data.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+
+use common::{data, ismap, json, stderr, stdout};
 use serde_json::Value;
-
-fn ismap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ismap"))
-        .args(args)
-        .env_remove("ISMAP_LANG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("ismap runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_str(&stdout(output))
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(output), stderr(output)))
-}
-
-/// A file under ../shared/data; CI must have it, elsewhere the test skips.
-fn shared(path: &str) -> Option<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} is missing; CI must provide the shared reference data",
-            dir.display()
-        );
-        eprintln!("skipped: {} is missing", dir.display());
-        return None;
-    }
-    Some(dir.join(path).display().to_string())
-}
 
 fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -127,7 +92,7 @@ fn one_input_is_required() {
 
 #[test]
 fn the_fedramp_low_baseline() {
-    let Some(file) = shared(
+    let Some(file) = data(
         "fedramp-automation/dist/content/rev5/baselines/json/FedRAMP_rev5_LOW-baseline-resolved-profile_catalog.json",
     ) else {
         return;
@@ -149,7 +114,7 @@ fn the_fedramp_low_baseline() {
 
 #[test]
 fn the_fedramp_li_saas_baseline_sets_aside_agency_controls() {
-    let Some(file) = shared(
+    let Some(file) = data(
         "fedramp-automation/dist/content/rev5/baselines/json/FedRAMP_rev5_LI-SaaS-baseline-resolved-profile_catalog.json",
     ) else {
         return;
@@ -179,7 +144,7 @@ fn the_fedramp_li_saas_baseline_sets_aside_agency_controls() {
 
 #[test]
 fn the_nist_moderate_baseline() {
-    let Some(file) = shared(
+    let Some(file) = data(
         "nist-oscal-content/nist.gov/SP800-53/rev5/json/NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog.json",
     ) else {
         return;
@@ -193,7 +158,7 @@ fn the_nist_moderate_baseline() {
 
 #[test]
 fn a_profile_instead_of_a_resolved_catalog_is_refused() {
-    let Some(file) = shared(
+    let Some(file) = data(
         "fedramp-automation/dist/content/rev5/baselines/json/FedRAMP_rev5_LOW-baseline_profile.json",
     ) else {
         return;
@@ -244,7 +209,7 @@ fn reverse_lookup_of_a_nist_control() {
 
 #[test]
 fn the_fedramp_moderate_xml_baseline() {
-    let Some(file) = shared(
+    let Some(file) = data(
         "fedramp-automation/dist/content/rev5/baselines/xml/FedRAMP_rev5_MODERATE-baseline-resolved-profile_catalog.xml",
     ) else {
         return;
@@ -263,7 +228,7 @@ fn the_fedramp_moderate_xml_baseline() {
 
 #[test]
 fn a_statement_prefilled_from_the_fedramp_example_ssp_validates_with_undecided_findings() {
-    let Some(ssp) = shared(
+    let Some(ssp) = data(
         "fedramp-automation/develop/src/content/rev5/examples/ssp/xml/fedramp-ssp-example.oscal.xml",
     ) else {
         return;
@@ -310,8 +275,8 @@ fn a_statement_prefilled_from_the_fedramp_example_ssp_validates_with_undecided_f
 #[test]
 fn prefill_from_the_nist_example_ssp_json_and_refusal_of_a_catalog() {
     let (Some(ssp), Some(catalog)) = (
-        shared("nist-oscal-content/examples/ssp/json/ssp-example.json"),
-        shared(
+        data("nist-oscal-content/examples/ssp/json/ssp-example.json"),
+        data(
             "fedramp-automation/dist/content/rev5/baselines/json/FedRAMP_rev5_LOW-baseline-resolved-profile_catalog.json",
         ),
     ) else {

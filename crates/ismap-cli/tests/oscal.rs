@@ -2,51 +2,12 @@
 //! (`../shared/data`): exit codes and output. Without that folder the tests
 //! fail when CI is set and skip, saying so, elsewhere.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Command;
+
+use common::{data, ismap, json, stderr, stdout};
 use serde_json::{Value, json};
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the reference data must be beside the repository in CI: {} is missing",
-        dir.display()
-    );
-    eprintln!("skipped: {} is missing", dir.display());
-    None
-}
-
-fn data(relative: &str) -> Option<String> {
-    shared_data().map(|d| d.join(relative).display().to_string())
-}
-
-fn ismap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ismap"))
-        .args(args)
-        .env_remove("ISMAP_LANG")
-        .env_remove("ISMAP_OSCAL_SCHEMAS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("ismap runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_str(&stdout(output))
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(output), stderr(output)))
-}
 
 const REV5: &str = "nist-sp800-53-rev5-catalog-v5.2.0/NIST_SP-800-53_rev5_catalog.json";
 const LOW: &str =
@@ -67,7 +28,7 @@ fn the_rev5_catalog_validates_against_the_official_schema() {
         "json",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let report = json_of(&output);
+    let report = json(&output);
     assert_eq!(report["model"], "catalog");
     assert_eq!(report["oscal-version"], "1.1.3");
     assert_eq!(report["schema"]["checked"], true);
@@ -120,7 +81,7 @@ fn problems_give_exit_1_with_rule_and_pointer() {
 
     let output = ismap(&["oscal", "validate", &file, "--format", "json"]);
     assert_eq!(output.status.code(), Some(1));
-    let report = json_of(&output);
+    let report = json(&output);
     let rules: Vec<(&str, &str)> = report["problems"]
         .as_array()
         .unwrap()
@@ -205,7 +166,7 @@ fn show_summarises_json_and_xml() {
     };
     let output = ismap(&["oscal", "show", &ssp, "--format", "json"]);
     assert_eq!(output.status.code(), Some(0));
-    let summary = json_of(&output);
+    let summary = json(&output);
     assert_eq!(summary["model"], "system-security-plan");
     assert_eq!(summary["syntax"], "xml");
     assert_eq!(summary["system-name"], "System's Full Name");
