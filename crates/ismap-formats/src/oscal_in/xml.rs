@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use quick_xml::events::Event;
 use serde_json::{Map, Value};
 
+use super::paths::escape_pointer;
+
 /// Where an XML element was: `/catalog/group[2]/control[5]` and its line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct XmlPlace {
@@ -544,10 +546,6 @@ const FLAGGED_FIELDS: &[&str] = &[
 
 struct Converter {
     places: HashMap<String, XmlPlace>,
-}
-
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 impl Converter {
