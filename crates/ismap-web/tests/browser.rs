@@ -671,6 +671,22 @@ impl Browser {
         .await;
     }
 
+    /// Clicks `element` (a form's button) and waits until its page is gone.
+    /// The form's answer may lead back to the same path, so the path alone
+    /// cannot tell that the next page has loaded; the old page's elements
+    /// going stale can.
+    async fn click_and_wait_for_next_page(&self, element: &str) {
+        self.click(element).await;
+        let deadline = Instant::now() + PAGE_WAIT;
+        while self
+            .try_command(Method::GET, &format!("/element/{element}/name"), None)
+            .await
+            .is_ok()
+        {
+            self.check_deadline(deadline, "the next page").await;
+        }
+    }
+
     async fn clear(&self, element: &str) {
         self.command(
             Method::POST,
@@ -1005,7 +1021,7 @@ async fn review_step(browser: &Browser, application: i64, transition: &str, reas
         browser.send_keys(&input, reason).await;
     }
     browser
-        .click(&browser.find(&format!("{form} button[type='submit']")).await)
+        .click_and_wait_for_next_page(&browser.find(&format!("{form} button[type='submit']")).await)
         .await;
     browser
         .wait_for_path(&format!("/applications/{application}"))
