@@ -29,6 +29,8 @@
 #                     the machine to stop (then it goes on with a warning)
 #   LABEL=            a word put in the first column of every row (e.g.
 #                     "before", "after") to tell runs apart
+#   ONLY=             measure only the targets whose label contains this
+#                     text (e.g. ONLY=random for the uncached search alone)
 set -euo pipefail
 
 BACKEND=${BACKEND:-sqlite}
@@ -40,6 +42,7 @@ WARMUP=${WARMUP:-3}
 PG_DB=${PG_DB:-ismap_listbench}
 QUIET_WAIT=${QUIET_WAIT:-60}
 LABEL=${LABEL:-}
+ONLY=${ONLY:-}
 PSQL=(psql -h 127.0.0.1 -U postgres -d test -q -v ON_ERROR_STOP=1)
 
 # What is measured: label, then path (on ismap) or "nginx:" + file. The
@@ -150,6 +153,12 @@ t0=$(now_us)
 ISMAP_LOG=warn "$BIN" admin seed-registrations --database-url "$DB_URL" --count "$COUNT" >&2
 SEED_MS=$((($(now_us) - t0) / 1000))
 log "  seeded in $SEED_MS ms"
+if [[ "$BACKEND" == postgres ]]; then
+    # The statistics autovacuum gathers within a minute of a bulk load:
+    # without them the planner takes the just-filled table for a tiny one
+    # and walks the list index instead of the search index.
+    psql -h 127.0.0.1 -U postgres -d "$PG_DB" -q -c "ANALYZE" >&2
+fi
 
 # --- servers ----------------------------------------------------------------
 
@@ -212,6 +221,7 @@ ROWS=()
 for target in "${TARGETS[@]}"; do
     name=${target%%|*}
     path=${target#*|}
+    [[ -z "$ONLY" || "$name" == *"$ONLY"* ]] || continue
     script=()
     if [[ "$path" == nginx:* ]]; then
         url="http://127.0.0.1:$NGINX_PORT${path#nginx:}"

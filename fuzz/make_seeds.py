@@ -161,7 +161,51 @@ def id_seeds():
     write("id_lists", "ismap.txt", "8.1.2.7.PB\n6.3.1.P\n3.1.4\n9.4.2.2.B\n")
 
 
+def deep_seeds():
+    """Issue 12: nesting just past the readers' limits (XML 64 elements,
+    JSON and YAML 128 levels; crates/ismap-formats/src/limits.rs) and alias
+    bombs, small enough for libFuzzer to mutate; the fuzzer then finds the
+    edges around them."""
+    def xml(groups):
+        return ('<?xml version="1.0"?>\n<catalog xmlns="http://csrc.nist.gov/ns/oscal/1.0" uuid="u">\n'
+                + "".join(f'<group id="g{i}">' for i in range(groups))
+                + '<control id="ac-1"><title>t</title></control>' + "</group>" * groups + "\n</catalog>\n")
+    write("oscal_catalog", "deep-65.xml", xml(65))
+    write("oscal_catalog", "deep-61-ok.xml", xml(61))
+    write("oscal_catalog", "deep-arrays.json", '{"catalog": ' + "[" * 200 + "]" * 200 + "}")
+    groups = {"id": "ac-1"}
+    for i in range(70):
+        groups = {"id": f"g{i}", "groups": [groups]}
+    write("oscal_catalog", "deep-groups.json", json.dumps({"catalog": {"metadata": {}, "groups": [groups]}}))
+    write("oscal_validate", "deep-arrays.json", '{"catalog": {"uuid": "u", "x": ' + "[" * 200 + "]" * 200 + "}}")
+    write("oscal_validate", "deep-objects.json", '{"catalog": ' + '{"a": ' * 130 + "1" + "}" * 130 + "}")
+    write("oscal_validate", "deep-groups.json", json.dumps({"catalog": {"uuid": "u", "metadata": {}, "groups": [groups]}}))
+    laughs = 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 10))
+    block = "".join(" " * i + "a:\n" for i in range(140))
+    write("statement_file", "deep-flow.yaml", "service: " + "[" * 140 + "]" * 140 + "\n")
+    write("statement_file", "deep-block.yaml", "service:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(140)))
+    write("statement_file", "deep.json", '{"service": ' + '{"a": [' * 70 + "1" + "]}" * 70 + "}")
+    write("statement_file", "billion-laughs.yaml", laughs)
+    write("statement_file", "aliases.yaml",
+          'catalog: &c "ismap-2022-excerpt"\ndate: 2026-04-01\nservice: &s { name: "x", model: "SaaS" }\n'
+          'controls:\n  "5.1.1": &d { decision: "selected" }\n  "5.1.1.1": *d\n  "5.1.1.2": *d\n')
+    write("catalog_pack", "deep-block.yaml", block)
+    write("catalog_pack", "billion-laughs.yaml", laughs)
+    # A sheet whose used area is 17 billion cells (A1 and XFD1048576).
+    far = xlsx([HEADERS, ["5.1.1", "方針群を定める。", "", ""]])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(far)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row></sheetData>')
+            z.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), data)
+    write("catalog_xlsx", "far-cell.xlsx", buffer.getvalue())
+
+
 if __name__ == "__main__":
+    deep_seeds()
     statement_seeds()
     pack_seeds()
     xlsx_seeds()

@@ -195,8 +195,7 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                 None => ismap_formats::catalog_xlsx::Mapping::default(),
                 Some(path) => read_mapping(&path, &read_text(&path)?)?,
             };
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let bytes = crate::catalogs::read_bytes(&file)?;
             let new = ismap_formats::catalog_xlsx::NewCatalog {
                 id,
                 version,
@@ -209,6 +208,7 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                 &bytes,
                 &mapping,
                 new,
+                crate::catalogs::max_input(),
                 &mut |step| bar.update(step),
             );
             bar.finish();

@@ -1,6 +1,7 @@
 //! The catalogs a command can use: the bundled ones plus any `--pack` files.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, Result, bail};
 use ismap_domain::Catalog;
@@ -50,9 +51,28 @@ impl Catalogs {
     }
 }
 
+/// The largest input, in bytes (`--max-input-mib`): set once in `main`,
+/// before any file is read.
+static MAX_INPUT: AtomicU64 = AtomicU64::new(ismap_formats::limits::DEFAULT_MAX_INPUT_BYTES);
+
+pub fn set_max_input(bytes: u64) {
+    MAX_INPUT.store(bytes, Ordering::Relaxed);
+}
+
+/// The largest input, in bytes; also what an .xlsx may unzip to.
+pub fn max_input() -> u64 {
+    MAX_INPUT.load(Ordering::Relaxed)
+}
+
+/// Reads a file the user named, at most [`max_input`] bytes (issue 12: a
+/// pipe or `/dev/zero` is read to one byte past the limit, never further).
+pub fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>> {
+    ismap_formats::limits::read_file(path, max_input()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Reads a UTF-8 text file, saying which file failed and why.
 pub fn read_text(path: &std::path::Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = read_bytes(path)?;
     String::from_utf8(bytes)
         .map(|text| {
             text.strip_prefix('\u{feff}')

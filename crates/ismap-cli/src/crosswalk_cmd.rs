@@ -119,8 +119,7 @@ fn read_source(args: &CrosswalkArgs, crosswalk: &Crosswalk) -> Result<Option<Sou
         }));
     }
     if let Some(path) = &args.fedramp_baseline {
-        let bytes =
-            std::fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+        let bytes = crate::catalogs::read_bytes(path)?;
         let baseline = read_holdings(&path.display().to_string(), &bytes).map_err(source_error)?;
         let name = if baseline.title.is_empty() {
             path.display().to_string()

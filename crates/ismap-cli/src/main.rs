@@ -21,6 +21,7 @@ macro_rules! outln {
 mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;
+mod logging;
 mod oscal_cmd;
 mod output;
 mod server_cmd;
@@ -70,6 +71,13 @@ struct GlobalOptions {
     /// When to colour text output.
     #[arg(long, global = true, value_enum, default_value = "auto")]
     color: ColorChoice,
+
+    /// Largest input file read, in MiB; a larger file (or an .xlsx whose
+    /// parts unzip to more) is refused with exit status 2.
+    #[arg(long, global = true, env = "ISMAP_MAX_INPUT_MIB", value_name = "MIB",
+          default_value_t = ismap_formats::limits::DEFAULT_MAX_INPUT_BYTES >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=65536))]
+    max_input_mib: u64,
 }
 
 fn parse_lang(text: &str) -> Result<Lang, String> {
@@ -127,6 +135,7 @@ pub const EXIT_UNREADABLE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    catalogs::set_max_input(cli.global.max_input_mib << 20);
     let style = output::Style::new(cli.global.color);
     let packs = cli.global.packs.clone();
     let result = catalogs::Catalogs::load(&cli.global.packs).and_then(|catalogs| {

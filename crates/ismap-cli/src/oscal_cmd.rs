@@ -84,7 +84,7 @@ fn unreadable(cx: &Context, error: &SourceError) -> u8 {
 }
 
 fn read(path: &Path) -> std::result::Result<Document, SourceError> {
-    document::read(path)
+    document::read_limited(path, crate::catalogs::max_input())
 }
 
 pub fn run(cx: &Context, command: OscalCommand) -> Result<u8> {
@@ -199,9 +199,16 @@ fn validate(
 ) -> Result<u8> {
     // JSON without schemas (and no catalog to read): the checks straight
     // from the bytes, without building a `serde_json::Value`.
-    let bytes = (schemas.is_none() && catalog.is_none())
-        .then(|| ismap_formats::whole_file::read(file).ok())
-        .flatten();
+    let bytes = if schemas.is_none() && catalog.is_none() {
+        match ismap_formats::whole_file::read_limited(file, crate::catalogs::max_input()) {
+            Ok(bytes) => Some(bytes),
+            // Past a limit: refused now, not read a second time below.
+            Err(e) if e.limit.is_some() => return Ok(unreadable(cx, &e)),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
     let fast = bytes
         .as_deref()
         .and_then(|b| oscal_in::validate_json_fast(&file.display().to_string(), b));

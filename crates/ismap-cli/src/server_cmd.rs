@@ -4,6 +4,7 @@
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
@@ -64,6 +65,43 @@ pub struct ServeArgs {
     /// Largest evidence file accepted, in MiB.
     #[arg(long, env = "ISMAP_MAX_UPLOAD_MIB", default_value_t = 20)]
     max_upload_mib: usize,
+    /// Largest statement revision accepted, in MiB (as stored).
+    #[arg(long, env = "ISMAP_MAX_STATEMENT_MIB", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    max_statement_mib: u64,
+    /// Statement saves per user and minute (0: no limit).
+    #[arg(long, env = "ISMAP_STATEMENT_WRITES_PER_MINUTE", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    statement_writes_per_minute: u32,
+    /// Statement saves a user may make at once before the rate applies.
+    #[arg(long, env = "ISMAP_STATEMENT_WRITE_BURST", default_value_t = 400,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    statement_write_burst: u32,
+    /// Open connections at most; more clients wait until one closes.
+    #[arg(long, env = "ISMAP_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
+    /// Seconds a client has to send a request's whole header.
+    #[arg(long, env = "ISMAP_HEADER_TIMEOUT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body.
+    #[arg(long, env = "ISMAP_BODY_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// Seconds a connection may stay idle (no bytes either way) before it
+    /// is closed, between keep-alive requests included.
+    #[arg(long, env = "ISMAP_IDLE_TIMEOUT_SECS", default_value_t = 75,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout_secs: u64,
+    /// Addresses of reverse proxies whose X-Forwarded-For is believed for
+    /// sign-in throttling (comma-separated); none by default.
+    #[arg(long, env = "ISMAP_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds requests under way get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "ISMAP_SHUTDOWN_GRACE_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=600))]
+    shutdown_grace_secs: u64,
 }
 
 /// Where the master key lives when no file is named: beside the SQLite
@@ -87,16 +125,11 @@ fn master_key(path: &std::path::Path) -> Result<ismap_store::vault::MasterKey> {
             .with_context(|| format!("{}: not a master key", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
+                ismap_store::private::create_dir(dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
             }
             let key = MasterKey::generate();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(path)
+            let mut file = ismap_store::private::create_new_file(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
             std::io::Write::write_all(&mut file, format!("{}\n", key.to_base64()).as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -157,6 +190,41 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Disable a user: their sessions and API tokens stop at once.
+    DisableUser {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        username: String,
+        /// Why (recorded in the event log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Enable a disabled user again (API tokens revoked by disabling stay
+    /// revoked).
+    EnableUser {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        username: String,
+        /// Why (recorded in the event log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Set a new password (from standard input with --password-stdin, or
+    /// generated and printed); ends all the user's sessions and API tokens.
+    ResetPassword {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Why (recorded in the event log).
+        #[arg(long, default_value = "reset by an operator")]
+        reason: String,
+    },
     /// For load tests only: add COUNT synthetic registrations ("Benchmark
     /// service NNNNN" of "Benchmark Provider", four in five on the ISMAP
     /// list, the rest on ISMAP-LIU) so that the public lists can be measured
@@ -216,8 +284,12 @@ fn init_logs(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder
+            .fmt_fields(crate::logging::escaped_fields())
+            .with_ansi(crate::logging::colour_on_stdout())
+            .init(),
+        // JSON escapes control characters itself, and is never coloured.
+        LogFormat::Json => builder.json().with_ansi(false).init(),
     }
 }
 
@@ -261,6 +333,17 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
                     .unwrap_or_else(|| default_key_path(&args.database.database_url)),
             )?),
             max_upload_bytes: args.max_upload_mib * 1024 * 1024,
+            trusted_proxies: args.trusted_proxies.clone(),
+            max_statement_bytes: args.max_statement_mib as usize * 1024 * 1024,
+            statement_writes_per_minute: args.statement_writes_per_minute,
+            statement_write_burst: args.statement_write_burst,
+            connections: ismap_web::server::ConnectionLimits {
+                max_connections: args.max_connections as usize,
+                header_read_timeout: Duration::from_secs(args.header_timeout_secs),
+                request_body_timeout: Duration::from_secs(args.body_timeout_secs),
+                idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+                shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+            },
             ..Config::default()
         };
         // Catalogs first: the demo statement refers to the bundled one.
@@ -348,17 +431,9 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                 let Some(organization) = orgs::find_by_name(&db, org.trim()).await? else {
                     bail!("no organization named {org:?}; create it with `ismap admin create-org`");
                 };
-                let (secret, generated) = if password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-                } else {
-                    (
-                        format!("ismap-{}", &ismap_web::auth::random_token()[..20]),
-                        true,
-                    )
-                };
-                let hash = password::hash(&secret).map_err(anyhow::Error::msg)?;
+                let (secret, generated) = new_password(password_stdin)?;
+                let hash = password::hash_for(&secret, username.trim())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let user = users::create(
                     &db,
                     &operator,
@@ -382,6 +457,55 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
                     outln!("password: {secret}");
                 }
             }
+            AdminCommand::DisableUser {
+                database,
+                username,
+                reason,
+            } => {
+                let db = open(&database).await?;
+                let user = find_user(&db, &username).await?;
+                if users::set_active(&db, &operator, user.id, false, reason.trim()).await? {
+                    outln!(
+                        "disabled {}: sessions ended, API tokens revoked",
+                        user.username
+                    );
+                } else {
+                    outln!("{} was already disabled", user.username);
+                }
+            }
+            AdminCommand::EnableUser {
+                database,
+                username,
+                reason,
+            } => {
+                let db = open(&database).await?;
+                let user = find_user(&db, &username).await?;
+                if users::set_active(&db, &operator, user.id, true, reason.trim()).await? {
+                    outln!("enabled {}", user.username);
+                } else {
+                    outln!("{} was already enabled", user.username);
+                }
+            }
+            AdminCommand::ResetPassword {
+                database,
+                username,
+                password_stdin,
+                reason,
+            } => {
+                let db = open(&database).await?;
+                let user = find_user(&db, &username).await?;
+                let (secret, generated) = new_password(password_stdin)?;
+                let hash = password::hash_for(&secret, &user.username)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                users::set_password(&db, &operator, &user, &hash, reason.trim()).await?;
+                outln!(
+                    "new password set for {}; their sessions and API tokens were ended",
+                    user.username
+                );
+                if generated {
+                    outln!("password: {secret}");
+                }
+            }
             AdminCommand::SeedRegistrations { database, count } => {
                 let db = open(&database).await?;
                 let today = ismap_domain::validity::today_in_japan();
@@ -396,6 +520,28 @@ pub fn admin(command: AdminCommand) -> Result<u8> {
         }
         Ok(0)
     })
+}
+
+/// The password from the first line of standard input, or a generated one
+/// (true: print it).
+fn new_password(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        Ok((
+            format!("ismap-{}", &ismap_web::auth::random_token()[..20]),
+            true,
+        ))
+    }
+}
+
+async fn find_user(db: &Db, username: &str) -> Result<users::User> {
+    match users::find_for_sign_in(db, username).await? {
+        Some((user, _)) => Ok(user),
+        None => bail!("no user named {username:?}"),
+    }
 }
 
 pub fn backup(args: BackupArgs) -> Result<u8> {

@@ -166,13 +166,15 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
         } => {
             let catalog = cx.catalogs.get(catalog.as_deref())?;
             let name = ssp.display().to_string();
-            let result = ismap_formats::oscal_in::document::read(&ssp).and_then(|doc| {
-                prefill(
-                    &doc,
-                    ismap_formats::crosswalk_data::bundled_crosswalk(),
-                    catalog,
-                )
-            });
+            let result =
+                ismap_formats::oscal_in::document::read_limited(&ssp, crate::catalogs::max_input())
+                    .and_then(|doc| {
+                        prefill(
+                            &doc,
+                            ismap_formats::crosswalk_data::bundled_crosswalk(),
+                            catalog,
+                        )
+                    });
             let filled = match result {
                 Ok(filled) => filled,
                 Err(error) => {
@@ -214,9 +216,12 @@ pub fn run(cx: &Context, command: StatementCommand) -> Result<u8> {
             output,
             force,
         } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            match ismap_formats::statement_xlsx::from_xlsx(&file.display().to_string(), &bytes) {
+            let bytes = crate::catalogs::read_bytes(&file)?;
+            match ismap_formats::statement_xlsx::from_xlsx_limited(
+                &file.display().to_string(),
+                &bytes,
+                crate::catalogs::max_input(),
+            ) {
                 Ok(statement) => {
                     write_output(
                         output.as_deref(),

@@ -197,7 +197,7 @@ pub fn to_xlsx(report: &ReportSnapshot, issue: i64, issued_at: &str) -> Result<V
     ];
     for (i, (label, value)) in summary.iter().enumerate() {
         sheet.write_string_with_format(i as u32, 0, *label, &bold)?;
-        sheet.write_string_with_format(i as u32, 1, value, &wrap)?;
+        crate::cells::write_text(sheet, i as u32, 1, value, &wrap)?;
     }
     sheet.set_column_width(0, 34)?;
     sheet.set_column_width(1, 80)?;
@@ -227,7 +227,7 @@ pub fn to_xlsx(report: &ReportSnapshot, issue: i64, issued_at: &str) -> Result<V
             r.samples.as_str(),
         ];
         for (col, value) in values.iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, *value, &wrap)?;
+            crate::cells::write_text(sheet, row, col as u16, value, &wrap)?;
         }
     }
     for (col, width) in [14, 36, 14, 50, 18, 50, 30].into_iter().enumerate() {

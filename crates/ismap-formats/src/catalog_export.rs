@@ -82,9 +82,14 @@ const CSV_HEADER: [&str; 15] = [
 /// One row per control.
 pub fn to_csv(catalog: &Catalog) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
+    // Titles come from catalog packs: a cell a spreadsheet would read as a
+    // formula is written as text (crate::cells).
     let write = |writer: &mut csv::Writer<Vec<u8>>, row: &[&str]| {
         writer
-            .write_record(row)
+            .write_record(
+                row.iter()
+                    .map(|cell| crate::cells::csv_safe(cell).into_owned()),
+            )
             .expect("writing to memory cannot fail");
     };
     write(&mut writer, &CSV_HEADER);

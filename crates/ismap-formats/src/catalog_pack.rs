@@ -271,7 +271,7 @@ pub fn to_yaml(catalog: &Catalog) -> String {
 
 fn sorted(mut problems: Vec<SourceProblem>) -> SourceError {
     problems.sort_by_key(|p| (p.line, p.column));
-    SourceError { problems }
+    SourceError::new(problems)
 }
 
 fn parse_category_id(text: &str) -> Option<(u16, u16)> {

@@ -9,9 +9,7 @@
 //! be used is reported with sheet, row and column, and nothing is imported
 //! then.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Reader};
 use ismap_domain::catalog::{CatalogInfo, Chapter, Text};
 use ismap_domain::{Catalog, Category, Control, ControlId, Origin};
 use serde::Deserialize;
@@ -101,10 +99,9 @@ fn read_sheet(
     file: &str,
     bytes: &[u8],
     sheet: &str,
+    max_unzipped: u64,
 ) -> Result<(String, calamine::Range<Data>), SourceError> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
-    })?;
+    let mut workbook = crate::xlsx_in::open(file, bytes, max_unzipped)?;
     let sheet_name = if sheet.is_empty() {
         workbook
             .sheet_names()
@@ -114,9 +111,7 @@ fn read_sheet(
     } else {
         sheet.to_owned()
     };
-    let range = workbook.worksheet_range(&sheet_name).map_err(|_| {
-        SourceError::whole_file(file, format!("the workbook has no sheet {sheet_name:?}"))
-    })?;
+    let range = crate::xlsx_in::sheet(&mut workbook, file, &sheet_name)?;
     Ok((sheet_name, range))
 }
 
@@ -127,7 +122,14 @@ pub fn import_catalog(
     mapping: &Mapping,
     new: NewCatalog,
 ) -> Result<Catalog, SourceError> {
-    import_catalog_with_progress(file, bytes, mapping, new, &mut |_| {})
+    import_catalog_with_progress(
+        file,
+        bytes,
+        mapping,
+        new,
+        crate::limits::DEFAULT_MAX_XLSX_UNZIPPED_BYTES,
+        &mut |_| {},
+    )
 }
 
 /// How far an import has got, for a progress display on large workbooks.
@@ -141,12 +143,14 @@ pub enum ImportProgress {
     Checking,
 }
 
-/// [`import_catalog`], telling `progress` how far it has got.
+/// [`import_catalog`], telling `progress` how far it has got; the
+/// workbook's parts may unzip to `max_unzipped` bytes in all.
 pub fn import_catalog_with_progress(
     file: &str,
     bytes: &[u8],
     mapping: &Mapping,
     new: NewCatalog,
+    max_unzipped: u64,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<Catalog, SourceError> {
     progress(ImportProgress::Reading);
@@ -154,7 +158,7 @@ pub fn import_catalog_with_progress(
     // overflow on an over-long cell reference in calamine 0.38); a bad file
     // must be an error naming the file, never a crash of the CLI or portal.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_sheet(file, bytes, &mapping.sheet)
+        read_sheet(file, bytes, &mapping.sheet, max_unzipped)
     }));
     let (sheet_name, range) = match read {
         Ok(result) => result?,
@@ -297,7 +301,7 @@ pub fn import_catalog_with_progress(
         }
     }
     if !problems.is_empty() {
-        return Err(SourceError { problems });
+        return Err(SourceError::new(problems));
     }
     // A sheet with no control rows is a wrong sheet or mapping, never a
     // catalog version (found by fuzzing, docs/fuzzing.md).
@@ -330,6 +334,7 @@ pub fn import_catalog_with_progress(
                 message: p.kind.to_string(),
             })
             .collect(),
+        limit: None,
     })
 }
 
@@ -479,6 +484,7 @@ mod tests {
             &workbook(&rows),
             &Mapping::default(),
             new(),
+            crate::limits::DEFAULT_MAX_XLSX_UNZIPPED_BYTES,
             &mut |step| seen.push(step),
         )
         .unwrap();

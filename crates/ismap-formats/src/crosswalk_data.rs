@@ -178,7 +178,7 @@ pub fn load(
         }
     }
     if !problems.is_empty() {
-        return Err(SourceError { problems });
+        return Err(SourceError::new(problems));
     }
     Crosswalk::build(objectives, links).map_err(|found| SourceError {
         problems: found
@@ -193,5 +193,6 @@ pub fn load(
                 problem(file, line, "", p.to_string())
             })
             .collect(),
+        limit: None,
     })
 }

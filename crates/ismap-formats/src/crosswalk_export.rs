@@ -132,7 +132,10 @@ pub fn coverage_csv(coverage: &[Coverage], crosswalk: &Crosswalk, catalog: &Cata
     }
     for row in rows {
         // Writing to memory cannot fail.
-        let _ = writer.write_record(row);
+        let _ = writer.write_record(
+            row.iter()
+                .map(|cell| crate::cells::csv_safe(cell).into_owned()),
+        );
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -7,6 +7,8 @@ pub mod bundled;
 pub mod catalog_export;
 pub mod catalog_pack;
 pub mod catalog_xlsx;
+pub mod cells;
+pub mod limits;
 pub mod oscal;
 pub mod oscal_assessment;
 pub mod registry_file;
@@ -18,6 +20,7 @@ pub mod statement_xlsx;
 pub mod table_xlsx;
 pub mod template;
 pub mod whole_file;
+mod xlsx_in;
 mod yaml;
 
 pub use source::{SourceError, SourceProblem};

@@ -35,7 +35,7 @@ where
         }
     }
     if !problems.is_empty() {
-        return Err(SourceError { problems });
+        return Err(SourceError::new(problems));
     }
     if ids.is_empty() {
         return Err(SourceError::whole_file(
@@ -186,7 +186,7 @@ pub fn holdings_from_document(doc: &Document) -> Result<Baseline, SourceError> {
         }
     }
     if !problems.is_empty() {
-        return Err(SourceError { problems });
+        return Err(SourceError::new(problems));
     }
     if baseline.held.is_empty() && baseline.set_aside.is_empty() {
         return Err(SourceError::whole_file(

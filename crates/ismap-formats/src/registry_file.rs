@@ -85,7 +85,7 @@ pub fn parse_registry(file: &str, text: &str) -> Result<Registry, SourceError> {
     if problems.is_empty() {
         Ok(registry)
     } else {
-        Err(SourceError { problems })
+        Err(SourceError::new(problems))
     }
 }
 

@@ -31,12 +31,24 @@ impl fmt::Display for SourceProblem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceError {
     pub problems: Vec<SourceProblem>,
+    /// Set when the input went past one of [`crate::limits`]: the portal
+    /// and the CLI refuse it as they refuse any unreadable input, and the
+    /// message names the limit.
+    pub limit: Option<crate::limits::Limit>,
 }
 
 impl SourceError {
+    pub fn new(problems: Vec<SourceProblem>) -> SourceError {
+        SourceError {
+            problems,
+            limit: None,
+        }
+    }
+
     pub fn single(problem: SourceProblem) -> SourceError {
         SourceError {
             problems: vec![problem],
+            limit: None,
         }
     }
 

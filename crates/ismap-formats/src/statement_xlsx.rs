@@ -6,9 +6,7 @@
 //! the first three back; every value is written as text, so a workbook that
 //! nobody edited reads back to the same statement (tested).
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Xlsx};
 use ismap_domain::statement::{Evidence, Risk, RiskLevel};
 use ismap_domain::{Catalog, ControlDecision, ControlId, Decision, ServiceModel, Statement};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -91,7 +89,7 @@ pub fn to_xlsx(
     for (i, (field, value)) in rows.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, *field)?;
-        sheet.write_string_with_format(row, 1, value, &wrap)?;
+        crate::cells::write_text(sheet, row, 1, value, &wrap)?;
     }
     sheet.set_column_width(0, 22)?;
     sheet.set_column_width(1, 100)?;
@@ -129,7 +127,7 @@ pub fn to_xlsx(
             evidence,
         ];
         for (col, value) in values.iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, value, &wrap)?;
+            crate::cells::write_text(sheet, row, col as u16, value, &wrap)?;
         }
     }
     for (col, width) in [14, 6, 30, 14, 60, 40, 14, 40, 30].into_iter().enumerate() {
@@ -157,7 +155,7 @@ pub fn to_xlsx(
                 .join(", "),
         ];
         for (col, value) in values.iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, value, &wrap)?;
+            crate::cells::write_text(sheet, row, col as u16, value, &wrap)?;
         }
     }
 
@@ -185,8 +183,8 @@ pub fn to_xlsx(
             sheet.write_string(row, 1, f.control.map(|c| c.to_string()).unwrap_or_default())?;
             sheet.write_string(row, 2, f.severity.as_str())?;
             sheet.write_string(row, 3, located.place.line.to_string())?;
-            sheet.write_string_with_format(row, 4, &text.ja, &wrap)?;
-            sheet.write_string_with_format(row, 5, &text.en, &wrap)?;
+            crate::cells::write_text(sheet, row, 4, &text.ja, &wrap)?;
+            crate::cells::write_text(sheet, row, 5, &text.en, &wrap)?;
         }
     }
     workbook.save_to_buffer()
@@ -276,20 +274,38 @@ fn optional(text: String) -> Option<String> {
 /// statement. Every cell that cannot be used is reported with its sheet,
 /// row and column, and nothing is returned then.
 pub fn from_xlsx(file: &str, bytes: &[u8]) -> Result<Statement, SourceError> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        SourceError::whole_file(file, format!("not an Excel workbook (.xlsx): {e}"))
-    })?;
+    from_xlsx_limited(file, bytes, crate::limits::DEFAULT_MAX_XLSX_UNZIPPED_BYTES)
+}
+
+/// [`from_xlsx`], the workbook's parts unzipping to at most `max_unzipped`
+/// bytes in all.
+pub fn from_xlsx_limited(
+    file: &str,
+    bytes: &[u8],
+    max_unzipped: u64,
+) -> Result<Statement, SourceError> {
+    // As for catalogs (catalog_xlsx.rs): a panic of the spreadsheet library
+    // on a malformed file is an error naming the file, never a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(file, bytes, max_unzipped)
+    }))
+    .unwrap_or_else(|_| {
+        Err(SourceError::whole_file(
+            file,
+            "not a readable Excel workbook (.xlsx): the spreadsheet reader failed on its contents",
+        ))
+    })
+}
+
+fn read_workbook(file: &str, bytes: &[u8], max_unzipped: u64) -> Result<Statement, SourceError> {
+    let mut workbook = crate::xlsx_in::open(file, bytes, max_unzipped)?;
     let mut problems = Problems {
         file,
         list: Vec::new(),
     };
     let mut statement = Statement::default();
 
-    let sheet = |workbook: &mut Xlsx<_>, name: &str| {
-        workbook.worksheet_range(name).map_err(|_| {
-            SourceError::whole_file(file, format!("the workbook has no sheet {name:?}"))
-        })
-    };
+    let sheet = |workbook: &mut Xlsx<_>, name: &str| crate::xlsx_in::sheet(workbook, file, name);
 
     let fields = Sheet::new(sheet(&mut workbook, STATEMENT_SHEET)?, &["field", "value"]);
     for i in fields.rows() {
@@ -452,9 +468,7 @@ pub fn from_xlsx(file: &str, bytes: &[u8]) -> Result<Statement, SourceError> {
     if problems.list.is_empty() {
         Ok(statement)
     } else {
-        Err(SourceError {
-            problems: problems.list,
-        })
+        Err(SourceError::new(problems.list))
     }
 }
 

@@ -1,6 +1,7 @@
 //! A plain table as an Excel workbook: a bold header row, frozen, with a
 //! filter, every cell text. For downloads of lists people sort and filter
-//! in Excel (the public cloud service lists).
+//! in Excel (the public cloud service lists). Cells that a spreadsheet
+//! could read as formulas are kept text (`cells::write_text`).
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -11,6 +12,7 @@ pub fn table_to_xlsx(
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
+    let plain = Format::new();
     let worksheet = workbook.add_worksheet().set_name(sheet)?;
     for (col, header) in headers.iter().enumerate() {
         worksheet.write_string_with_format(0, col as u16, *header, &bold)?;
@@ -18,7 +20,7 @@ pub fn table_to_xlsx(
     }
     for (i, row) in rows.iter().enumerate() {
         for (col, value) in row.iter().enumerate() {
-            worksheet.write_string(i as u32 + 1, col as u16, value)?;
+            crate::cells::write_text(worksheet, i as u32 + 1, col as u16, value, &plain)?;
         }
     }
     worksheet.set_freeze_panes(1, 0)?;

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use ismap_domain::registration::ListKind;
-use ismap_domain::review::{ApplicationState, Transition};
+use ismap_domain::review::{ApplicationState, Transition, next_state};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
@@ -157,12 +157,23 @@ async fn record_transition(
     .bind(&actor.label)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE applications SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(to.key())
-        .bind(&at)
-        .bind(application.id)
-        .execute(&mut *conn)
-        .await?;
+    let moved = sqlx::query(
+        "UPDATE applications SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+    )
+    .bind(to.key())
+    .bind(&at)
+    .bind(application.id)
+    .bind(application.state.key())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(StoreError::Conflict(format!(
+            "application {} is no longer {}; reload",
+            application.id,
+            application.state.key()
+        )));
+    }
     let action = format!("application.{transition}");
     events::record(
         conn,
@@ -326,20 +337,32 @@ pub async fn transition(
     get(db, application.id).await
 }
 
-/// Refuses a move made on a stale view: someone else moved it meanwhile.
+/// Claims the application for a move from the state the caller saw: an
+/// update conditional on that state, first in the transaction, so it takes
+/// the row's lock (PostgreSQL) or the write lock (SQLite). Of two moves made
+/// at the same moment, the second finds the state changed and writes nothing.
 async fn guard_state(conn: &mut AnyConnection, application: &Application) -> Result<()> {
+    let claimed =
+        sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2 AND state = $3")
+            .bind(now())
+            .bind(application.id)
+            .bind(application.state.key())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if claimed == 1 {
+        return Ok(());
+    }
     let row = sqlx::query("SELECT state FROM applications WHERE id = $1")
         .bind(application.id)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("application {}", application.id)))?;
     let state: String = row.try_get("state")?;
-    if state != application.state.key() {
-        return Err(StoreError::Conflict(format!(
-            "the application is now {state}, not {}; reload",
-            application.state.key()
-        )));
-    }
-    Ok(())
+    Err(StoreError::Conflict(format!(
+        "the application is now {state}, not {}; someone else moved it meanwhile; reload",
+        application.state.key()
+    )))
 }
 
 /// Asks questions (RFI) and moves to "information requested" in one step.
@@ -401,7 +424,10 @@ pub async fn questions(db: &Db, application_id: i64) -> Result<Vec<Question>> {
     rows.iter().map(question_from_row).collect()
 }
 
-/// Answers a question once, with an optional attachment.
+/// Answers a question once, with an optional attachment, while the
+/// application waits for answers. The last answer sends it back to
+/// technical review in the same transaction, so two answers sent at the same
+/// moment move it once.
 pub async fn answer(
     db: &Db,
     master: &MasterKey,
@@ -411,7 +437,13 @@ pub async fn answer(
     answer: &str,
     attachment: Option<NewFile<'_>>,
 ) -> Result<Question> {
+    if application.state != ApplicationState::InformationRequested {
+        return Err(StoreError::Conflict(
+            "no question is waiting for an answer".into(),
+        ));
+    }
     let mut tx = db.begin().await?;
+    guard_state(&mut tx, application).await?;
     let updated = sqlx::query(
         "UPDATE review_questions SET answer = $1, answered_at = $2, answered_by = $3 \
          WHERE id = $4 AND application_id = $5 AND answer IS NULL",
@@ -456,6 +488,26 @@ pub async fn answer(
         },
     )
     .await?;
+    let open: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM review_questions WHERE application_id = $1 AND answer IS NULL",
+    )
+    .bind(application.id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if open == 0 {
+        record_transition(
+            &mut tx,
+            actor,
+            application,
+            Transition::Answer.key(),
+            next_state(application.state, Transition::Answer).ok_or_else(|| {
+                StoreError::Conflict("no question is waiting for an answer".into())
+            })?,
+            "every question answered",
+        )
+        .await?;
+    }
     tx.commit().await?;
     let row = sqlx::query("SELECT * FROM review_questions WHERE id = $1")
         .bind(question_id)

@@ -122,6 +122,32 @@ async fn insert_term(
     let (from, until) = audit_organization_term(valid_from)
         .ok_or_else(|| StoreError::Conflict(format!("no term can start on {valid_from}")))?;
     let mut tx = db.begin().await?;
+    // The organization's row first (its lock on PostgreSQL, the write lock on
+    // SQLite), then the latest term as of now: a term added meanwhile makes
+    // this one stale, so two registrations or renewals at one moment add
+    // one term.
+    let locked = sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
+        .bind(organization_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if locked != 1 {
+        return Err(StoreError::NotFound(format!(
+            "organization {organization_id}"
+        )));
+    }
+    let latest_term: Option<i64> =
+        sqlx::query("SELECT MAX(id) AS id FROM audit_org_registrations WHERE organization_id = $1")
+            .bind(organization_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+    if latest_term != renewal_of {
+        return Err(StoreError::Conflict(
+            "the audit organization's term changed meanwhile (registered or renewed); reload"
+                .into(),
+        ));
+    }
     let row = sqlx::query(
         "INSERT INTO audit_org_registrations (organization_id, valid_from, valid_until, renewal_of, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -181,8 +181,28 @@ pub async fn list_for_organization(db: &Db, organization_id: i64) -> Result<Vec<
     Ok(out)
 }
 
+/// Opens an engagement on a frozen statement's latest revision: checked in
+/// the transaction that writes it, so a statement read a moment ago as
+/// frozen at that revision still is.
 pub async fn create(db: &Db, actor: &Actor, new: NewEngagement<'_>) -> Result<Engagement> {
     let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "SELECT st.status, (SELECT MAX(r.number) FROM statement_revisions r WHERE r.statement_id = st.id) AS latest \
+         FROM statements st WHERE st.id = $1",
+    )
+    .bind(new.statement_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("statement {}", new.statement_id)))?;
+    let status: String = row.try_get("status")?;
+    let latest: Option<i64> = row.try_get("latest")?;
+    if status != "frozen" || latest != Some(new.revision) {
+        return Err(StoreError::Conflict(format!(
+            "statement {} is {status} at revision {}; only a frozen statement's latest revision is audited",
+            new.statement_id,
+            latest.unwrap_or(0)
+        )));
+    }
     let row = sqlx::query(
         "INSERT INTO engagements (statement_id, revision, csp_organization_id, audit_organization_id, \
          period_start, period_end, scope, cycle_years, cycle_year, status, created_at, created_by) \
@@ -254,12 +274,24 @@ pub async fn assign_auditor(
     .bind(now())
     .bind(actor.user_id)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        crate::orgs::conflict_on_unique(
+            e,
+            format!(
+                "user {user_id} is already assigned to engagement {}",
+                engagement.id
+            ),
+        )
+    })?;
     if engagement.status == EngagementStatus::Requested {
-        sqlx::query("UPDATE engagements SET status = 'in_progress' WHERE id = $1")
-            .bind(engagement.id)
-            .execute(&mut *tx)
-            .await?;
+        // Conditional: a concurrent first assignment may have started it.
+        sqlx::query(
+            "UPDATE engagements SET status = 'in_progress' WHERE id = $1 AND status = 'requested'",
+        )
+        .bind(engagement.id)
+        .execute(&mut *tx)
+        .await?;
     }
     events::record(
         &mut tx,
@@ -484,15 +516,35 @@ pub async fn issue_report(
     content: &Value,
     reason: &str,
 ) -> Result<Report> {
-    let previous = reports(db, engagement.id).await?;
-    let issue = previous.last().map_or(1, |r| r.issue + 1);
+    let mut tx = db.begin().await?;
+    // The engagement's row first: it serializes issues of one report
+    // (PostgreSQL row lock, SQLite write lock), so the count below is the
+    // one this issue follows and two issues at one moment cannot both be
+    // "the first".
+    let locked = sqlx::query("UPDATE engagements SET status = 'reported' WHERE id = $1")
+        .bind(engagement.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if locked != 1 {
+        return Err(StoreError::NotFound(format!(
+            "engagement {}",
+            engagement.id
+        )));
+    }
+    let issued: Option<i64> =
+        sqlx::query("SELECT MAX(issue) AS n FROM audit_reports WHERE engagement_id = $1")
+            .bind(engagement.id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+    let issue = issued.unwrap_or(0) + 1;
     if issue > 1 && reason.trim().is_empty() {
         return Err(StoreError::Conflict(format!(
             "issue {} of this report exists; a new issue corrects it and needs the reason",
             issue - 1
         )));
     }
-    let mut tx = db.begin().await?;
     let row = sqlx::query(
         "INSERT INTO audit_reports (engagement_id, issue, content, reason, issued_at, issued_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -512,10 +564,6 @@ pub async fn issue_report(
         )
     })?;
     let id: i64 = row.try_get("id")?;
-    sqlx::query("UPDATE engagements SET status = 'reported' WHERE id = $1")
-        .bind(engagement.id)
-        .execute(&mut *tx)
-        .await?;
     for organization in [
         engagement.audit_organization_id,
         engagement.csp_organization_id,

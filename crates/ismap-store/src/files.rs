@@ -71,6 +71,16 @@ async fn active_key(
     actor: &Actor,
     organization_id: i64,
 ) -> Result<(i64, DataKey)> {
+    // Locks the live keys (PostgreSQL) before reading them: a destruction
+    // under way finishes first, and this file then gets a new key instead of
+    // one destroyed a moment later (SQLite holds the write lock already).
+    sqlx::query(
+        "UPDATE organization_keys SET created_at = created_at \
+         WHERE organization_id = $1 AND wrapped_key IS NOT NULL",
+    )
+    .bind(organization_id)
+    .execute(&mut *conn)
+    .await?;
     let row = sqlx::query(
         "SELECT id, wrapped_key FROM organization_keys \
          WHERE organization_id = $1 AND wrapped_key IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -234,24 +244,34 @@ pub async fn destroy_keys(
         ));
     }
     let mut tx = db.begin().await?;
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM stored_files f JOIN organization_keys k ON k.id = f.key_id \
-         WHERE k.organization_id = $1 AND k.wrapped_key IS NOT NULL",
-    )
-    .bind(organization_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let files: i64 = row.try_get("n")?;
+    // The keys first: the update takes their rows' locks (PostgreSQL) or the
+    // write lock (SQLite), so the files counted below are the ones erased,
+    // and of two destructions at the same moment the second finds no key.
+    let at = now();
     let keys = sqlx::query(
         "UPDATE organization_keys SET wrapped_key = NULL, destroyed_at = $1, destroyed_by = $2 \
          WHERE organization_id = $3 AND wrapped_key IS NOT NULL",
     )
-    .bind(now())
+    .bind(&at)
     .bind(actor.user_id)
     .bind(organization_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if keys == 0 {
+        return Err(StoreError::Conflict(format!(
+            "organization {organization_id} has no live key to destroy (none yet, or destroyed meanwhile)"
+        )));
+    }
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM stored_files f JOIN organization_keys k ON k.id = f.key_id \
+         WHERE k.organization_id = $1 AND k.destroyed_at = $2",
+    )
+    .bind(organization_id)
+    .bind(&at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let files: i64 = row.try_get("n")?;
     events::record(
         &mut tx,
         NewEvent {

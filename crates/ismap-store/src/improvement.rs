@@ -138,12 +138,24 @@ pub async fn set_status(
         )));
     }
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE improvement_items SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status.key())
-        .bind(now())
-        .bind(item.id)
-        .execute(&mut *tx)
-        .await?;
+    // Conditional on the status the caller saw: of two moves made at the
+    // same moment, the second changes nothing and is told so.
+    let moved = sqlx::query(
+        "UPDATE improvement_items SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(status.key())
+    .bind(now())
+    .bind(item.id)
+    .bind(item.status.key())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(StoreError::Conflict(format!(
+            "the measure is no longer {}; someone changed it meanwhile; reload",
+            item.status.key()
+        )));
+    }
     events::record(
         &mut tx,
         NewEvent {

@@ -15,6 +15,7 @@ pub mod evidence_library;
 pub mod files;
 pub mod improvement;
 pub mod orgs;
+pub mod private;
 pub mod registrations;
 pub mod services;
 pub mod sessions;
@@ -95,13 +96,22 @@ impl Db {
         install_default_drivers();
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://") {
             let file = path.split('?').next().unwrap_or(path);
-            if file != ":memory:"
-                && let Some(parent) = Path::new(file).parent()
-                && !parent.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
-                    path: parent.display().to_string(),
-                    source,
+            if file != ":memory:" && !file.is_empty() {
+                if let Some(parent) = Path::new(file).parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    private::create_dir(parent).map_err(|source| StoreError::DataDir {
+                        path: parent.display().to_string(),
+                        source,
+                    })?;
+                }
+                // SQLite gives its -wal and -shm files the database file's
+                // mode, so creating that one owner-only is enough.
+                private::create_or_restrict_file(Path::new(file)).map_err(|source| {
+                    StoreError::DataDir {
+                        path: file.to_owned(),
+                        source,
+                    }
                 })?;
             }
             let url = if path.contains('?') {
@@ -161,8 +171,17 @@ impl Db {
         Ok(())
     }
 
+    /// A write transaction. On SQLite it takes the write lock at BEGIN
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
+    /// fails at once with "database is locked" when another writer committed
+    /// meanwhile, whereas an immediate one waits (busy_timeout) and then
+    /// reads the state the other writer left, so concurrent conflicting
+    /// moves end in one success and conflicts, never in errors.
     pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// An online copy of an SQLite database (`VACUUM INTO`), consistent even
@@ -173,11 +192,20 @@ impl Db {
                 "ismap backup copies SQLite databases; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
             ));
         }
-        if to.exists() {
-            return Err(StoreError::Conflict(format!(
-                "{} already exists; choose a new file name",
-                to.display()
-            )));
+        // VACUUM INTO fills an empty file: create it owner-only first, and
+        // never overwrite an existing one.
+        if let Err(error) = private::create_new_file(to) {
+            return Err(if error.kind() == std::io::ErrorKind::AlreadyExists {
+                StoreError::Conflict(format!(
+                    "{} already exists; choose a new file name",
+                    to.display()
+                ))
+            } else {
+                StoreError::DataDir {
+                    path: to.display().to_string(),
+                    source: error,
+                }
+            });
         }
         sqlx::query("VACUUM INTO $1")
             .bind(to.display().to_string())

@@ -210,11 +210,20 @@ pub(crate) async fn insert(
                     .map_err(|e: ismap_domain::registry::RegistrationNumberError| {
                         StoreError::Corrupt(e.to_string())
                     })?;
-            sqlx::query("UPDATE registrations SET superseded = 1, updated_at = $1 WHERE id = $2")
-                .bind(now())
-                .bind(previous)
-                .execute(&mut *conn)
-                .await?;
+            // Conditional: a registration is renewed once.
+            let superseded = sqlx::query(
+                "UPDATE registrations SET superseded = 1, updated_at = $1 WHERE id = $2 AND superseded = 0",
+            )
+            .bind(now())
+            .bind(previous)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if superseded != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "registration {number} was renewed meanwhile"
+                )));
+            }
             (parsed.renewed(), row.try_get::<i64, _>("serial")?)
         }
         None => {
@@ -318,15 +327,29 @@ pub async fn set_suspended(
     }
     let mut tx = db.begin().await?;
     let at = now();
-    sqlx::query(
-        "UPDATE registrations SET suspended_at = $1, suspension_reason = $2, updated_at = $3 WHERE id = $4",
-    )
+    // Conditional on the state the caller saw (suspended or not): of two
+    // decisions at the same moment, the second changes nothing.
+    let moved = sqlx::query(if suspend {
+        "UPDATE registrations SET suspended_at = $1, suspension_reason = $2, updated_at = $3 \
+         WHERE id = $4 AND suspended_at IS NULL"
+    } else {
+        "UPDATE registrations SET suspended_at = $1, suspension_reason = $2, updated_at = $3 \
+         WHERE id = $4 AND suspended_at IS NOT NULL"
+    })
     .bind(suspend.then(|| at.clone()))
     .bind(if suspend { reason } else { "" })
     .bind(&at)
     .bind(registration.id)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(StoreError::Conflict(if suspend {
+            "the registration was suspended meanwhile; reload".into()
+        } else {
+            "the registration was reinstated meanwhile; reload".into()
+        }));
+    }
     events::record(
         &mut tx,
         NewEvent {
@@ -406,6 +429,104 @@ pub struct ListQuery {
     pub per_page: i64,
 }
 
+/// The most words a search may have, and its longest length in characters:
+/// each word is one more condition (the web layer answers 422 beyond).
+pub const SEARCH_MAX_WORDS: usize = 10;
+pub const SEARCH_MAX_CHARS: usize = 200;
+
+/// The searched text of a registration on PostgreSQL: exactly the
+/// expression of the `registrations_search` trigram index (migration 0007).
+const SEARCH_TEXT_POSTGRES: &str = "lower(r.name || ' ' || r.name_en || ' ' || r.provider || ' ' || \
+    r.provider_en || ' ' || r.number)";
+
+/// The start of the SQLite condition of indexed words (its MATCH follows).
+const FTS_MATCH: &str =
+    "r.id IN (SELECT rowid FROM registrations_search WHERE registrations_search MATCH";
+
+/// The columns a search looks in.
+const SEARCH_COLUMNS: [&str; 5] = [
+    "r.name",
+    "r.name_en",
+    "r.provider",
+    "r.provider_en",
+    "r.number",
+];
+
+/// A word found through the trigram index needs 3 characters at least.
+pub fn is_indexed_word(word: &str) -> bool {
+    word.chars().nth(2).is_some()
+}
+
+/// `%word%` for `LIKE … ESCAPE '\'`, with `\`, `%` and `_` in the word
+/// matching themselves.
+pub fn like_pattern(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('%');
+    for c in word.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// An FTS5 query finding every word as a substring (trigram tokenizer):
+/// each word a quoted phrase (quotes doubled), the phrases ANDed.
+pub fn fts5_query<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    words
+        .into_iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The conditions of a search for `text` (words combined with AND, each a
+/// case-insensitive substring of a searched column). Words of 3 characters
+/// or more go through the trigram index (FTS5 on SQLite, pg_trgm on
+/// PostgreSQL); shorter ones are LIKE tests, evaluated on the rows the
+/// index left (or on every listed row when no word is long enough).
+fn search_conditions(
+    backend: crate::Backend,
+    text: &str,
+    bind: &mut impl FnMut(String) -> String,
+) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().take(SEARCH_MAX_WORDS).collect();
+    let (long, short): (Vec<&str>, Vec<&str>) = words.into_iter().partition(|w| is_indexed_word(w));
+    let mut conditions = Vec::new();
+    match backend {
+        crate::Backend::Sqlite => {
+            if !long.is_empty() {
+                let p = bind(fts5_query(long));
+                conditions.push(format!("{FTS_MATCH} {p})"));
+            }
+        }
+        crate::Backend::Postgres => {
+            for word in long {
+                let p = bind(like_pattern(&word.to_lowercase()));
+                conditions.push(format!("{SEARCH_TEXT_POSTGRES} LIKE {p} ESCAPE '\\'"));
+            }
+        }
+    }
+    // SQLite's LIKE already ignores ASCII case, and its LOWER folds
+    // nothing else; PostgreSQL's LIKE needs LOWER. Per column, not the
+    // indexed expression, so that PostgreSQL never scans the whole trigram
+    // index for a word it cannot take trigrams from.
+    for word in short {
+        let p = bind(like_pattern(&word.to_lowercase()));
+        let tests: Vec<String> = SEARCH_COLUMNS
+            .iter()
+            .map(|c| match backend {
+                crate::Backend::Sqlite => format!("{c} LIKE {p} ESCAPE '\\'"),
+                crate::Backend::Postgres => format!("LOWER({c}) LIKE {p} ESCAPE '\\'"),
+            })
+            .collect();
+        conditions.push(format!("({})", tests.join(" OR ")));
+    }
+    conditions
+}
+
 /// The entries of a public list on `today` matching `query`: (total, page).
 /// Superseded and lapsed registrations are not listed (history stays).
 pub async fn public_list(
@@ -426,32 +547,17 @@ pub async fn public_list(
         binds.push(value);
         format!("${}", binds.len())
     };
-    if let Some(text) = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        // SQLite's LIKE already ignores ASCII case, and its LOWER folds
-        // nothing else, so LOWER on the columns would only cost a string
-        // copy per column and row; PostgreSQL's LIKE needs it.
-        let fold = |column: &str| match db.backend {
-            crate::Backend::Sqlite => column.to_owned(),
-            crate::Backend::Postgres => format!("LOWER({column})"),
-        };
-        let columns = [
-            "r.name",
-            "r.name_en",
-            "r.provider",
-            "r.provider_en",
-            "r.number",
-        ]
-        .map(fold);
-        for word in text.split_whitespace() {
-            let p = bind(format!("%{}%", word.to_lowercase()));
-            let tests: Vec<String> = columns.iter().map(|c| format!("{c} LIKE {p}")).collect();
-            conditions.push(format!("({})", tests.join(" OR ")));
+    if let Some(text) = query.text.as_deref() {
+        let search = search_conditions(db.backend, text, &mut bind);
+        if db.backend == crate::Backend::Sqlite && search.iter().any(|c| c.contains(FTS_MATCH)) {
+            // The rows the trigram index finds are few: read them by id.
+            // Without statistics SQLite would rather walk the whole list in
+            // the (list, superseded) index and test each row; a unary `+`
+            // keeps it from using that index.
+            conditions[0] = "+r.superseded = 0".to_owned();
+            conditions[1] = "+r.list = $1".to_owned();
         }
+        conditions.extend(search);
     }
     if let Some(model) = query.model.as_deref().filter(|m| !m.is_empty()) {
         let p = bind(model.to_owned());
@@ -462,8 +568,14 @@ pub async fn public_list(
         Some("suspended") => conditions.push("r.suspended_at IS NOT NULL".into()),
         _ => {}
     }
-    if let Some(days) = query.expiring_within {
-        let p = bind((today + chrono::Duration::days(days.max(0))).to_string());
+    // A day beyond the calendar ends nothing: no condition (the web layer
+    // refuses such numbers; this only keeps the store from panicking).
+    if let Some(until) = query
+        .expiring_within
+        .and_then(|days| chrono::Duration::try_days(days.max(0)))
+        .and_then(|days| today.checked_add_signed(days))
+    {
+        let p = bind(until.to_string());
         conditions.push(format!("r.valid_until <= {p}"));
     }
     let filter = conditions.join(" AND ");
@@ -481,7 +593,7 @@ pub async fn public_list(
         sort => format!("{} {direction}, r.number", sort.column()),
     };
     let per_page = query.per_page.clamp(1, 1000);
-    let offset = (query.page.max(1) - 1) * per_page;
+    let offset = (query.page.max(1) - 1).saturating_mul(per_page);
     let select_sql = format!(
         "SELECT {COLUMNS} FROM registrations r WHERE {filter} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
     );

@@ -153,8 +153,51 @@ async fn insert_revision(
     .await
 }
 
-/// Saves revision `based_on + 1`. Fails with a conflict if someone saved
-/// another revision after `based_on`, so no save silently overwrites another.
+/// The one check every write of a statement goes through: only a draft
+/// changes. Written as an update of the statement's row, so that it takes
+/// the row's lock (PostgreSQL) inside the caller's transaction: a freeze
+/// committed meanwhile is seen, and a freeze under way waits for this
+/// transaction to end.
+async fn lock_draft(conn: &mut sqlx::AnyConnection, statement_id: i64) -> Result<()> {
+    let changed =
+        sqlx::query("UPDATE statements SET status = status WHERE id = $1 AND status = 'draft'")
+            .bind(statement_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if changed == 1 {
+        return Ok(());
+    }
+    let row = sqlx::query("SELECT status FROM statements WHERE id = $1")
+        .bind(statement_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("statement {statement_id}")))?;
+    let status: String = row.try_get("status")?;
+    Err(StoreError::Conflict(frozen_message(statement_id, &status)))
+}
+
+/// Why a statement that is not a draft refuses a change.
+pub fn frozen_message(statement_id: i64, status: &str) -> String {
+    format!(
+        "statement {statement_id} is {status}: only a draft changes; start a new statement (upgrade) to change it"
+    )
+}
+
+async fn latest_number(conn: &mut sqlx::AnyConnection, statement_id: i64) -> Result<i64> {
+    let latest: Option<i64> =
+        sqlx::query("SELECT MAX(number) AS n FROM statement_revisions WHERE statement_id = $1")
+            .bind(statement_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+    Ok(latest.unwrap_or(0))
+}
+
+/// Saves revision `based_on + 1` of a draft. Fails with a conflict if the
+/// statement is frozen, or if someone saved another revision after
+/// `based_on`, so no save silently overwrites another. Every path that
+/// writes a statement (API, editor, import, bulk, risks, details) ends here.
 pub async fn add_revision(
     db: &Db,
     actor: &Actor,
@@ -163,16 +206,11 @@ pub async fn add_revision(
     revision: NewRevision<'_>,
 ) -> Result<Revision> {
     let mut tx = db.begin().await?;
-    let latest: Option<i64> =
-        sqlx::query("SELECT MAX(number) AS n FROM statement_revisions WHERE statement_id = $1")
-            .bind(statement.id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-    if latest.unwrap_or(0) != based_on {
+    lock_draft(&mut tx, statement.id).await?;
+    let latest = latest_number(&mut tx, statement.id).await?;
+    if latest != based_on {
         return Err(StoreError::Conflict(format!(
-            "the statement is at revision {}, not {based_on}; reload and save again",
-            latest.unwrap_or(0)
+            "the statement is at revision {latest}, not {based_on}; reload and save again"
         )));
     }
     let number = based_on + 1;
@@ -198,6 +236,12 @@ pub async fn set_status(
     status: &str,
     reason: &str,
 ) -> Result<StatementRecord> {
+    if status == statement.status {
+        return Err(StoreError::Conflict(format!(
+            "statement {} is already {status}",
+            statement.id
+        )));
+    }
     let mut tx = db.begin().await?;
     let changed = sqlx::query("UPDATE statements SET status = $1 WHERE id = $2 AND status = $3")
         .bind(status)
@@ -210,6 +254,15 @@ pub async fn set_status(
         return Err(StoreError::Conflict(format!(
             "statement {} is no longer {}; reload it",
             statement.id, statement.status
+        )));
+    }
+    // The status is decided for the revision the caller checked: a revision
+    // saved meanwhile (its transaction held the row) makes this one stale.
+    let latest = latest_number(&mut tx, statement.id).await?;
+    if latest != statement.latest_revision {
+        return Err(StoreError::Conflict(format!(
+            "the statement is at revision {latest}, not {}; reload it",
+            statement.latest_revision
         )));
     }
     events::record(

@@ -22,7 +22,8 @@ use ismap_web::{AppState, Config, app};
 use tower::ServiceExt;
 
 const SESSION: &str = "bench-session-token-0123456789abcdef";
-const CSRF: &str = "bench-csrf-token-0123456789abcdefghijkl";
+/// The session's CSRF token, as the portal derives it (set by `fixture`).
+static CSRF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 struct Fixture {
     router: axum::Router,
@@ -37,6 +38,8 @@ async fn fixture() -> Fixture {
     let catalog = full_size_catalog();
     let config = Config {
         packs: vec![("synthetic".into(), catalog_pack::to_yaml(&catalog))],
+        // The benchmark saves as fast as it can: no per-user write limit.
+        statement_writes_per_minute: 0,
         ..Config::default()
     };
     let state = AppState::load(db.clone(), config).await.unwrap();
@@ -91,6 +94,7 @@ async fn fixture() -> Fixture {
     )
     .await
     .unwrap();
+    let _ = CSRF.set(ismap_web::auth::csrf_for_session(&state, SESSION));
     Fixture {
         router: app(state),
         statement: record.id,
@@ -103,11 +107,8 @@ fn request(method: &str, uri: String, body: String) -> Request<Body> {
     Request::builder()
         .method(method)
         .uri(uri)
-        .header(
-            "cookie",
-            format!("ismap_session={SESSION}; ismap_csrf={CSRF}"),
-        )
-        .header("x-csrf-token", CSRF)
+        .header("cookie", format!("ismap_session={SESSION}"))
+        .header("x-csrf-token", CSRF.get().expect("fixture ran").as_str())
         .header("hx-request", "true")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(body))

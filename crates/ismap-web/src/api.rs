@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::parse_control;
 use crate::error::{ApiError, Failure};
-use crate::policy::{Action, Principal, service_scope};
+use crate::policy::{Action, Principal, allows, service_scope};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -278,6 +278,7 @@ pub async fn create_service(
         field: "model".into(),
         message: format!("{:?} is not IaaS, PaaS or SaaS", input.model),
     })?;
+    crate::links::optional_url(ctx.lang, "url", &input.url)?;
     let service = services::create(
         &state.db,
         &actor(p),
@@ -301,7 +302,12 @@ async fn visible_service(
 ) -> Result<services::Service, Failure> {
     signed_in(ctx)?;
     let service = services::get(&state.db, id).await?;
-    require(ctx, Action::ViewService, Some(service.organization_id))?;
+    crate::policy::require_visible(
+        ctx.principal.as_ref(),
+        |p| allows(Some(p), Action::ViewService, Some(service.organization_id)),
+        "service",
+        id,
+    )?;
     Ok(service)
 }
 
@@ -340,6 +346,7 @@ pub async fn update_service(
         field: "body".into(),
         message: e.body_text(),
     })?;
+    crate::links::optional_url(ctx.lang, "url", &input.url)?;
     let updated = services::update(
         &state.db,
         &actor(p),
@@ -419,7 +426,11 @@ pub async fn list_statements(
 
 /// Reads and validates a statement file sent as the request body. The text
 /// is kept as sent: nothing the provider wrote is dropped.
-async fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64, i64), Failure> {
+async fn check_body(
+    state: &AppState,
+    lang: ismap_i18n::Lang,
+    text: &str,
+) -> Result<(String, Value, i64, i64), Failure> {
     let parsed = parse_statement("request body", text).map_err(|e| {
         let first = e.problems.first();
         Failure::Invalid {
@@ -435,6 +446,7 @@ async fn check_body(state: &AppState, text: &str) -> Result<(String, Value, i64,
             message: e.to_string(),
         }
     })?;
+    crate::links::check_statement(lang, &parsed.statement)?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
     let registry = crate::registry_cache::current(state).await?;
     let report = check_statement(&parsed, &catalogs, Some(&registry));
@@ -473,7 +485,8 @@ pub async fn create_statement(
 ) -> Result<Response, ApiError> {
     let service = visible_service(&state, &ctx, id).await?;
     let p = require(&ctx, Action::EditStatement, Some(service.organization_id))?;
-    let (catalog_id, report, errors, warnings) = check_body(&state, &body).await?;
+    crate::statement_ops::guard_write(&state, p, &body)?;
+    let (catalog_id, report, errors, warnings) = check_body(&state, ctx.lang, &body).await?;
     let record = statements::create(
         &state.db,
         &actor(p),
@@ -502,7 +515,12 @@ async fn visible_statement(
 ) -> Result<statements::StatementRecord, Failure> {
     signed_in(ctx)?;
     let record = statements::get(&state.db, id).await?;
-    require(ctx, Action::ViewStatement, Some(record.organization_id))?;
+    crate::policy::require_visible(
+        ctx.principal.as_ref(),
+        |p| allows(Some(p), Action::ViewStatement, Some(record.organization_id)),
+        "statement",
+        id,
+    )?;
     Ok(record)
 }
 
@@ -592,7 +610,8 @@ pub async fn add_revision(
 ) -> Result<Response, ApiError> {
     let record = visible_statement(&state, &ctx, id).await?;
     let p = require(&ctx, Action::EditStatement, Some(record.organization_id))?;
-    let (catalog_id, _, errors, warnings) = check_body(&state, &body).await?;
+    crate::statement_ops::guard_write(&state, p, &body)?;
+    let (catalog_id, _, errors, warnings) = check_body(&state, ctx.lang, &body).await?;
     if catalog_id != record.catalog_id {
         return Err(Failure::Invalid {
             field: "catalog".into(),

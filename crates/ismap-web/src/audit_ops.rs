@@ -36,6 +36,13 @@ pub async fn load(
     let p = principal.ok_or(Failure::NotSignedIn)?;
     let engagement = engagements::get(&state.db, id).await?;
     let parties = parties(&engagement, Some(p));
+    // Not a party: answered as if the engagement did not exist (policy::hidden).
+    crate::policy::require_visible(
+        Some(p),
+        |p| allows_engagement(Some(p), EngagementAction::View, parties),
+        "engagement",
+        id,
+    )?;
     if !allows_engagement(Some(p), action, parties) {
         return Err(Failure::Forbidden);
     }

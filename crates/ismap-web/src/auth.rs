@@ -1,20 +1,30 @@
 //! Who is asking: session cookies (pages) and bearer tokens (API), CSRF
 //! protection for every state-changing request made with a cookie, and the
 //! request context handlers receive.
+//!
+//! CSRF tokens are never chosen by the client. A signed-in person's token is
+//! HMAC(server key, session id hash): bound to the session, new at every
+//! sign-in. Before sign-in (the sign-in form, the public crosswalk upload) it
+//! is HMAC(server key, nonce) of a pre-session cookie that the server issued
+//! and signed, so a cookie the client made up is ignored. The server key is
+//! stored in the database (`server_keys`), shared by every process. No
+//! cookie is set on a publicly cacheable response.
 
 use std::collections::HashMap;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use ismap_i18n::Lang;
-use ismap_store::{sessions, users};
+use ismap_store::sessions::TokenScope;
+use ismap_store::{Actor, sessions, users};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -24,12 +34,74 @@ use crate::error::Failure;
 use crate::policy::{Action, Principal, allows};
 
 pub const SESSION_COOKIE: &str = "ismap_session";
+/// The pre-session cookie: `NONCE.SIGNATURE`, issued by the server.
 pub const CSRF_COOKIE: &str = "ismap_csrf";
 pub const LANG_COOKIE: &str = "ismap_lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf";
 /// Largest form body read to find its CSRF token.
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+/// How long a pre-session cookie is kept.
+const PRESESSION_SECONDS: i64 = 60 * 60 * 24 * 30;
+
+/// The server's key for CSRF tokens, loaded from (or created in) the database.
+#[derive(Clone)]
+pub struct FormKey(Vec<u8>);
+
+impl std::fmt::Debug for FormKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormKey(..)")
+    }
+}
+
+impl FormKey {
+    /// The key every process serving `db` shares (made on first start).
+    pub async fn load(db: &ismap_store::Db) -> Result<FormKey, ismap_store::StoreError> {
+        let secret = sessions::server_key(db, "csrf", &random_token()).await?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(secret.as_bytes())
+            .map_err(|e| ismap_store::StoreError::Corrupt(format!("server key csrf: {e}")))?;
+        Ok(FormKey(bytes))
+    }
+
+    fn mac(&self, purpose: &str, value: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The CSRF token of the session whose cookie is `session_id`.
+    pub fn session_token(&self, session_id: &str) -> String {
+        self.mac("csrf-session", &digest(session_id))
+    }
+
+    /// A new pre-session cookie value and its CSRF token.
+    fn new_presession(&self) -> (String, String) {
+        let nonce = random_token();
+        let cookie = format!("{nonce}.{}", self.mac("presession", &nonce));
+        (cookie, self.mac("csrf-presession", &nonce))
+    }
+
+    /// The CSRF token of a pre-session cookie this server issued; `None`
+    /// for a value it did not sign (made up by the client).
+    fn presession_token(&self, cookie: &str) -> Option<String> {
+        let (nonce, signature) = cookie.split_once('.')?;
+        let expected = self.mac("presession", nonce);
+        if nonce.len() < 32 || !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
+            return None;
+        }
+        Some(self.mac("csrf-presession", nonce))
+    }
+}
+
+/// The CSRF token pages show to the holder of session cookie `session_id`
+/// (for benchmarks and tools that sign in without a browser).
+pub fn csrf_for_session(state: &AppState, session_id: &str) -> String {
+    state.form_key.session_token(session_id)
+}
 
 /// 256 random bits, URL-safe.
 pub fn random_token() -> String {
@@ -80,6 +152,8 @@ pub struct Ctx {
     pub principal: Option<Principal>,
     /// Authenticated by a bearer token (no cookies, so no CSRF check).
     pub via_token: bool,
+    /// The id hash of the session cookie that authenticated the request.
+    pub session: Option<String>,
     pub csrf: String,
     pub lang: Lang,
     pub path: String,
@@ -174,23 +248,62 @@ async fn authenticate_inner(
         .map(str::trim)
         .map(str::to_owned);
 
-    let (principal, via_token) = if let Some(token) = bearer {
-        let user = sessions::user_of_token(&state.db, &digest(&token)).await?;
-        let Some(user) = user else {
+    let mut session_hash = None;
+    let mut presession_cookie = None;
+    let (principal, via_token, csrf) = if let Some(token) = bearer {
+        let Some(token) = sessions::live_token(&state.db, &digest(&token)).await? else {
             return Err(Failure::NotSignedIn);
         };
-        (principal_of(&state, user).await?, true)
-    } else if let Some(session) = jar.get(SESSION_COOKIE) {
-        match sessions::user_of(&state.db, &digest(session)).await? {
-            Some(user) => (principal_of(&state, user).await?, false),
-            None => (None, false),
+        let Some(principal) = principal_of(&state, token.user_id).await? else {
+            return Err(Failure::NotSignedIn);
+        };
+        if token.scope == TokenScope::ReadOnly
+            && !matches!(parts.method, Method::GET | Method::HEAD)
+        {
+            return Err(Failure::Forbidden);
         }
+        let actor = Actor::user(principal.user.id, &principal.user.username);
+        // A use that cannot be noted (a busy database) does not stop the
+        // request; the next one notes it.
+        if let Err(error) =
+            sessions::note_token_use(&state.db, &actor, &token, Some(principal.organization.id))
+                .await
+        {
+            tracing::warn!(%error, "noting an API token's use failed");
+        }
+        (Some(principal), true, String::new())
     } else {
-        (None, false)
+        let user = match jar.get(SESSION_COOKIE) {
+            Some(session) => sessions::user_of(&state.db, &digest(session))
+                .await?
+                .map(|user| (user, session)),
+            None => None,
+        };
+        match user {
+            Some((user, session)) => {
+                session_hash = Some(digest(session));
+                (
+                    principal_of(&state, user).await?,
+                    false,
+                    state.form_key.session_token(session),
+                )
+            }
+            None => {
+                let issued = jar
+                    .get(CSRF_COOKIE)
+                    .and_then(|c| state.form_key.presession_token(c));
+                let csrf = match issued {
+                    Some(token) => token,
+                    None => {
+                        let (cookie, token) = state.form_key.new_presession();
+                        presession_cookie = Some(cookie);
+                        token
+                    }
+                };
+                (None, false, csrf)
+            }
+        }
     };
-
-    let existing_csrf = jar.get(CSRF_COOKIE).filter(|v| v.len() >= 32).cloned();
-    let csrf = existing_csrf.clone().unwrap_or_else(random_token);
 
     let mut body = body;
     if !via_token && !is_safe(&parts.method) {
@@ -218,10 +331,10 @@ async fn authenticate_inner(
                 }
             }
         };
-        let valid = match (&existing_csrf, &sent) {
-            (Some(expected), Some(sent)) => expected.as_bytes().ct_eq(sent.as_bytes()).into(),
-            _ => false,
-        };
+        // A token made up together with a new pre-session cookie in this
+        // very request is never valid: the client has not seen it.
+        let valid = presession_cookie.is_none()
+            && sent.is_some_and(|sent| bool::from(csrf.as_bytes().ct_eq(sent.as_bytes())));
         if !valid {
             return Err(Failure::Csrf);
         }
@@ -231,24 +344,59 @@ async fn authenticate_inner(
     parts.extensions.insert(Ctx {
         principal,
         via_token,
-        csrf: csrf.clone(),
+        session: session_hash,
+        csrf,
         lang,
         path: parts.uri.path().to_owned(),
     });
     let mut response = next.run(Request::from_parts(parts, body)).await;
-    if existing_csrf.is_none() && !via_token {
+    if let Some(value) = presession_cookie
+        && !publicly_cacheable(&response)
+    {
         // Pages carry the token in their forms and in htmx's headers, so
         // scripts never need to read the cookie.
         response.headers_mut().append(
             SET_COOKIE,
             cookie(
                 CSRF_COOKIE,
-                &csrf,
-                60 * 60 * 24 * 30,
+                &value,
+                PRESESSION_SECONDS,
                 true,
                 state.config.secure_cookies,
             ),
         );
     }
     Ok(response)
+}
+
+/// A response a shared cache may keep (`Cache-Control: public`): it must
+/// carry no cookie, or every visitor would get the same one.
+fn publicly_cacheable(response: &Response) -> bool {
+    response
+        .headers()
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|d| d.trim().eq_ignore_ascii_case("public"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presession_cookies_must_be_signed_by_the_server() {
+        let key = FormKey(b"0123456789abcdef0123456789abcdef".to_vec());
+        let (cookie, token) = key.new_presession();
+        assert_eq!(key.presession_token(&cookie), Some(token.clone()));
+        let other = FormKey(b"another key, another portal......".to_vec());
+        assert_eq!(other.presession_token(&cookie), None);
+        let made_up = format!("{}.{}", random_token(), random_token());
+        assert_eq!(key.presession_token(&made_up), None);
+        assert_eq!(key.presession_token(&token), None);
+        assert_ne!(key.session_token("a"), key.session_token("b"));
+    }
 }

@@ -23,6 +23,11 @@ pub enum Failure {
     Csrf,
     TooLarge,
     TooManyAttempts,
+    /// A user's statement writes went over the rate limit; `retry_after` in seconds.
+    TooManyWrites {
+        retry_after: u64,
+        message: String,
+    },
     Internal(String),
 }
 
@@ -47,7 +52,9 @@ impl Failure {
             Failure::Conflict(_) => StatusCode::CONFLICT,
             Failure::Gone(_) => StatusCode::GONE,
             Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Failure::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Failure::TooManyAttempts | Failure::TooManyWrites { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -104,6 +111,12 @@ impl Failure {
                 "Too many failed sign-ins; wait a few minutes and try again",
                 String::new(),
             ),
+            Failure::TooManyWrites { message, .. } => (
+                "too-many-writes",
+                "保存の回数が多すぎます。しばらく待ってから再度お試しください",
+                "Too many saves; wait a moment and try again",
+                message.clone(),
+            ),
             Failure::Internal(_) => (
                 "internal",
                 "内部エラーが発生しました",
@@ -156,6 +169,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        retry_after(&failure, &mut response);
         response
     }
 }
@@ -186,7 +200,18 @@ impl IntoResponse for PageError {
              <body><main class=\"container\"><h1>{ja}</h1><p lang=\"en\">{en}</p><p>{detail}</p>\
              <p><a href=\"/\">ismap</a></p></main></body></html>"
         );
-        (failure.status(), Html(body)).into_response()
+        let mut response = (failure.status(), Html(body)).into_response();
+        retry_after(&failure, &mut response);
+        response
+    }
+}
+
+/// Tells a rate-limited client when to try again.
+fn retry_after(failure: &Failure, response: &mut Response) {
+    if let Failure::TooManyWrites { retry_after, .. } = failure {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
     }
 }
 

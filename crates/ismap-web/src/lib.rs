@@ -8,6 +8,7 @@ pub mod audit_ops;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod links;
 pub mod list_cache;
 pub mod oidc;
 pub mod pages;
@@ -15,13 +16,13 @@ pub mod password;
 pub mod policy;
 pub mod registry_cache;
 pub mod routes;
+pub mod server;
 pub mod signin;
 pub mod statement_ops;
 pub mod testing;
 mod text;
 pub mod uploads;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,9 +31,11 @@ use axum::http::{HeaderName, HeaderValue, Request, header};
 use ismap_domain::Catalog;
 use ismap_formats::bundled::bundled_catalogs;
 use ismap_store::{Actor, Db, catalogs};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Deployment settings (flags and `ISMAP_*` variables of `ismap serve`).
@@ -42,9 +45,21 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a sign-in lasts.
     pub session_hours: i64,
-    /// Failed sign-ins per account within `lockout_minutes` before refusing.
+    /// Sign-in attempts an (account, source address) pair gets before its
+    /// exponential back-off starts (`signin_backoff_seconds`).
     pub max_failures: i64,
+    /// The window of the per-address and per-account caps.
     pub lockout_minutes: i64,
+    /// Failed sign-ins from one address (all accounts) per `lockout_minutes`.
+    pub max_failures_per_address: i64,
+    /// Failed sign-ins at one account (all addresses) per `lockout_minutes`.
+    pub max_failures_per_account: i64,
+    /// First back-off of an (account, address) pair after `max_failures`;
+    /// it doubles with each further failure, up to an hour.
+    pub signin_backoff_seconds: i64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: sign-in
+    /// throttling counts the address they report instead of theirs.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     /// The address people use to reach the portal, e.g.
@@ -59,6 +74,16 @@ pub struct Config {
     pub master_key: Option<ismap_store::vault::MasterKey>,
     /// Largest evidence file accepted.
     pub max_upload_bytes: usize,
+    /// Largest statement revision stored (its text as saved), default 2 MiB.
+    pub max_statement_bytes: usize,
+    /// Statement writes (saves, imports, new statements) one user may make
+    /// a minute on average, default 120; 0 turns the limit off.
+    pub statement_writes_per_minute: u32,
+    /// Statement writes one user may make in a row before the average
+    /// applies, default 400.
+    pub statement_write_burst: u32,
+    /// Connection cap and timeouts for slow or idle clients.
+    pub connections: server::ConnectionLimits,
 }
 
 impl Default for Config {
@@ -68,12 +93,20 @@ impl Default for Config {
             session_hours: 12,
             max_failures: 5,
             lockout_minutes: 15,
+            max_failures_per_address: 30,
+            max_failures_per_account: 100,
+            signin_backoff_seconds: 60,
+            trusted_proxies: Vec::new(),
             max_body_bytes: 8 * 1024 * 1024,
             public_url: "http://127.0.0.1:8080".into(),
             oidc: None,
             packs: Vec::new(),
             master_key: None,
             max_upload_bytes: 20 * 1024 * 1024,
+            max_statement_bytes: 2 * 1024 * 1024,
+            statement_writes_per_minute: 120,
+            statement_write_burst: 400,
+            connections: server::ConnectionLimits::default(),
         }
     }
 }
@@ -97,6 +130,10 @@ pub struct AppState {
     pub lists: Arc<list_cache::ListCache>,
     /// The registry statement rule S7 checks against, kept likewise.
     pub registry: Arc<registry_cache::RegistryCache>,
+    /// Signs CSRF tokens (stored in the database, shared by all processes).
+    pub form_key: auth::FormKey,
+    /// Each user's budget of statement writes (see `Config`).
+    pub statement_writes: Arc<statement_ops::WriteLimiter>,
 }
 
 impl AppState {
@@ -112,6 +149,7 @@ impl AppState {
         }
         debug_assert!(!bundled_catalogs().is_empty());
         let catalogs = catalogs::all(&db).await?;
+        let form_key = auth::FormKey::load(&db).await?;
         let catalog_json = catalogs
             .iter()
             .map(|c| {
@@ -127,6 +165,8 @@ impl AppState {
             oidc: Arc::default(),
             lists: Arc::default(),
             registry: Arc::default(),
+            form_key,
+            statement_writes: Arc::default(),
         })
     }
 
@@ -145,21 +185,43 @@ impl AppState {
 /// The whole application: every route, the authentication middleware, and
 /// the layers for request ids, logs, body limits and security headers.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Router::new())
+}
+
+/// [`app`] with `extra` routes behind the same layers (tests add a handler
+/// that panics, to show the catch-panic layer keeps the server up).
+pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
+    let hsts = state.config.secure_cookies || state.config.public_url.starts_with("https://");
+    let body_timeout = state.config.connections.request_body_timeout;
     let request_id = HeaderName::from_static("x-request-id");
     // Uploads may be larger than forms; their own limit is checked per file.
     let limit = state
         .config
         .max_body_bytes
         .max(state.config.max_upload_bytes + 64 * 1024);
-    routes::table()
+    let router = routes::table()
         .router
+        .merge(extra)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
         .with_state(state)
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout));
+    // Browsers remember HSTS for the host: only when the portal is
+    // really served over HTTPS.
+    let router = if hsts {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
+    router
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -192,9 +254,31 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// A handler that panicked answers 500 with a problem document; the
+/// process and every other request go on.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    axum::response::IntoResponse::into_response(error::ApiError(error::Failure::Internal(format!(
+        "handler panicked: {message}"
+    ))))
+}
+
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, then finishes the
-/// requests under way (graceful shutdown).
+/// requests under way (graceful shutdown, bounded by the grace period).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_with(listener, state, Router::new()).await
+}
+
+/// [`serve`] with extra routes (see [`app_with`]).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    extra: Router<AppState>,
+) -> std::io::Result<()> {
     let purge_db = state.db.clone();
     let lockout = state.config.lockout_minutes;
     tokio::spawn(async move {
@@ -207,12 +291,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             tokio::time::sleep(Duration::from_secs(600)).await;
         }
     });
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    let limits = state.config.connections;
+    server::run(listener, app_with(state, extra), limits, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -233,5 +313,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests under way");
 }

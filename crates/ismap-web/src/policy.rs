@@ -68,6 +68,10 @@ pub enum Action {
     ListApplications,
     /// Suspend or reinstate a registration.
     SuspendRegistration,
+    /// List an organization's people and disable or enable their accounts
+    /// (owner: their organization): its administrator, or the secretariat
+    /// for anyone.
+    ManageUsers,
 }
 
 /// Whether `principal` (None: not signed in) may do `action` on an object
@@ -103,10 +107,70 @@ pub fn allows(principal: Option<&Principal>, action: Action, owner: Option<i64>)
         Action::ViewApplication => p.is_csp_of(owner) || p.oversees_services(),
         Action::ListApplications => p.organization.kind == OrgKind::Csp || p.oversees_services(),
         Action::SuspendRegistration => p.has(Role::CommitteeMember),
+        Action::ManageUsers => {
+            p.has(Role::SecretariatOfficer)
+                || (p.is_csp_of(owner) && p.has(Role::CspAdmin))
+                || (p.is_audit_org_of(owner) && p.has(Role::AuditManager))
+        }
         Action::DestroyOrganizationKey => {
             (p.is_csp_of(owner) && p.has(Role::CspAdmin))
                 || (p.is_audit_org_of(owner) && p.has(Role::AuditManager))
         }
+    }
+}
+
+/// # Not found or forbidden (issue 12, item 18)
+///
+/// Ids are sequential, so the way a refusal looks must not tell whether an
+/// object exists. The rule, for every handler that loads an object by id
+/// (from the path or from a form field):
+///
+/// 1. **Not signed in**: sign-in first (401 from the API, a redirect to the
+///    sign-in page), decided *before* the object is loaded, so a missing and
+///    an existing id look the same to the anonymous too.
+/// 2. **The principal may not see the object** (another organization's
+///    service, statement, engagement and its reports and improvement
+///    measures, application, file, organization settings, token): **404**,
+///    built by [`hidden`] from the same words the store uses for a missing
+///    row ("service 42"), so the status and the body are the same as for an
+///    id that does not exist. Seeing is [`Action::ViewService`],
+///    [`Action::ViewStatement`], [`EngagementAction::View`],
+///    [`Action::ViewApplication`], [`allows_file`], membership of the
+///    organization, ownership of the token.
+/// 3. **The principal sees the object but may not do this to it** (a
+///    provider's editor asked to change its own service's details, a
+///    reviewer asked for the statements of a service it oversees (drafts
+///    stay with the provider), the provider asked to record audit results in
+///    its own engagement): **403**.
+/// 4. **Role-level actions not tied to a hidden object** (create a service,
+///    keep the audit organization list, suspend a registration, whose
+///    existence is public on the lists): **403**.
+///
+/// [`require_visible`] applies 1 and 2; [`allows`]/[`allows_engagement`]
+/// then decide 3 and 4 as before.
+pub fn hidden(kind: &str, id: i64) -> crate::error::Failure {
+    crate::error::Failure::NotFound(format!("{kind} {id}"))
+}
+
+/// The signed-in principal, or the sign-in failure; call it before loading
+/// an object by id (rule 1 of [`hidden`]).
+pub fn signed_in(principal: Option<&Principal>) -> Result<&Principal, crate::error::Failure> {
+    principal.ok_or(crate::error::Failure::NotSignedIn)
+}
+
+/// The principal when it may see object `kind` `id` (`sees`); otherwise the
+/// very failure a missing `kind` `id` gets (rules 1 and 2 of [`hidden`]).
+pub fn require_visible<'p>(
+    principal: Option<&'p Principal>,
+    sees: impl FnOnce(&Principal) -> bool,
+    kind: &str,
+    id: i64,
+) -> Result<&'p Principal, crate::error::Failure> {
+    let p = signed_in(principal)?;
+    if sees(p) {
+        Ok(p)
+    } else {
+        Err(hidden(kind, id))
     }
 }
 
@@ -352,6 +416,23 @@ mod tests {
         assert!(allows_file(Some(&reviewer), 7, FileUse::Application));
         assert!(!allows_file(Some(&reviewer), 7, FileUse::Library));
         assert!(!allows_file(Some(&stranger), 7, FileUse::Application));
+    }
+
+    #[test]
+    fn an_invisible_object_is_refused_as_a_missing_one() {
+        let stranger = principal(OrgKind::Csp, 8, Role::CspAdmin);
+        let sees = |p: &Principal| allows(Some(p), Action::ViewService, Some(7));
+        let refused = require_visible(Some(&stranger), sees, "service", 42).unwrap_err();
+        let missing =
+            crate::error::Failure::from(ismap_store::StoreError::NotFound("service 42".into()));
+        assert_eq!(format!("{refused:?}"), format!("{missing:?}"));
+        assert_eq!(refused.status(), axum::http::StatusCode::NOT_FOUND);
+        assert!(matches!(
+            require_visible(None, sees, "service", 42),
+            Err(crate::error::Failure::NotSignedIn)
+        ));
+        let own = principal(OrgKind::Csp, 7, Role::CspEditor);
+        assert!(require_visible(Some(&own), sees, "service", 42).is_ok());
     }
 
     #[test]

@@ -198,6 +198,9 @@ pub fn table() -> Table {
     .get("/account", pages::account::show)
     .post("/account/tokens", pages::account::create_token)
     .post("/account/tokens/{id}/revoke", pages::account::revoke_token)
+    .post("/account/password", pages::account::change_password)
+    .get("/account/users", pages::account::users)
+    .post("/account/users/{id}/active", pages::account::set_active)
     // JSON API.
     .get("/api/openapi.json", api::openapi)
     .get("/api/v1/catalog", api::default_catalog)

@@ -2,7 +2,9 @@
 //! the API so both validate and store the same way. Every save is a new
 //! revision of the whole statement, validated with the one rule engine.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ismap_domain::{Catalog, ControlId, Decision, Registry, Statement};
 use ismap_formats::report::{Report, check_statement};
@@ -246,6 +248,116 @@ pub fn add_risk(
     Ok(id)
 }
 
+/// A user's budget of statement writes: a token bucket that holds at most
+/// `burst` writes and refills `per_minute` a minute.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Takes one write from `bucket` (a full one when the user has none yet)
+/// at `now`: the bucket after, or how long until a write is allowed.
+pub fn take_write(
+    bucket: Option<Bucket>,
+    now: Instant,
+    per_minute: u32,
+    burst: u32,
+) -> Result<Bucket, (Bucket, Duration)> {
+    let capacity = f64::from(burst.max(1));
+    let rate = f64::from(per_minute) / 60.0;
+    let tokens = match bucket {
+        None => capacity,
+        Some(b) => {
+            let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+            (b.tokens + elapsed * rate).min(capacity)
+        }
+    };
+    let refilled = Bucket { tokens, at: now };
+    if tokens >= 1.0 {
+        return Ok(Bucket {
+            tokens: tokens - 1.0,
+            at: now,
+        });
+    }
+    let wait = if rate > 0.0 {
+        Duration::from_secs_f64((1.0 - tokens) / rate)
+    } else {
+        Duration::MAX
+    };
+    Err((refilled, wait))
+}
+
+/// Statement writes per user, in memory: a limit against one account
+/// filling the database (each save stores the whole statement again).
+#[derive(Debug, Default)]
+pub struct WriteLimiter {
+    buckets: Mutex<HashMap<i64, Bucket>>,
+}
+
+impl WriteLimiter {
+    /// Takes one write for `user`, or says how long to wait.
+    pub fn take(&self, user: i64, per_minute: u32, burst: u32) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (bucket, outcome) =
+            match take_write(buckets.get(&user).copied(), now, per_minute, burst) {
+                Ok(bucket) => (bucket, Ok(())),
+                Err((bucket, wait)) => (bucket, Err(wait)),
+            };
+        buckets.insert(user, bucket);
+        outcome
+    }
+}
+
+/// The one gate of every statement write (API, editor, import, upgrade):
+/// the revision's size, then the writer's rate. `content` is the text as it
+/// would be stored.
+pub fn guard_write(state: &AppState, principal: &Principal, content: &str) -> Result<(), Failure> {
+    let config = &state.config;
+    if content.len() > config.max_statement_bytes {
+        let text = ismap_i18n::Messages::get().both(
+            "stmt-limit-too-large",
+            &[
+                ("limit", config.max_statement_bytes.to_string()),
+                ("size", content.len().to_string()),
+            ],
+        );
+        return Err(Failure::Invalid {
+            field: "statement".into(),
+            message: format!("{} / {}", text.ja, text.en),
+        });
+    }
+    if config.statement_writes_per_minute == 0 {
+        return Ok(());
+    }
+    state
+        .statement_writes
+        .take(
+            principal.user.id,
+            config.statement_writes_per_minute,
+            config.statement_write_burst,
+        )
+        .map_err(|wait| {
+            let retry = wait.as_secs_f64().ceil().clamp(1.0, 86_400.0) as u64;
+            let text = ismap_i18n::Messages::get().both(
+                "stmt-limit-too-many-writes",
+                &[
+                    ("per_minute", config.statement_writes_per_minute.to_string()),
+                    ("burst", config.statement_write_burst.to_string()),
+                    ("retry", retry.to_string()),
+                ],
+            );
+            Failure::TooManyWrites {
+                retry_after: retry,
+                message: format!("{} / {}", text.ja, text.en),
+            }
+        })
+}
+
 /// The statement written as it is stored (canonical YAML), with the error
 /// and warning counts stored beside it.
 async fn written(state: &AppState, statement: &Statement) -> Result<(String, i64, i64), Failure> {
@@ -269,6 +381,7 @@ pub async fn create(
     comment: &str,
 ) -> Result<StatementRecord, Failure> {
     let (content, errors, warnings) = written(state, statement).await?;
+    guard_write(state, principal, &content)?;
     Ok(statements::create(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
@@ -294,13 +407,16 @@ pub async fn save(
     statement: &Statement,
     comment: &str,
 ) -> Result<Loaded, Failure> {
+    // Refused early on the status read; the store checks it again in the
+    // transaction that writes (a freeze may happen in between).
     if record.status != DRAFT {
-        return Err(Failure::Conflict(format!(
-            "statement {} is {}; only drafts change",
-            record.id, record.status
+        return Err(Failure::Conflict(statements::frozen_message(
+            record.id,
+            &record.status,
         )));
     }
     let (content, errors, warnings) = written(state, statement).await?;
+    guard_write(state, principal, &content)?;
     statements::add_revision(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
@@ -437,4 +553,42 @@ pub async fn registered_services(state: &AppState) -> Result<Vec<(String, String
         .into_iter()
         .filter_map(|s| s.registration_number.map(|n| (n, s.name)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_user_has_a_full_bucket_and_waits_once_it_is_empty() {
+        let start = Instant::now();
+        let mut bucket = None;
+        for _ in 0..3 {
+            bucket = Some(take_write(bucket, start, 60, 3).expect("within the burst"));
+        }
+        let (empty, wait) = take_write(bucket, start, 60, 3).expect_err("over the burst");
+        // 60 a minute: one write a second.
+        assert_eq!(wait, Duration::from_secs(1));
+        let later = start + Duration::from_secs(1);
+        assert!(take_write(Some(empty), later, 60, 3).is_ok());
+    }
+
+    #[test]
+    fn the_bucket_refills_up_to_the_burst_only() {
+        let start = Instant::now();
+        let drained = take_write(None, start, 120, 2).unwrap();
+        let drained = take_write(Some(drained), start, 120, 2).unwrap();
+        let much_later = start + Duration::from_secs(3600);
+        let one = take_write(Some(drained), much_later, 120, 2).unwrap();
+        let two = take_write(Some(one), much_later, 120, 2).unwrap();
+        assert!(take_write(Some(two), much_later, 120, 2).is_err());
+    }
+
+    #[test]
+    fn no_refill_means_no_wait_time() {
+        let start = Instant::now();
+        let drained = take_write(None, start, 0, 1).unwrap();
+        let (_, wait) = take_write(Some(drained), start, 0, 1).unwrap_err();
+        assert_eq!(wait, Duration::MAX);
+    }
 }

@@ -37,7 +37,16 @@ pub async fn spawn(backend: Backend) -> TestServer {
 }
 
 /// Like [`spawn`] with settings; `public_url` is set to the server's address.
-pub async fn spawn_with(backend: Backend, mut config: Config) -> TestServer {
+pub async fn spawn_with(backend: Backend, config: Config) -> TestServer {
+    spawn_with_routes(backend, config, axum::Router::new()).await
+}
+
+/// Like [`spawn_with`], with `extra` routes behind the portal's layers.
+pub async fn spawn_with_routes(
+    backend: Backend,
+    mut config: Config,
+    extra: axum::Router<AppState>,
+) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = fresh(backend, dir.path()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -53,7 +62,9 @@ pub async fn spawn_with(backend: Backend, mut config: Config) -> TestServer {
         .expect("catalogs load");
     let accounts = demo::prepare(&db).await.expect("demo seeds");
     tokio::spawn(async move {
-        crate::serve(listener, state).await.expect("server runs");
+        crate::serve_with(listener, state, extra)
+            .await
+            .expect("server runs");
     });
     TestServer {
         base,

@@ -122,6 +122,74 @@ pub fn check_oscal(
     Ok(())
 }
 
+/// The longest file name kept, in characters (most file systems allow 255
+/// bytes; a name is for people, not for storage).
+pub const MAX_FILE_NAME_CHARS: usize = 120;
+
+/// Characters that change how text around them is shown without being seen:
+/// bidi embeddings, overrides and isolates (a right-to-left override turns
+/// `report\u{202E}fdp.exe` into "reportexe.pdf" on screen), marks,
+/// zero-width characters, line/paragraph separators and the byte order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A sent file name as it is stored and shown: invisible formatting
+/// characters and C0/C1 controls dropped, path separators replaced, spaces
+/// collapsed, at most [`MAX_FILE_NAME_CHARS`] characters (the extension is
+/// kept when the stem is cut), never a bare `.`/`..`. Only what a browser
+/// sends is cleaned; an empty name stays empty (no file was chosen).
+pub fn clean_file_name(sent: &str) -> String {
+    let mut name = String::with_capacity(sent.len());
+    for c in sent.chars() {
+        if c.is_control() || is_invisible_format(c) {
+            // Tabs and newlines separate words; other controls mean nothing.
+            if c.is_whitespace() && !name.ends_with(' ') {
+                name.push(' ');
+            }
+        } else if matches!(c, '/' | '\\') {
+            name.push('_');
+        } else if c.is_whitespace() {
+            if !name.ends_with(' ') {
+                name.push(' ');
+            }
+        } else {
+            name.push(c);
+        }
+    }
+    let name = name.trim();
+    if name.chars().all(|c| c == '.') {
+        return if sent.is_empty() {
+            String::new()
+        } else {
+            "file".into()
+        };
+    }
+    let count = name.chars().count();
+    if count <= MAX_FILE_NAME_CHARS {
+        return name.to_owned();
+    }
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.chars().count() <= 10 && !e.contains(' '));
+    match extension {
+        Some(ext) => {
+            let keep = MAX_FILE_NAME_CHARS - ext.chars().count() - 1;
+            let stem: String = name.chars().take(keep).collect();
+            format!("{}.{ext}", stem.trim_end())
+        }
+        None => name
+            .chars()
+            .take(MAX_FILE_NAME_CHARS)
+            .collect::<String>()
+            .trim_end()
+            .to_owned(),
+    }
+}
+
 /// A file a form sent: (file name, declared content type, bytes).
 pub type SentFile = (String, String, Vec<u8>);
 
@@ -160,7 +228,8 @@ pub async fn read(mut multipart: Multipart, max_bytes: usize) -> Result<Upload, 
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_owned();
         if FILE_FIELDS.contains(&name.as_str()) {
-            let file_name = field.file_name().unwrap_or("").to_owned();
+            // Cleaned once here, so every stored file and every message naming it is safe to show.
+            let file_name = clean_file_name(field.file_name().unwrap_or(""));
             let declared = field.content_type().unwrap_or("").to_owned();
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -232,6 +301,47 @@ mod tests {
         let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00";
         assert!(check("file", "a.pdf", "application/pdf", elf, MAX).is_err());
         assert!(check("file", "blob", "", &[0u8, 159, 146, 150, 0, 1], MAX).is_err());
+    }
+
+    #[test]
+    fn file_names_lose_bidi_controls_controls_and_separators() {
+        assert_eq!(clean_file_name("report\u{202E}fdp.exe"), "reportfdp.exe");
+        assert_eq!(
+            clean_file_name(
+                "\u{2066}a\u{2069}\u{200E}b\u{200F}\u{061C}c\u{202A}\u{202B}\u{202C}\u{202D}.pdf"
+            ),
+            "abc.pdf"
+        );
+        // U+0085 is a line break (NEL): a space, like a newline.
+        assert_eq!(
+            clean_file_name("a\u{0}b\u{7}c\u{7F}d\u{85}e\u{9B}f.txt"),
+            "abcd ef.txt"
+        );
+        assert_eq!(clean_file_name("line\none\r\ttwo.csv"), "line one two.csv");
+        assert_eq!(clean_file_name("../../etc/passwd"), ".._.._etc_passwd");
+        assert_eq!(
+            clean_file_name("C:\\Users\\me\\監査 メモ.pdf"),
+            "C:_Users_me_監査 メモ.pdf"
+        );
+        assert_eq!(clean_file_name(".."), "file");
+        assert_eq!(clean_file_name("\u{202E}"), "file");
+        assert_eq!(clean_file_name(""), "");
+        assert_eq!(
+            clean_file_name("  アクセスレビュー記録 2025.xlsx "),
+            "アクセスレビュー記録 2025.xlsx"
+        );
+    }
+
+    #[test]
+    fn long_file_names_are_cut_keeping_the_extension() {
+        let long = format!("{}.pdf", "報".repeat(500));
+        let cleaned = clean_file_name(&long);
+        assert_eq!(cleaned.chars().count(), MAX_FILE_NAME_CHARS);
+        assert!(cleaned.ends_with("報.pdf"));
+        let no_extension = "x".repeat(500);
+        assert_eq!(clean_file_name(&no_extension).len(), MAX_FILE_NAME_CHARS);
+        let exact = format!("{}.txt", "a".repeat(MAX_FILE_NAME_CHARS - 4));
+        assert_eq!(clean_file_name(&exact), exact);
     }
 
     #[test]

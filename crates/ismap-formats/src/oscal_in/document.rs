@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::xml::{self, XmlPlace};
+use crate::limits::{self, Limit};
 use crate::source::{SourceError, SourceProblem};
 
 /// The OSCAL models ismap reads.
@@ -160,11 +161,36 @@ fn problem(file: &str, line: u32, column: u32, message: String) -> SourceError {
     })
 }
 
-/// Reads `path` as an OSCAL document.
+/// serde_json's own recursion limit is [`limits::MAX_NESTING`]: going past
+/// it is named as our limit, any other error as invalid JSON.
+pub(crate) fn json_error(file: &str, e: &serde_json::Error) -> SourceError {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return limits::exceeded(
+            file,
+            e.line() as u32,
+            Limit::Depth {
+                max: limits::MAX_NESTING,
+            },
+        );
+    }
+    problem(
+        file,
+        e.line() as u32,
+        e.column() as u32,
+        format!("not valid JSON: {e}"),
+    )
+}
+
+/// Reads `path` as an OSCAL document, of at most
+/// [`limits::DEFAULT_MAX_INPUT_BYTES`].
 pub fn read(path: &Path) -> Result<Document, SourceError> {
+    read_limited(path, limits::DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// Reads `path` as an OSCAL document of at most `max_bytes`.
+pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Document, SourceError> {
     let file = path.display().to_string();
-    let bytes = crate::whole_file::read(path)
-        .map_err(|e| SourceError::whole_file(&file, format!("cannot read the file: {e}")))?;
+    let bytes = crate::whole_file::read_limited(path, max_bytes)?;
     parse(&file, &bytes)
 }
 
@@ -175,14 +201,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, SourceError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let (syntax, value, xml_places) = match first {
         Some(b'{') => {
-            let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-                problem(
-                    file,
-                    e.line() as u32,
-                    e.column() as u32,
-                    format!("not valid JSON: {e}"),
-                )
-            })?;
+            let value: Value = serde_json::from_slice(bytes).map_err(|e| json_error(file, &e))?;
             (Syntax::Json, value, HashMap::new())
         }
         Some(b'<') => {
@@ -195,13 +214,14 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, SourceError> {
                     ),
                 )
             })?;
-            let (value, places) = xml::to_json(text).map_err(|e| {
-                problem(
+            let (value, places) = xml::to_json(text).map_err(|e| match e.limit {
+                Some(limit) => limits::exceeded(file, e.line, limit),
+                None => problem(
                     file,
                     e.line,
                     0,
                     format!("not well-formed XML: {}", e.message),
-                )
+                ),
             })?;
             (Syntax::Xml, value, places)
         }

@@ -30,17 +30,25 @@ impl Schema {
     pub fn load(dir: &Path, model: Model) -> Result<Schema, SourceError> {
         let path = schema_path(dir, model);
         let file = path.display().to_string();
-        let text = std::fs::read(&path).map_err(|e| {
-            SourceError::whole_file(
+        if let Err(e) = std::fs::metadata(&path) {
+            return Err(SourceError::whole_file(
                 &file,
                 format!(
                     "cannot read the OSCAL {model} schema: {e}; --schemas must name a folder \
                      with NIST's oscal_<model>_schema.json files"
                 ),
-            )
+            ));
+        }
+        // NIST's schemas are under 1 MB; a folder given by a user is bounded
+        // like any input.
+        let text = crate::limits::read_file(&path, crate::limits::DEFAULT_MAX_INPUT_BYTES)?;
+        let schema: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+            let mut error = super::document::json_error(&file, &e);
+            if error.limit.is_none() {
+                error = SourceError::whole_file(&file, format!("the schema is not JSON: {e}"));
+            }
+            error
         })?;
-        let schema: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| SourceError::whole_file(&file, format!("the schema is not JSON: {e}")))?;
         // The OSCAL schemas use \p{L}-style classes that only the `regex`
         // engine's Unicode tables handle quickly; no pattern needs look-around.
         let validator = jsonschema::options()

@@ -13,6 +13,7 @@ use quick_xml::events::Event;
 use serde_json::{Map, Value};
 
 use super::paths::escape_pointer;
+use crate::limits::{Limit, MAX_XML_DEPTH};
 
 /// Where an XML element was: `/catalog/group[2]/control[5]` and its line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,11 +34,23 @@ enum Node {
     Text(String),
 }
 
-/// An XML syntax error at a line.
+/// An XML syntax error at a line, or XML nested past [`MAX_XML_DEPTH`].
 #[derive(Debug)]
 pub struct XmlError {
     pub line: u32,
     pub message: String,
+    /// Set when the document is nested past the limit.
+    pub limit: Option<Limit>,
+}
+
+impl XmlError {
+    fn syntax(line: u32, message: String) -> XmlError {
+        XmlError {
+            line,
+            message,
+            limit: None,
+        }
+    }
 }
 
 /// Counts lines up to byte offsets that only grow.
@@ -69,20 +82,14 @@ fn element(start: &quick_xml::events::BytesStart<'_>, line: u32) -> Result<Eleme
     let name = local(start.name().into_inner()).to_owned();
     let mut attrs = Vec::new();
     for attribute in start.attributes() {
-        let attribute = attribute.map_err(|e| XmlError {
-            line,
-            message: format!("<{name}>: {e}"),
-        })?;
+        let attribute = attribute.map_err(|e| XmlError::syntax(line, format!("<{name}>: {e}")))?;
         let key = attribute.key.into_inner();
         if key == "xmlns" || key.starts_with("xmlns:") || key.contains(':') {
             continue;
         }
         let value = attribute
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| XmlError {
-                line,
-                message: format!("<{name} {key}>: {e}"),
-            })?;
+            .map_err(|e| XmlError::syntax(line, format!("<{name} {key}>: {e}")))?;
         attrs.push((key.to_owned(), value.into_owned()));
     }
     Ok(Element {
@@ -112,13 +119,22 @@ fn parse(text: &str) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     loop {
         let before = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| XmlError {
-            line: lines.at(reader.error_position() as usize),
-            message: e.to_string(),
+        let event = reader.read_event().map_err(|e| {
+            XmlError::syntax(lines.at(reader.error_position() as usize), e.to_string())
         })?;
         match event {
             Event::Start(start) => {
                 let line = lines.at(before);
+                // The tree is converted and dropped recursively: bound it
+                // before it is built (5,000 nested elements overflowed the
+                // stack and aborted the portal).
+                if stack.len() >= MAX_XML_DEPTH {
+                    return Err(XmlError {
+                        line,
+                        message: Limit::Depth { max: MAX_XML_DEPTH }.text(),
+                        limit: Some(Limit::Depth { max: MAX_XML_DEPTH }),
+                    });
+                }
                 stack.push(element(&start, line)?);
             }
             Event::Empty(start) => {
@@ -143,18 +159,17 @@ fn parse(text: &str) -> Result<Element, XmlError> {
                     Ok(Some(c)) => c.to_string(),
                     _ => quick_xml::escape::resolve_predefined_entity(&r)
                         .map(str::to_owned)
-                        .ok_or_else(|| XmlError {
-                            line: lines.at(before),
-                            message: format!("unknown entity &{};", &*r),
+                        .ok_or_else(|| {
+                            XmlError::syntax(lines.at(before), format!("unknown entity &{};", &*r))
                         })?,
                 };
                 push_text(&mut stack, &resolved);
             }
             Event::Eof => {
-                return Err(XmlError {
-                    line: lines.at(text.len()),
-                    message: "the document ends before its root element is closed".into(),
-                });
+                return Err(XmlError::syntax(
+                    lines.at(text.len()),
+                    "the document ends before its root element is closed".into(),
+                ));
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }

@@ -485,3 +485,70 @@ oscal-summary = { $errors } errors, { $warnings } warnings
 oscal-resolved = Resolved { $profile }: { $selected } controls selected ({ $total } with the ancestors kept as structure)
 oscal-rule-dangling-fragment = Link { $href } names no id of the document
 oscal-note-version-differs = The document is OSCAL { $document } and the schema { $schema }; differences between the versions show as schema errors.
+
+# Input limits (issue 12, items 1 and 16)
+limits-depth = nested too deeply (limit: depth { $max })
+limits-size = the file is too large (limit: { $max } bytes = { $mib } MiB; the ismap command raises it with --max-input-mib or ISMAP_MAX_INPUT_MIB)
+limits-unzipped = the Excel workbook unzips to more than the limit of { $max } bytes ({ $mib } MiB)
+limits-cells = the worksheet's used area spans more than the limit of { $max } cells
+limits-yaml-budget = past a YAML limit ({ $what }): too many aliases expanded or too many nodes
+# Issue 12 item 8: links people type (crates/ismap-web/src/links.rs)
+links-scheme = { $field }: links beginning with "{ $scheme }:" are not accepted; enter a URL beginning with http:// or https://.
+links-reference-scheme = { $field }: links beginning with "{ $scheme }:" are not accepted; enter a URL beginning with http:// or https://, or a reference such as a document or file name.
+links-malformed = { $field }: not a URL; enter a URL that begins with http:// or https://, names a host and holds no spaces or control characters.
+links-too-long = { $field }: the URL is too long (at most { $max } characters).
+
+# Issue 12 item 17: statement size and write-rate limits (crates/ismap-web/src/statement_ops.rs)
+stmt-limit-too-large = A statement revision may be at most { $limit } bytes (this one is { $size } bytes). Shorten it and save again.
+stmt-limit-too-many-writes = Each person may save statements { $per_minute } times a minute ({ $burst } in a row). Save again in { $retry } seconds.
+
+## Public list parameters (issue 12, items 6 and 14): web-listq-*
+web-listq-field-q = Search (q)
+web-listq-field-model = Model (model)
+web-listq-field-status = Status (status)
+web-listq-field-expiring = Expiring within days (expiring)
+web-listq-field-sort = Sort by (sort)
+web-listq-field-order = Order (order)
+web-listq-field-page = Page (page)
+web-listq-field-per_page = Entries per page (per_page)
+web-listq-field-format = Format (format)
+web-listq-not-a-number = { $field }: "{ $value }" is not a number; give a whole number.
+web-listq-out-of-range = { $field }: "{ $value }" is out of range; give a number from { $min } to { $max }.
+web-listq-not-one-of = { $field }: "{ $value }" is not allowed; give one of: { $allowed }
+web-listq-too-long = { $field }: too long; at most { $max } characters.
+web-listq-too-many-words = { $field }: too many words; at most { $max } words.
+web-listq-control-character = { $field }: control characters are not allowed.
+
+## Accounts: passwords, API tokens, disabling accounts (issue 12, items 9 and 12)
+acct-password-title = Change password
+acct-password-rules = At least 12 characters; commonly used passwords are refused. Any character (Japanese, spaces, symbols) may be used. Changing it ends every other sign-in and all your API tokens.
+acct-password-current = Current password
+acct-password-new = New password
+acct-password-change = Change password
+acct-password-changed = Your password was changed. Your other sign-ins and all your API tokens have been ended.
+acct-password-current-wrong = The current password is not correct.
+acct-password-too-short = A password needs at least 12 characters.
+acct-password-too-long = A password has at most 1024 characters.
+acct-password-blank = A password cannot be only spaces.
+acct-password-common = Commonly used passwords (also with digits or symbols around them, repeated, or a plain run of characters) cannot be used. Choose another password.
+acct-password-username = The password cannot be the username.
+acct-token-scope = Scope
+acct-scope-read_only = Read only
+acct-scope-read_write = Read and write
+acct-token-expires = Expires
+acct-token-last-used = Last used
+acct-token-expired = Expired
+acct-token-days = Valid for (days, 1–365)
+acct-token-name-invalid = Give the token a name of at most 100 characters.
+acct-token-scope-invalid = Choose the scope "read only" or "read and write".
+acct-token-days-invalid = The number of days is a whole number from 1 to 365.
+acct-users-title = Manage users
+acct-users-text = Disabling a person ends their sign-ins and API tokens at once.
+acct-users-name = Name
+acct-users-active = Active
+acct-users-disabled = Disabled
+acct-users-disable = Disable
+acct-users-enable = Enable
+acct-users-active-invalid = Say whether the account is to be active or disabled.
+acct-users-not-self = You cannot disable your own account.
+acct-users-unchanged = The account already is in that state.

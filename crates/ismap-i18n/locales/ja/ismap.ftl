@@ -486,3 +486,70 @@ oscal-summary = エラー { $errors } 件、警告 { $warnings } 件
 oscal-resolved = { $profile } を解決しました: { $selected } 件の管理策を選択（構造として含めた上位の管理策を含め { $total } 件）
 oscal-rule-dangling-fragment = リンク { $href } に該当する ID が文書内にありません
 oscal-note-version-differs = 文書は OSCAL { $document }、スキーマは { $schema } です。版の違いもスキーマ違反として表示されます。
+
+# Input limits (issue 12, items 1 and 16)
+limits-depth = 入れ子が深すぎます(上限は深さ { $max })
+limits-size = ファイルが大きすぎます(上限は { $max } バイト = { $mib } MiB。ismap コマンドでは --max-input-mib または ISMAP_MAX_INPUT_MIB で引き上げられます)
+limits-unzipped = Excel ブックの展開後の大きさが上限 { $max } バイト({ $mib } MiB)を超えています
+limits-cells = ワークシートの使用範囲が上限 { $max } セルを超えています
+limits-yaml-budget = YAML の上限を超えました({ $what })。エイリアスの展開が多すぎるか、ノードが多すぎます
+# Issue 12 item 8: links people type (crates/ismap-web/src/links.rs)
+links-scheme = { $field }: 「{ $scheme }:」で始まるリンクは使えません。http:// または https:// で始まる URL を入力してください。
+links-reference-scheme = { $field }: 「{ $scheme }:」で始まるリンクは使えません。http:// または https:// で始まる URL か、文書名・ファイル名などの参照を入力してください。
+links-malformed = { $field }: URL として読めません。http:// または https:// で始まり、ホスト名があり、空白や制御文字を含まない URL を入力してください。
+links-too-long = { $field }: URL が長すぎます（{ $max } 文字まで）。
+
+# Issue 12 item 17: statement size and write-rate limits (crates/ismap-web/src/statement_ops.rs)
+stmt-limit-too-large = 言明書の 1 版の大きさは { $limit } バイトまでです（この版は { $size } バイト）。不要な記述を減らしてから保存してください。
+stmt-limit-too-many-writes = 言明書の保存は 1 人あたり 1 分に { $per_minute } 回（連続 { $burst } 回）までです。{ $retry } 秒後に再度保存してください。
+
+## Public list parameters (issue 12, items 6 and 14): web-listq-*
+web-listq-field-q = 検索語（q）
+web-listq-field-model = 区分（model）
+web-listq-field-status = 状態（status）
+web-listq-field-expiring = 期限までの日数（expiring）
+web-listq-field-sort = 並べ替え（sort）
+web-listq-field-order = 順序（order）
+web-listq-field-page = ページ（page）
+web-listq-field-per_page = 1ページの件数（per_page）
+web-listq-field-format = 形式（format）
+web-listq-not-a-number = { $field }: 「{ $value }」は数ではありません。整数で指定してください。
+web-listq-out-of-range = { $field }: 「{ $value }」は範囲外です。{ $min } 以上 { $max } 以下で指定してください。
+web-listq-not-one-of = { $field }: 「{ $value }」は指定できません。次のいずれかです: { $allowed }
+web-listq-too-long = { $field }: 長すぎます。{ $max } 文字以内で指定してください。
+web-listq-too-many-words = { $field }: 語が多すぎます。{ $max } 語以内で指定してください。
+web-listq-control-character = { $field }: 制御文字は使えません。
+
+## Accounts: passwords, API tokens, disabling accounts (issue 12, items 9 and 12)
+acct-password-title = パスワードの変更
+acct-password-rules = 12文字以上で、よく使われるパスワードは使えません。どの文字（日本語・空白・記号）も使えます。変更すると、この画面以外のすべてのサインインとAPIトークンが無効になります。
+acct-password-current = 現在のパスワード
+acct-password-new = 新しいパスワード
+acct-password-change = パスワードを変更
+acct-password-changed = パスワードを変更しました。ほかのサインインとすべてのAPIトークンは無効になりました。
+acct-password-current-wrong = 現在のパスワードが正しくありません。
+acct-password-too-short = パスワードは12文字以上にしてください。
+acct-password-too-long = パスワードは1024文字以内にしてください。
+acct-password-blank = 空白だけのパスワードは使えません。
+acct-password-common = よく使われるパスワード（またはその前後に数字や記号を付けただけのもの、繰り返し、連続した文字）は使えません。別のパスワードを選んでください。
+acct-password-username = ユーザー名と同じパスワードは使えません。
+acct-token-scope = 権限
+acct-scope-read_only = 読み取り専用
+acct-scope-read_write = 読み書き
+acct-token-expires = 有効期限
+acct-token-last-used = 最終利用
+acct-token-expired = 期限切れ
+acct-token-days = 有効日数（1〜365日）
+acct-token-name-invalid = トークンの名前を100文字以内で入力してください。
+acct-token-scope-invalid = 権限は「読み取り専用」か「読み書き」を選んでください。
+acct-token-days-invalid = 有効日数は1から365までの整数で入力してください。
+acct-users-title = 利用者の管理
+acct-users-text = 利用者を無効にすると、その人のサインインとAPIトークンはただちに使えなくなります。
+acct-users-name = 氏名
+acct-users-active = 有効
+acct-users-disabled = 無効
+acct-users-disable = 無効にする
+acct-users-enable = 有効にする
+acct-users-active-invalid = 有効か無効かを指定してください。
+acct-users-not-self = 自分自身のアカウントは無効にできません。
+acct-users-unchanged = このアカウントはすでにその状態です。

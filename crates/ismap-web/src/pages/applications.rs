@@ -73,7 +73,10 @@ impl ApplicationForm {
         "service_url",
     ];
 
-    fn from_upload(upload: &uploads::Upload) -> Result<ApplicationForm, Failure> {
+    fn from_upload(
+        upload: &uploads::Upload,
+        lang: ismap_i18n::Lang,
+    ) -> Result<ApplicationForm, Failure> {
         for field in ApplicationForm::REQUIRED {
             if upload.text(field).trim().is_empty() {
                 return Err(Failure::Invalid {
@@ -82,6 +85,8 @@ impl ApplicationForm {
                 });
             }
         }
+        crate::links::check_web_url(upload.text("service_url").trim())
+            .map_err(|p| crate::links::field_error(lang, "service_url", &p, false))?;
         let mut map = serde_json::Map::new();
         for field in ApplicationForm::FIELDS {
             map.insert(field.into(), json!(upload.text(field).trim()));
@@ -96,6 +101,8 @@ pub struct ApplicationRow {
     pub provider: String,
     pub list: String,
     pub state: String,
+    /// The state's key: a move's form sends it back as the state it was made from.
+    pub state_key: String,
     pub submitted: String,
     /// Days since the last move, for the review queue.
     pub age_days: i64,
@@ -115,6 +122,7 @@ pub fn application_row(frame: &Frame, a: &Application) -> ApplicationRow {
         provider: a.organization_name.clone(),
         list: frame.t(&format!("web-list-{}", a.list.key())),
         state: frame.t(&format!("web-app-state-{}", a.state.key())),
+        state_key: a.state.key().to_owned(),
         submitted: a.submitted_at.get(..10).unwrap_or("").to_owned(),
         age_days: age_days(&a.updated_at),
         with_reviewer: a.state.is_with_reviewer(),
@@ -172,6 +180,14 @@ struct NewApplicationPage {
     renewal_of: Option<String>,
     reports: Vec<ReportChoice>,
     error: Option<String>,
+    /// What was typed into the form, shown again with a refusal.
+    typed: std::collections::HashMap<String, String>,
+}
+
+impl NewApplicationPage {
+    fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map_or("", String::as_str)
+    }
 }
 
 async fn new_page(
@@ -179,8 +195,9 @@ async fn new_page(
     ctx: &Ctx,
     service_id: i64,
     error: Option<String>,
+    typed: Option<&uploads::Upload>,
 ) -> Result<Response, PageError> {
-    let service = services::get(&state.db, service_id).await?;
+    let service = visible_service(state, ctx, service_id).await?;
     ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
     let frame = Frame::new(ctx);
     let mut reports = Vec::new();
@@ -218,6 +235,7 @@ async fn new_page(
         renewal_of,
         reports,
         error: error.clone(),
+        typed: typed.map(|u| u.fields.clone()).unwrap_or_default(),
     })?;
     if error.is_some() {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -230,7 +248,7 @@ pub async fn new_form(
     ctx: Ctx,
     Path(service_id): Path<i64>,
 ) -> Result<Response, PageError> {
-    new_page(&state, &ctx, service_id, None).await
+    new_page(&state, &ctx, service_id, None, None).await
 }
 
 /// The statement as submitted, parsed.
@@ -254,10 +272,10 @@ pub async fn submit(
     Path(service_id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let service = services::get(&state.db, service_id).await?;
+    let service = visible_service(&state, &ctx, service_id).await?;
     let p = ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
     let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
-    match submit_package(&state, p, &service, &upload).await {
+    match submit_package(&state, p, &service, &upload, ctx.lang).await {
         Ok(application) => Ok(see_other(
             &headers,
             &format!("/applications/{}", application.id),
@@ -265,7 +283,7 @@ pub async fn submit(
         Err(Failure::Invalid { message, .. } | Failure::Conflict(message))
             if !is_htmx(&headers) =>
         {
-            new_page(&state, &ctx, service_id, Some(message)).await
+            new_page(&state, &ctx, service_id, Some(message), Some(&upload)).await
         }
         Err(other) => Err(other.into()),
     }
@@ -276,6 +294,7 @@ async fn submit_package(
     p: &Principal,
     service: &services::Service,
     upload: &uploads::Upload,
+    lang: ismap_i18n::Lang,
 ) -> Result<Application, Failure> {
     let list = ListKind::from_key(upload.text("list")).ok_or_else(|| Failure::Invalid {
         field: "list".into(),
@@ -295,6 +314,18 @@ async fn submit_package(
             message: "choose the audit whose report you apply with".into(),
         })?;
     let engagement = engagements::get(&state.db, engagement_id).await?;
+    crate::policy::require_visible(
+        Some(p),
+        |p| {
+            crate::policy::allows_engagement(
+                Some(p),
+                crate::policy::EngagementAction::View,
+                crate::audit_ops::parties(&engagement, Some(p)),
+            )
+        },
+        "engagement",
+        engagement_id,
+    )?;
     if engagement.service_id != service.id {
         return Err(Failure::Invalid {
             field: "engagement".into(),
@@ -305,7 +336,7 @@ async fn submit_package(
         .await?
         .pop()
         .ok_or_else(|| Failure::Conflict("the audit has no issued report yet".into()))?;
-    let form = ApplicationForm::from_upload(upload)?;
+    let form = ApplicationForm::from_upload(upload, lang)?;
     // The statement as audited must still pass every rule (spec §5: the
     // review checks what the audit does not).
     let parsed = submitted_statement(state, engagement.statement_id, engagement.revision).await?;
@@ -461,9 +492,38 @@ struct ApplicationPage {
     today: String,
 }
 
+/// The service, when the person may see it; as if missing otherwise.
+async fn visible_service(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<services::Service, Failure> {
+    crate::policy::signed_in(ctx.principal.as_ref())?;
+    let service = services::get(&state.db, id).await?;
+    crate::policy::require_visible(
+        ctx.principal.as_ref(),
+        |p| allows(Some(p), Action::ViewService, Some(service.organization_id)),
+        "service",
+        id,
+    )?;
+    Ok(service)
+}
+
 async fn load(state: &AppState, ctx: &Ctx, id: i64) -> Result<Application, Failure> {
+    crate::policy::signed_in(ctx.principal.as_ref())?;
     let application = applications::get(&state.db, id).await?;
-    ctx.require(Action::ViewApplication, Some(application.organization_id))?;
+    crate::policy::require_visible(
+        ctx.principal.as_ref(),
+        |p| {
+            allows(
+                Some(p),
+                Action::ViewApplication,
+                Some(application.organization_id),
+            )
+        },
+        "application",
+        id,
+    )?;
     Ok(application)
 }
 
@@ -588,6 +648,10 @@ pub struct TransitionForm {
     questions: String,
     #[serde(default)]
     due_date: String,
+    /// The state the page showed; another one now means someone else moved
+    /// the application meanwhile (409, not "not possible from here").
+    #[serde(default)]
+    from: String,
 }
 
 pub async fn move_application(
@@ -606,6 +670,14 @@ pub async fn move_application(
     // so that someone without the role learns nothing about the application.
     if !may_move(p, &application, transition) {
         return Err(Failure::Forbidden.into());
+    }
+    if !form.from.is_empty() && form.from != application.state.key() {
+        return Err(Failure::Conflict(format!(
+            "the application is now {}, not {}; someone else moved it meanwhile; reload",
+            application.state.key(),
+            form.from
+        ))
+        .into());
     }
     let open = applications::questions(&state.db, id)
         .await?
@@ -832,35 +904,8 @@ pub async fn answer(
             }),
     )
     .await?;
-    // The last answer sends the application back to technical review.
-    let open = applications::questions(&state.db, id)
-        .await?
-        .iter()
-        .filter(|q| q.answer.is_none())
-        .count();
-    if open == 0 {
-        let to = check_transition(
-            application.state,
-            Transition::Answer,
-            &p.roles,
-            "every question answered",
-            0,
-        )
-        .map_err(|e| Failure::Invalid {
-            field: "answer".into(),
-            message: e.to_string(),
-        })?;
-        applications::transition(
-            &state.db,
-            &actor,
-            &application,
-            Transition::Answer,
-            to,
-            "every question answered",
-            None,
-        )
-        .await?;
-    }
+    // The store sends the application back to technical review with the
+    // last answer, in the answer's transaction.
     Ok(see_other(&headers, &format!("/applications/{id}")))
 }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use ismap_domain::audit::plan_cycle;
 use ismap_domain::{Criteria, OrgKind};
+use ismap_formats::cells::csv_safe;
 use ismap_store::audit_orgs::{self, AuditOrgEntry};
 use ismap_store::orgs;
 use serde::Deserialize;
@@ -80,7 +81,8 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     })
 }
 
-/// The list as CSV (UTF-8 with BOM, so Excel opens the Japanese names).
+/// The list as CSV (UTF-8 with BOM, so Excel opens the Japanese names);
+/// names a spreadsheet could read as formulas get a leading `'`.
 pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
     let entries = audit_orgs::list(&state.db).await?;
     let mut writer = csv_writer();
@@ -98,8 +100,8 @@ pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
     for e in &entries {
         writer
             .write_record([
-                e.name.as_str(),
-                e.name_en.as_str(),
+                csv_safe(&e.name).as_ref(),
+                csv_safe(&e.name_en).as_ref(),
                 &e.valid_from.to_string(),
                 &e.valid_until.to_string(),
                 &e.renewals.to_string(),

@@ -177,8 +177,8 @@ fn row(
                 e.evidence
                     .iter()
                     .map(|x| {
-                        let link = x.reference.starts_with("https://")
-                            || x.reference.starts_with("http://");
+                        // Only a web URL is a link; anything else (old data too) is text.
+                        let link = crate::links::is_web_url(x.reference.trim());
                         (x.title.clone(), x.reference.clone(), link)
                     })
                     .collect()
@@ -279,7 +279,14 @@ async fn editable_statement(
 ) -> Result<(Loaded, Principal), Failure> {
     let principal = ctx.principal.clone().ok_or(Failure::NotSignedIn)?;
     let record = statements::get(&state.db, id).await?;
-    if !allows(Some(&principal), action, Some(record.organization_id)) {
+    let owner = Some(record.organization_id);
+    crate::policy::require_visible(
+        Some(&principal),
+        |p| allows(Some(p), Action::ViewStatement, owner),
+        "statement",
+        id,
+    )?;
+    if !allows(Some(&principal), action, owner) {
         return Err(Failure::Forbidden);
     }
     Ok((statement_ops::load(state, record).await?, principal))
@@ -733,7 +740,21 @@ pub async fn import(
     Form(form): Form<ImportForm>,
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
-    match statement_ops::import(&state, &principal, &loaded, form.based_on, &form.content).await? {
+    // Links are checked before anything is stored (a file that does not
+    // parse is the importer's to describe).
+    let links = match ismap_formats::statement_file::parse_statement("imported file", &form.content)
+    {
+        Ok(parsed) => crate::links::check_statement(ctx.lang, &parsed.statement).err(),
+        Err(_) => None,
+    };
+    let outcome = match links {
+        Some(Failure::Invalid { message, .. }) => Err(vec![message]),
+        Some(other) => return Err(other.into()),
+        None => {
+            statement_ops::import(&state, &principal, &loaded, form.based_on, &form.content).await?
+        }
+    };
+    match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response()),
         Err(problems) => {
             let mut response = render(&ImportProblems {
@@ -927,6 +948,8 @@ pub async fn add_evidence(
             message: "evidence needs a title and a link or file reference".into(),
         }));
     }
+    crate::links::check_reference(reference)
+        .map_err(|p| crate::links::field_error(ctx.lang, "reference", &p, true))?;
     let known = catalog
         .get(control_id.number())
         .ok_or_else(|| Failure::NotFound(format!("control {control_id}")))?;
@@ -1020,6 +1043,7 @@ pub async fn save_details(
             })?,
         ),
     };
+    crate::links::optional_url(ctx.lang, "url", &form.url)?;
     let optional = |text: String| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let service = &mut statement.service;
     service.name = form.name.trim().to_owned();
@@ -1058,6 +1082,12 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let principal = ctx.principal.clone().ok_or(Failure::NotSignedIn)?;
     let service = ismap_store::services::get(&state.db, service_id).await?;
+    crate::policy::require_visible(
+        Some(&principal),
+        |p| allows(Some(p), Action::ViewService, Some(service.organization_id)),
+        "service",
+        service_id,
+    )?;
     if !allows(
         Some(&principal),
         Action::EditStatement,

@@ -211,9 +211,19 @@ async fn create_engagement(
     form: &NewEngagementForm,
 ) -> Result<Engagement, Failure> {
     let statement = statements::get(&state.db, form.statement_id).await?;
-    if statement.organization_id != p.organization.id {
-        return Err(Failure::Forbidden);
-    }
+    // Another provider's statement: as if there were none (policy::hidden).
+    crate::policy::require_visible(
+        Some(p),
+        |p| {
+            allows(
+                Some(p),
+                Action::ViewStatement,
+                Some(statement.organization_id),
+            )
+        },
+        "statement",
+        form.statement_id,
+    )?;
     if statement.status != "frozen" {
         return Err(Failure::Conflict(format!(
             "statement {} is a draft; freeze it before it is audited",
@@ -909,9 +919,15 @@ pub async fn improvement_status(
     Path(item_id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, PageError> {
-    let p = ctx.principal.as_ref();
+    let p = Some(crate::policy::signed_in(ctx.principal.as_ref())?);
     let item = improvement::get(&state.db, item_id).await?;
-    let engagement = load(&state, p, item.engagement_id, EngagementAction::Improve).await?;
+    // Not a party to its engagement: as if the measure did not exist.
+    let engagement = load(&state, p, item.engagement_id, EngagementAction::Improve)
+        .await
+        .map_err(|e| match e {
+            Failure::NotFound(_) => crate::policy::hidden("improvement measure", item_id),
+            other => other,
+        })?;
     let status = ImprovementStatus::from_key(&form.status).ok_or_else(|| Failure::Invalid {
         field: "status".into(),
         message: format!("{:?}: choose open, in_progress or completed", form.status),

@@ -197,9 +197,13 @@ pub async fn download(
     } else {
         FileUse::Library
     };
-    if !allows_file(Some(p), file.organization_id, used) {
-        return Err(Failure::Forbidden.into());
-    }
+    // Another organization's file: as if there were none (policy::hidden).
+    crate::policy::require_visible(
+        Some(p),
+        |p| allows_file(Some(p), file.organization_id, used),
+        "file",
+        id,
+    )?;
     let master = uploads::master_key(&state)?;
     let (file, bytes) = files::read(&state.db, master, id).await?;
     // The stored name is the uploader's; keep it to safe characters in the header.
@@ -245,6 +249,13 @@ pub async fn destroy_key(
     Form(form): Form<DestroyForm>,
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+    // Only an organization's own people learn whether the id exists.
+    crate::policy::require_visible(
+        Some(p),
+        |p| p.is_member_of(organization_id),
+        "organization",
+        organization_id,
+    )?;
     if !allows(
         Some(p),
         Action::DestroyOrganizationKey,

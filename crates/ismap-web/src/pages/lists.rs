@@ -10,8 +10,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use ismap_domain::registration::ListKind;
-use ismap_store::registrations::{self, ListQuery, Registration, Sort};
-use serde::Deserialize;
+use ismap_formats::cells::csv_safe;
+use ismap_i18n::Lang;
+use ismap_store::registrations::{
+    self, ListQuery, Registration, SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, Sort,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
@@ -27,67 +30,280 @@ use crate::today;
 const CACHE_CONTROL: &str = "public, max-age=60";
 const PER_PAGE: i64 = 50;
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ListParams {
-    #[serde(default)]
+/// The list parameters as sent, every value text: any query string reads
+/// (a number too large for i64, `expiring=` from the form's empty field,
+/// a repeated key), and `validate` alone decides what it means.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawListParams {
     pub q: Option<String>,
-    #[serde(default)]
     pub model: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
-    pub expiring: Option<i64>,
-    #[serde(default)]
+    pub expiring: Option<String>,
     pub sort: Option<String>,
-    #[serde(default)]
     pub order: Option<String>,
-    #[serde(default)]
-    pub page: Option<i64>,
-    #[serde(default)]
-    pub per_page: Option<i64>,
-    #[serde(default)]
+    pub page: Option<String>,
+    pub per_page: Option<String>,
     pub format: Option<String>,
+}
+
+impl RawListParams {
+    /// From the decoded pairs of a query string; the first of a repeated
+    /// key counts, unknown keys are ignored.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> RawListParams {
+        let mut raw = RawListParams::default();
+        for (key, value) in pairs {
+            let slot = match key.as_str() {
+                "q" => &mut raw.q,
+                "model" => &mut raw.model,
+                "status" => &mut raw.status,
+                "expiring" => &mut raw.expiring,
+                "sort" => &mut raw.sort,
+                "order" => &mut raw.order,
+                "page" => &mut raw.page,
+                "per_page" => &mut raw.per_page,
+                "format" => &mut raw.format,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+        raw
+    }
+
+    /// A value as the user typed it, for the form ("" when absent).
+    fn typed(value: &Option<String>) -> String {
+        value.clone().unwrap_or_default()
+    }
+}
+
+/// The list parameters, checked: what a list query may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListParams {
+    /// The search, trimmed; at most `SEARCH_MAX_WORDS` words.
+    pub q: Option<String>,
+    pub model: Option<String>,
+    pub status: Option<String>,
+    pub expiring: Option<i64>,
+    pub sort: Sort,
+    pub descending: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Ranges of the numeric parameters (inclusive).
+pub const PAGE_RANGE: (i64, i64) = (1, 100_000);
+pub const PER_PAGE_RANGE: (i64, i64) = (1, 1000);
+/// Days: a registration is valid 1 year and 4 months; ten years is plenty.
+pub const EXPIRING_RANGE: (i64, i64) = (0, 3650);
+
+/// Why a parameter cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamProblem {
+    NotANumber,
+    OutOfRange { min: i64, max: i64 },
+    NotOneOf(&'static [&'static str]),
+    TooLong { max: usize },
+    TooManyWords { max: usize },
+    ControlCharacter,
+}
+
+/// A parameter that cannot be used: its name, what was sent, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    pub field: &'static str,
+    pub value: String,
+    pub problem: ParamProblem,
+}
+
+impl ParamError {
+    /// The message in `lang`, naming the field (Fluent: web-listq-*).
+    pub fn message(&self, lang: Lang) -> String {
+        let m = ismap_i18n::Messages::get();
+        let field = m.text(lang, &format!("web-listq-field-{}", self.field), &[]);
+        // A long value is shortened: the message names it, not repeats it.
+        let mut value: String = self.value.chars().take(40).collect();
+        if self.value.chars().nth(40).is_some() {
+            value.push('…');
+        }
+        let mut args = vec![("field", field), ("value", value)];
+        let id = match &self.problem {
+            ParamProblem::NotANumber => "web-listq-not-a-number",
+            ParamProblem::OutOfRange { min, max } => {
+                args.push(("min", min.to_string()));
+                args.push(("max", max.to_string()));
+                "web-listq-out-of-range"
+            }
+            ParamProblem::NotOneOf(allowed) => {
+                args.push(("allowed", allowed.join(", ")));
+                "web-listq-not-one-of"
+            }
+            ParamProblem::TooLong { max } => {
+                args.push(("max", max.to_string()));
+                "web-listq-too-long"
+            }
+            ParamProblem::TooManyWords { max } => {
+                args.push(("max", max.to_string()));
+                "web-listq-too-many-words"
+            }
+            ParamProblem::ControlCharacter => "web-listq-control-character",
+        };
+        m.text(lang, id, &args)
+    }
+}
+
+impl From<ParamError> for Failure {
+    /// The API's problem document: the field, and the message in English.
+    fn from(e: ParamError) -> Failure {
+        Failure::Invalid {
+            field: e.field.to_owned(),
+            message: e.message(Lang::En),
+        }
+    }
+}
+
+/// A present, non-blank value (an empty form field means "no filter").
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn number(
+    field: &'static str,
+    value: &Option<String>,
+    (min, max): (i64, i64),
+) -> Result<Option<i64>, ParamError> {
+    let Some(text) = given(value) else {
+        return Ok(None);
+    };
+    let error = |problem| ParamError {
+        field,
+        value: text.to_owned(),
+        problem,
+    };
+    // Digits only (an optional sign): a number too large for i64 is still
+    // a number, only out of range.
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(error(ParamProblem::NotANumber));
+    }
+    match text.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(error(ParamProblem::OutOfRange { min, max })),
+    }
+}
+
+fn one_of(
+    field: &'static str,
+    value: &Option<String>,
+    allowed: &'static [&'static str],
+) -> Result<Option<&'static str>, ParamError> {
+    let Some(text) = given(value) else {
+        return Ok(None);
+    };
+    allowed
+        .iter()
+        .find(|a| **a == text)
+        .copied()
+        .map(Some)
+        .ok_or_else(|| ParamError {
+            field,
+            value: text.to_owned(),
+            problem: ParamProblem::NotOneOf(allowed),
+        })
+}
+
+pub const MODELS: &[&str] = &["IaaS", "PaaS", "SaaS"];
+pub const STATUSES: &[&str] = &["valid", "suspended"];
+pub const SORTS: &[&str] = &["number", "name", "valid_until", "registered_on"];
+pub const ORDERS: &[&str] = &["asc", "desc"];
+pub const FORMATS: &[&str] = &["csv", "xlsx", "json"];
+
+/// The search text: trimmed, at most `SEARCH_MAX_CHARS` characters and
+/// `SEARCH_MAX_WORDS` words, no control characters (other than spaces).
+fn search(value: &Option<String>) -> Result<Option<String>, ParamError> {
+    let Some(text) = given(value) else {
+        return Ok(None);
+    };
+    let error = |problem| ParamError {
+        field: "q",
+        value: text.to_owned(),
+        problem,
+    };
+    if text.chars().nth(SEARCH_MAX_CHARS).is_some() {
+        return Err(error(ParamProblem::TooLong {
+            max: SEARCH_MAX_CHARS,
+        }));
+    }
+    if text.split_whitespace().nth(SEARCH_MAX_WORDS).is_some() {
+        return Err(error(ParamProblem::TooManyWords {
+            max: SEARCH_MAX_WORDS,
+        }));
+    }
+    if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+        return Err(error(ParamProblem::ControlCharacter));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Checks every list parameter (all but `format`, which only the download
+/// reads): the first unusable one is the error. Pure, so that every rule
+/// is tested without a server.
+pub fn validate(raw: &RawListParams) -> Result<ListParams, ParamError> {
+    let q = search(&raw.q)?;
+    let model = one_of("model", &raw.model, MODELS)?;
+    let status = one_of("status", &raw.status, STATUSES)?;
+    let expiring = number("expiring", &raw.expiring, EXPIRING_RANGE)?;
+    let sort = one_of("sort", &raw.sort, SORTS)?
+        .and_then(Sort::from_key)
+        .unwrap_or(Sort::Number);
+    let descending = one_of("order", &raw.order, ORDERS)? == Some("desc");
+    let page = number("page", &raw.page, PAGE_RANGE)?.unwrap_or(1);
+    let per_page = number("per_page", &raw.per_page, PER_PAGE_RANGE)?.unwrap_or(PER_PAGE);
+    Ok(ListParams {
+        q,
+        model: model.map(str::to_owned),
+        status: status.map(str::to_owned),
+        expiring,
+        sort,
+        descending,
+        page,
+        per_page,
+    })
+}
+
+/// A download's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+/// The download format (CSV when absent).
+pub fn validate_format(raw: &RawListParams) -> Result<Format, ParamError> {
+    Ok(match one_of("format", &raw.format, FORMATS)? {
+        Some("xlsx") => Format::Xlsx,
+        Some("json") => Format::Json,
+        _ => Format::Csv,
+    })
 }
 
 pub fn parse_list(key: &str) -> Result<ListKind, Failure> {
     ListKind::from_key(key).ok_or_else(|| Failure::NotFound(format!("list {key:?} (ismap or liu)")))
 }
 
-fn query(list: ListKind, params: &ListParams) -> Result<ListQuery, Failure> {
-    let sort = match params.sort.as_deref() {
-        None | Some("") => Sort::Number,
-        Some(key) => Sort::from_key(key).ok_or_else(|| Failure::Invalid {
-            field: "sort".into(),
-            message: format!("{key:?}: sort by number, name, valid_until or registered_on"),
-        })?,
-    };
-    if let Some(model) = params.model.as_deref().filter(|m| !m.is_empty())
-        && ismap_domain::ServiceModel::from_key(model).is_none()
-    {
-        return Err(Failure::Invalid {
-            field: "model".into(),
-            message: format!("{model:?}: IaaS, PaaS or SaaS"),
-        });
-    }
-    if let Some(status) = params.status.as_deref().filter(|s| !s.is_empty())
-        && !matches!(status, "valid" | "suspended")
-    {
-        return Err(Failure::Invalid {
-            field: "status".into(),
-            message: format!("{status:?}: valid or suspended"),
-        });
-    }
-    Ok(ListQuery {
+fn query(list: ListKind, params: &ListParams) -> ListQuery {
+    ListQuery {
         list,
         text: params.q.clone(),
-        model: params.model.clone().filter(|m| !m.is_empty()),
-        status: params.status.clone().filter(|s| !s.is_empty()),
+        model: params.model.clone(),
+        status: params.status.clone(),
         expiring_within: params.expiring,
-        sort,
-        descending: params.order.as_deref() == Some("desc"),
-        page: params.page.unwrap_or(1).max(1),
-        per_page: params.per_page.unwrap_or(PER_PAGE).clamp(1, 1000),
-    })
+        sort: params.sort,
+        descending: params.descending,
+        page: params.page,
+        per_page: params.per_page,
+    }
 }
 
 /// One entry as the JSON and the downloads give it.
@@ -223,19 +439,23 @@ struct ListPage {
     order: String,
     /// The query string without `page`, for the pager and the downloads.
     base_query: String,
+    /// A parameter that cannot be used, in the page's language (422).
+    error: Option<String>,
 }
 
-fn base_query(params: &ListParams) -> String {
+/// The query string without `page` and `per_page`, as the user gave it
+/// (empty values left out).
+fn base_query(raw: &RawListParams) -> String {
     let mut pairs = Vec::new();
     for (k, v) in [
-        ("q", params.q.clone()),
-        ("model", params.model.clone()),
-        ("status", params.status.clone()),
-        ("expiring", params.expiring.map(|e| e.to_string())),
-        ("sort", params.sort.clone()),
-        ("order", params.order.clone()),
+        ("q", &raw.q),
+        ("model", &raw.model),
+        ("status", &raw.status),
+        ("expiring", &raw.expiring),
+        ("sort", &raw.sort),
+        ("order", &raw.order),
     ] {
-        if let Some(v) = v.filter(|v| !v.is_empty()) {
+        if let Some(v) = given(v) {
             pairs.push((k, v));
         }
     }
@@ -247,38 +467,63 @@ pub async fn page(
     ctx: Ctx,
     headers: HeaderMap,
     Path(list_key): Path<String>,
-    Query(params): Query<ListParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let list = parse_list(&list_key)?;
-    let q = query(list, &params)?;
-    let today = today();
-    let answer = cached_list(&state, &q, today).await?;
-    let (total, rows) = (answer.total, &answer.rows);
+    let raw = RawListParams::from_pairs(pairs);
     let frame = shared_frame(&ctx);
     let other = match list {
         ListKind::Ismap => ListKind::Liu,
         ListKind::Liu => ListKind::Ismap,
     };
-    let page = ListPage {
+    let mut page = ListPage {
         title: frame.t(&format!("web-list-{}", list.key())),
         other: (
             other.key().to_owned(),
             frame.t(&format!("web-list-{}", other.key())),
         ),
         list: list.key().to_owned(),
-        entries: rows.iter().map(|r| entry_row(&frame, r, today)).collect(),
-        total,
-        page: q.page,
-        pages: (total + q.per_page - 1) / q.per_page,
-        q: params.q.clone().unwrap_or_default(),
-        model: params.model.clone().unwrap_or_default(),
-        status: params.status.clone().unwrap_or_default(),
-        expiring: params.expiring.map(|e| e.to_string()).unwrap_or_default(),
-        sort: params.sort.clone().unwrap_or_default(),
-        order: params.order.clone().unwrap_or_default(),
-        base_query: base_query(&params),
+        entries: Vec::new(),
+        total: 0,
+        page: 1,
+        pages: 0,
+        // The form shows what the user typed, also when it is refused.
+        q: RawListParams::typed(&raw.q),
+        model: RawListParams::typed(&raw.model),
+        status: RawListParams::typed(&raw.status),
+        expiring: RawListParams::typed(&raw.expiring),
+        sort: RawListParams::typed(&raw.sort),
+        order: RawListParams::typed(&raw.order),
+        base_query: base_query(&raw),
+        error: None,
         frame,
     };
+    let params = match validate(&raw) {
+        Ok(params) => params,
+        Err(e) => {
+            page.error = Some(e.message(page.frame.lang));
+            let html = page
+                .render()
+                .map_err(|e| Failure::Internal(format!("template: {e}")))?;
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                [(header::CACHE_CONTROL, "no-store")],
+                axum::response::Html(html),
+            )
+                .into_response());
+        }
+    };
+    let q = query(list, &params);
+    let today = today();
+    let answer = cached_list(&state, &q, today).await?;
+    page.entries = answer
+        .rows
+        .iter()
+        .map(|r| entry_row(&page.frame, r, today))
+        .collect();
+    page.total = answer.total;
+    page.page = q.page;
+    page.pages = (answer.total + q.per_page - 1) / q.per_page;
     public_page(&ctx, &headers, &page)
 }
 
@@ -344,10 +589,10 @@ pub async fn api(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(list_key): Path<String>,
-    Query(params): Query<ListParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, crate::error::ApiError> {
     let list = parse_list(&list_key)?;
-    let q = query(list, &params)?;
+    let q = query(list, &validate(&RawListParams::from_pairs(pairs))?);
     let today = today();
     let answer = cached_list(&state, &q, today).await?;
     let (body, etag) = answer.api.get_or_init(|| {
@@ -414,10 +659,12 @@ pub async fn export(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(list_key): Path<String>,
-    Query(params): Query<ListParams>,
-) -> Result<Response, PageError> {
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, crate::error::ApiError> {
     let list = parse_list(&list_key)?;
-    let mut q = query(list, &params)?;
+    let raw = RawListParams::from_pairs(pairs);
+    let format = validate_format(&raw)?;
+    let mut q = query(list, &validate(&raw)?);
     q.page = 1;
     q.per_page = 1000;
     let today = today();
@@ -431,15 +678,16 @@ pub async fn export(
         q.page += 1;
     }
     let name = format!("ismap-list-{}-{today}", list.key());
-    let (content_type, extension, body) = match params.format.as_deref().unwrap_or("csv") {
-        "csv" => {
+    let (content_type, extension, body) = match format {
+        Format::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
             writer
                 .write_record(COLUMNS)
                 .map_err(|e| Failure::Internal(e.to_string()))?;
+            // Text a spreadsheet would read as a formula gets a leading '.
             for r in &rows {
                 writer
-                    .write_record(columns(r, today))
+                    .write_record(columns(r, today).iter().map(|c| csv_safe(c).into_owned()))
                     .map_err(|e| Failure::Internal(e.to_string()))?;
             }
             let mut body = "\u{feff}".as_bytes().to_vec();
@@ -450,7 +698,7 @@ pub async fn export(
             );
             ("text/csv; charset=utf-8", "csv", body)
         }
-        "xlsx" => {
+        Format::Xlsx => {
             let table: Vec<Vec<String>> = rows.iter().map(|r| columns(r, today)).collect();
             let body = ismap_formats::table_xlsx::table_to_xlsx(list.key(), &COLUMNS, &table)
                 .map_err(|e| Failure::Internal(e.to_string()))?;
@@ -460,7 +708,7 @@ pub async fn export(
                 body,
             )
         }
-        "json" => {
+        Format::Json => {
             let body = json!({
                 "list": list.key(),
                 "date": today.to_string(),
@@ -468,13 +716,6 @@ pub async fn export(
                 "entries": rows.iter().map(|r| entry_json(r, today)).collect::<Vec<_>>(),
             });
             ("application/json", "json", body.to_string().into_bytes())
-        }
-        other => {
-            return Err(Failure::Invalid {
-                field: "format".into(),
-                message: format!("{other:?}: csv, xlsx or json"),
-            }
-            .into());
         }
     };
     let mut response = cacheable(&headers, content_type, body);
@@ -658,4 +899,187 @@ pub async fn feed(
         "application/atom+xml; charset=utf-8",
         xml.into_bytes(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawListParams {
+        RawListParams::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn problem(pairs: &[(&str, &str)]) -> (&'static str, ParamProblem) {
+        let e = validate(&raw(pairs)).expect_err("refused");
+        (e.field, e.problem)
+    }
+
+    #[test]
+    fn nothing_and_empty_fields_mean_no_filter() {
+        let defaults = ListParams {
+            q: None,
+            model: None,
+            status: None,
+            expiring: None,
+            sort: Sort::Number,
+            descending: false,
+            page: 1,
+            per_page: PER_PAGE,
+        };
+        assert_eq!(validate(&raw(&[])).unwrap(), defaults);
+        // What the form sends when nothing is filled in (issue 13).
+        let form = raw(&[
+            ("q", ""),
+            ("model", ""),
+            ("status", ""),
+            ("expiring", ""),
+            ("sort", ""),
+            ("order", ""),
+            ("page", ""),
+            ("per_page", " "),
+            ("format", ""),
+        ]);
+        assert_eq!(validate(&form).unwrap(), defaults);
+        assert_eq!(validate_format(&form).unwrap(), Format::Csv);
+    }
+
+    #[test]
+    fn good_values_are_read() {
+        let p = validate(&raw(&[
+            ("q", "  サンプル  Cloud "),
+            ("model", "SaaS"),
+            ("status", "suspended"),
+            ("expiring", "30"),
+            ("sort", "valid_until"),
+            ("order", "desc"),
+            ("page", "3"),
+            ("per_page", "1000"),
+            ("unknown", "ignored"),
+        ]))
+        .unwrap();
+        assert_eq!(p.q.as_deref(), Some("サンプル  Cloud"));
+        assert_eq!(p.model.as_deref(), Some("SaaS"));
+        assert_eq!(p.status.as_deref(), Some("suspended"));
+        assert_eq!(p.expiring, Some(30));
+        assert_eq!(p.sort, Sort::ValidUntil);
+        assert!(p.descending);
+        assert_eq!((p.page, p.per_page), (3, 1000));
+        // The edges of every range are allowed.
+        let edges = validate(&raw(&[
+            ("expiring", "0"),
+            ("page", "100000"),
+            ("per_page", "1"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (edges.expiring, edges.page, edges.per_page),
+            (Some(0), 100_000, 1)
+        );
+        assert_eq!(
+            validate(&raw(&[("expiring", "3650")])).unwrap().expiring,
+            Some(3650)
+        );
+        // The first of a repeated key counts.
+        assert_eq!(
+            validate(&raw(&[("page", "2"), ("page", "x")]))
+                .unwrap()
+                .page,
+            2
+        );
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_their_field() {
+        let range = |min, max| ParamProblem::OutOfRange { min, max };
+        assert_eq!(
+            problem(&[("expiring", "99999999999")]),
+            ("expiring", range(0, 3650))
+        );
+        assert_eq!(problem(&[("expiring", "-1")]), ("expiring", range(0, 3650)));
+        assert_eq!(
+            problem(&[("page", "9223372036854775807")]),
+            ("page", range(1, 100_000))
+        );
+        assert_eq!(
+            problem(&[("page", "99999999999999999999999999")]),
+            ("page", range(1, 100_000))
+        );
+        assert_eq!(problem(&[("page", "0")]), ("page", range(1, 100_000)));
+        assert_eq!(problem(&[("per_page", "0")]), ("per_page", range(1, 1000)));
+        assert_eq!(
+            problem(&[("per_page", "1001")]),
+            ("per_page", range(1, 1000))
+        );
+        for bad in ["abc", "1.5", "1e3", "+", "-", "１２", "0x10", "1 2"] {
+            assert_eq!(
+                problem(&[("page", bad)]),
+                ("page", ParamProblem::NotANumber),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn words_outside_their_sets_name_their_field() {
+        for (field, value) in [
+            ("model", "saas"),
+            ("status", "lapsed"),
+            ("sort", "price"),
+            ("order", "up"),
+        ] {
+            let (f, p) = problem(&[(field, value)]);
+            assert_eq!(f, field);
+            assert!(matches!(p, ParamProblem::NotOneOf(_)), "{p:?}");
+        }
+        let e = validate_format(&raw(&[("format", "pdf")])).unwrap_err();
+        assert_eq!(e.field, "format");
+    }
+
+    #[test]
+    fn the_search_has_limits() {
+        let ten = ["word"; SEARCH_MAX_WORDS].join(" ");
+        assert!(validate(&raw(&[("q", &ten)])).is_ok());
+        let eleven = ["word"; SEARCH_MAX_WORDS + 1].join(" ");
+        assert_eq!(
+            problem(&[("q", &eleven)]),
+            ("q", ParamProblem::TooManyWords { max: 10 })
+        );
+        let longest = "あ".repeat(SEARCH_MAX_CHARS);
+        assert!(validate(&raw(&[("q", &longest)])).is_ok());
+        let too_long = "あ".repeat(SEARCH_MAX_CHARS + 1);
+        assert_eq!(
+            problem(&[("q", &too_long)]),
+            ("q", ParamProblem::TooLong { max: 200 })
+        );
+        assert_eq!(
+            problem(&[("q", "a\u{0}b")]),
+            ("q", ParamProblem::ControlCharacter)
+        );
+        // Wildcards are words like any other (the store escapes them).
+        assert_eq!(
+            validate(&raw(&[("q", "100% a_b")])).unwrap().q.as_deref(),
+            Some("100% a_b")
+        );
+    }
+
+    #[test]
+    fn messages_name_the_field_in_both_languages() {
+        let e = validate(&raw(&[("expiring", "99999999999")])).unwrap_err();
+        let ja = e.message(Lang::Ja);
+        let en = e.message(Lang::En);
+        assert!(ja.contains("expiring") && ja.contains("3650"), "{ja}");
+        assert!(en.contains("expiring") && en.contains("0 to 3650"), "{en}");
+        assert_ne!(ja, en);
+        // A long value is shortened in the message.
+        let long = "9".repeat(500);
+        let e = validate(&raw(&[("page", &long)])).unwrap_err();
+        assert!(e.message(Lang::En).chars().count() < 200);
+        let failure: Failure = e.into();
+        assert!(matches!(failure, Failure::Invalid { field, .. } if field == "page"));
+    }
 }

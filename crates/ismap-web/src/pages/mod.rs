@@ -44,10 +44,10 @@ pub async fn switch_language(
         field: "lang".into(),
         message,
     })?;
-    // Only local paths: never redirect to another site.
     let next = query
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .filter(|n| is_local_path(n))
+        .map(|n| percent_encode_non_ascii(&n))
         .unwrap_or_else(|| "/".into());
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().append(
@@ -55,6 +55,36 @@ pub async fn switch_language(
         cookie(LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365, false, false),
     );
     Ok(response)
+}
+
+/// Whether `next` (already percent-decoded) names a page of this site, so
+/// that following it can never lead elsewhere. Browsers read `\` as `/` and
+/// drop tabs and newlines, so `/\evil`, `/\t/evil` and `//evil` all mean
+/// another host: only a single `/` followed by none of those is local.
+pub fn is_local_path(next: &str) -> bool {
+    let mut chars = next.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+}
+
+/// A `Location` carries ASCII: anything else (a Japanese search word in
+/// the page to return to) goes back percent-encoded, as it came.
+fn percent_encode_non_ascii(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut bytes = [0u8; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 pub async fn healthz(
@@ -69,6 +99,48 @@ pub async fn healthz(
                 "database unreachable\n",
             )
                 .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_local_path, percent_encode_non_ascii};
+
+    #[test]
+    fn japanese_in_the_path_returns_encoded() {
+        assert_eq!(
+            percent_encode_non_ascii("/lists/ismap?q=東京"),
+            "/lists/ismap?q=%E6%9D%B1%E4%BA%AC"
+        );
+    }
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        for local in [
+            "/",
+            "/lists/ismap",
+            "/lists/ismap?q=%E6%9D%B1&page=2",
+            "/a/b#c",
+        ] {
+            assert!(is_local_path(local), "{local}");
+        }
+        for foreign in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/x\\y",
+            "/\u{3000}/evil.example",
+        ] {
+            assert!(!is_local_path(foreign), "{foreign:?}");
         }
     }
 }

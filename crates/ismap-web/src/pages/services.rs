@@ -14,7 +14,9 @@ use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
 use crate::pages::home::{EventRow, ServiceRow, recent_events, services_for};
 use crate::pages::render;
-use crate::policy::{Action, Principal, allows, event_scope, service_scope};
+use crate::policy::{
+    Action, Principal, allows, event_scope, require_visible, service_scope, signed_in,
+};
 use crate::text::Frame;
 
 #[derive(Template)]
@@ -98,6 +100,10 @@ pub async fn create(
         Some(Frame::new(&ctx).t("web-service-name-required"))
     } else if ServiceModel::from_key(&form.model).is_none() {
         Some(Frame::new(&ctx).t("web-service-model-required"))
+    } else if let Err(Failure::Invalid { message, .. }) =
+        crate::links::optional_url(ctx.lang, "url", &form.url)
+    {
+        Some(message)
     } else {
         None
     };
@@ -161,13 +167,27 @@ struct ServicePage {
     can_edit_statements: bool,
 }
 
+impl ServicePage {
+    /// The service's URL as a link target, only when it is a web URL: a
+    /// value stored before URLs were checked is shown as text.
+    fn url_href(&self) -> Option<&str> {
+        Some(self.service.url.as_str()).filter(|u| crate::links::is_web_url(u))
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
+    signed_in(ctx.principal.as_ref())?;
     let service = services::get(&state.db, id).await?;
-    require(&ctx, Action::ViewService, Some(service.organization_id))?;
+    require_visible(
+        ctx.principal.as_ref(),
+        |p| allows(Some(p), Action::ViewService, Some(service.organization_id)),
+        "service",
+        id,
+    )?;
     let can_view_statements = allows(
         ctx.principal.as_ref(),
         Action::ViewStatement,
@@ -226,8 +246,14 @@ pub async fn statement(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
+    signed_in(ctx.principal.as_ref())?;
     let record = statements::get(&state.db, id).await?;
-    require(&ctx, Action::ViewStatement, Some(record.organization_id))?;
+    require_visible(
+        ctx.principal.as_ref(),
+        |p| allows(Some(p), Action::ViewStatement, Some(record.organization_id)),
+        "statement",
+        id,
+    )?;
     let service = services::get(&state.db, record.service_id).await?;
     let frame = Frame::new(&ctx);
     let loaded = crate::statement_ops::load(&state, record).await?;

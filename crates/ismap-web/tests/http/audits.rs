@@ -31,7 +31,8 @@ async fn from_engagement_to_report_and_improvement_plan() {
         outsider.sign_in("iaas-admin").await;
         assert_eq!(
             outsider.get(&format!("/engagements/{e}")).await.status(),
-            403
+            404,
+            "as if it did not exist (issue 12 item 18)"
         );
 
         // The report cannot be issued before every control has a result.
@@ -301,7 +302,7 @@ async fn evidence_files_stay_with_their_organization_and_die_with_its_key() {
             let client = Client::new(&server);
             client.sign_in(other).await;
             let response = client.get(&format!("/files/{}", file.id)).await;
-            assert_eq!(response.status(), 403, "{other}");
+            assert_eq!(response.status(), 404, "{other}: as if there were no file");
         }
 
         // The provider's own library file: readable by the provider only.
@@ -342,7 +343,7 @@ async fn evidence_files_stay_with_their_organization_and_die_with_its_key() {
                 .get(&format!("/files/{library_file}"))
                 .await
                 .status(),
-            403
+            404
         );
         // Expiring within 30 days: on the provider's dashboard.
         let home = provider.get("/").await.text().await.unwrap();
@@ -488,5 +489,48 @@ async fn the_audit_organization_list_is_public_and_kept_by_the_secretariat() {
             .await
             .unwrap();
         assert!(plan.contains("サイクル全体ですべての管理策が監査されます"));
+    }
+}
+
+/// Issue 12 item 19: a file name with a right-to-left override and control
+/// characters is stored and shown cleaned, so "invoice\u{202E}fdp.exe" cannot
+/// pass for a PDF on the page.
+#[tokio::test]
+async fn uploaded_file_names_lose_bidi_and_control_characters() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let (_, statement) = crate::helpers::saas_ids(&server).await;
+        let saas_org = ismap_store::statements::get(&server.db, statement)
+            .await
+            .unwrap()
+            .organization_id;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-editor").await;
+        // Only what a multipart header can carry: C1 controls (UTF-8 bytes),
+        // a tab, bidi controls and path separators; the pure function's tests
+        // cover the C0 controls a header cannot carry.
+        let sent = "請求書\u{202E}fdp\u{85}\u{9B}\t.exe\u{2066}/../x.txt";
+        let form = reqwest::multipart::Form::new()
+            .text("title", "名前の検査")
+            .text("owner", "情報セキュリティ部")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"plain notes\n".to_vec())
+                    .file_name(sent)
+                    .mime_str("text/plain")
+                    .unwrap(),
+            );
+        let added = provider.post_multipart("/evidence", form).await;
+        assert_eq!(added.status(), 200, "{}", added.text().await.unwrap());
+        let items = ismap_store::evidence_library::list(&server.db, saas_org)
+            .await
+            .unwrap();
+        let stored = &items[0].file.as_ref().unwrap().file_name;
+        assert_eq!(stored, "請求書fdp .exe_.._x.txt", "{backend:?}");
+        let page = provider.get("/evidence").await.text().await.unwrap();
+        assert!(page.contains("請求書fdp .exe_.._x.txt"), "{backend:?}");
+        for bad in ['\u{202E}', '\u{2066}', '\u{85}', '\u{9B}'] {
+            assert!(!page.contains(bad), "{backend:?}: {bad:?} on the page");
+        }
     }
 }

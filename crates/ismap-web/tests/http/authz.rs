@@ -74,6 +74,8 @@ const ASSIGNED_AUDITOR: &[&str] = &["auditor"];
 const AUDIT_MANAGER: &[&str] = &["audit-manager"];
 const AUDIT_ORG_PEOPLE: &[&str] = &["auditor", "audit-manager"];
 const SECRETARIAT: &[&str] = &["secretariat"];
+/// Who manages accounts: an organization's administrator, the secretariat.
+const USER_ADMINS: &[&str] = &["iaas-admin", "saas-admin", "audit-manager", "secretariat"];
 /// Providers see their applications; the reviewing bodies see them all.
 const APPLICATION_LISTERS: &[&str] = &[
     "iaas-admin",
@@ -221,6 +223,9 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/account"), SIGNED_IN),
         ((Post, "/account/tokens"), SIGNED_IN),
         ((Post, "/account/tokens/{id}/revoke"), SIGNED_IN),
+        ((Post, "/account/password"), SIGNED_IN),
+        ((Get, "/account/users"), USER_ADMINS),
+        ((Post, "/account/users/{id}/active"), USER_ADMINS),
         ((Get, "/api/openapi.json"), EVERYONE),
         ((Get, "/api/v1/catalog"), EVERYONE),
         ((Get, "/api/v1/catalogs"), EVERYONE),
@@ -318,6 +323,46 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         _ => {}
     }
     path
+}
+
+/// Who may *see* the object a route points at (issue 12, item 18): anyone
+/// else is answered 404, exactly as for a missing object; those who see it
+/// but may not do this get 403. `None`: the route points at no hidden object
+/// (role-level actions, public objects), a refusal is 403.
+fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
+    let p = pattern;
+    if p.starts_with("/services/{id}") || p.starts_with("/api/v1/services/{id}") {
+        Some(SAAS_SERVICE_VIEWERS)
+    } else if p.starts_with("/statements/{id}") || p.starts_with("/api/v1/statements/{id}") {
+        Some(SAAS_PROVIDER)
+    } else if p.starts_with("/engagements/{id}")
+        || p.starts_with("/api/v1/engagements/{id}")
+        || p.starts_with("/improvements/{id}")
+    {
+        Some(ENGAGEMENT_PARTIES)
+    } else if p.starts_with("/applications/{id}") {
+        Some(SAAS_SERVICE_VIEWERS)
+    } else if p.starts_with("/files/{id}") {
+        Some(AUDIT_ORG_PEOPLE)
+    } else if p.starts_with("/organizations/{id}") {
+        Some(SAAS_PROVIDER)
+    } else if (method, p) == (Method::Post, "/engagements") {
+        // The form names the SaaS provider's statement: hidden from the
+        // other provider's admin, the only other role allowed to ask.
+        Some(&[
+            "saas-admin",
+            "saas-editor",
+            "auditor",
+            "audit-manager",
+            "reviewer",
+            "committee",
+            "secretariat",
+            "agency-a",
+            "agency-b",
+        ])
+    } else {
+        None
+    }
 }
 
 /// Denied: 403; 401 from the API; or a redirect to the sign-in page.
@@ -596,12 +641,27 @@ async fn every_route_allows_exactly_the_roles_of_the_matrix() {
                 let path = concrete(pattern, &ids);
                 let response = request(&client, role, method, pattern, &path).await;
                 let allowed = matrix[&(method, pattern)].contains(role);
-                let was_denied = denied(&path, &response);
-                if allowed == was_denied || response.status().is_server_error() {
+                let hidden = !allowed
+                    && *role != ANONYMOUS
+                    && viewers(method, pattern).is_some_and(|v| !v.contains(role));
+                let status = response.status().as_u16();
+                let as_expected = if allowed {
+                    !denied(&path, &response)
+                } else if hidden {
+                    status == 404
+                } else {
+                    denied(&path, &response)
+                };
+                if !as_expected || response.status().is_server_error() {
                     failures.push(format!(
-                        "{backend:?} {role} {method:?} {path}: status {}, expected {}",
-                        response.status(),
-                        if allowed { "allowed" } else { "denied" }
+                        "{backend:?} {role} {method:?} {path}: status {status}, expected {}",
+                        if allowed {
+                            "allowed"
+                        } else if hidden {
+                            "404 (hidden)"
+                        } else {
+                            "denied (403/401/sign-in)"
+                        }
                     ));
                 }
             }
@@ -612,6 +672,107 @@ async fn every_route_allows_exactly_the_roles_of_the_matrix() {
             failures.join("\n")
         );
     }
+}
+
+/// Issue 12, item 18: to a principal who may not see it, an existing object
+/// answers exactly as a missing one: same status, same headers, same body
+/// (the id it echoes aside), on both backends, for the API and the pages.
+#[tokio::test]
+async fn hidden_objects_are_indistinguishable_from_missing_ones() {
+    const MISSING: i64 = 987_654;
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let ids = audit_fixture(&server).await;
+        let routes: Vec<(Method, &str, i64)> = vec![
+            (Method::Get, "/services/{id}", ids.service),
+            (Method::Get, "/api/v1/services/{id}", ids.service),
+            (Method::Patch, "/api/v1/services/{id}", ids.service),
+            (Method::Get, "/statements/{id}", ids.statement),
+            (Method::Get, "/statements/{id}/edit", ids.statement),
+            (Method::Get, "/api/v1/statements/{id}", ids.statement),
+            (
+                Method::Get,
+                "/api/v1/statements/{id}/revisions",
+                ids.statement,
+            ),
+            (Method::Get, "/engagements/{id}", ids.engagement),
+            (Method::Get, "/api/v1/engagements/{id}", ids.engagement),
+            (Method::Post, "/improvements/{id}/status", ids.improvement),
+            (Method::Get, "/applications/{id}", ids.application),
+            (Method::Get, "/files/{id}", ids.file),
+            (
+                Method::Post,
+                "/organizations/{id}/destroy-key",
+                ids.saas_org,
+            ),
+        ];
+        for role in [ANONYMOUS, "iaas-admin", "agency-a"] {
+            let client = Client::new(&server);
+            if role != ANONYMOUS {
+                client.sign_in(role).await;
+            }
+            client.csrf().await;
+            for (method, pattern, id) in &routes {
+                let mut answers = Vec::new();
+                for object in [*id, MISSING] {
+                    let path = pattern.replace("{id}", &object.to_string());
+                    let response = request(&client, role, *method, pattern, &path).await;
+                    let status = response.status().as_u16();
+                    let mut headers: Vec<(String, String)> = response
+                        .headers()
+                        .iter()
+                        .filter(|(name, _)| {
+                            !matches!(name.as_str(), "date" | "x-request-id" | "content-length")
+                        })
+                        .map(|(n, v)| {
+                            let value = v.to_str().unwrap_or("");
+                            // A cookie's value is random; which cookie is set is compared.
+                            let value = if n == "set-cookie" {
+                                value.split('=').next().unwrap_or("")
+                            } else {
+                                value
+                            };
+                            (n.to_string(), value.to_owned())
+                        })
+                        .collect();
+                    headers.sort();
+                    let body = without_number(&response.text().await.unwrap(), object);
+                    answers.push((status, headers, body));
+                }
+                let what = format!("{backend:?} {role} {method:?} {pattern}");
+                assert_eq!(answers[0], answers[1], "{what}: existing vs missing");
+                let expected: &[u16] = if role == ANONYMOUS {
+                    &[401, 303]
+                } else {
+                    &[404]
+                };
+                assert!(expected.contains(&answers[0].0), "{what}: {}", answers[0].0);
+            }
+        }
+    }
+}
+
+/// `text` with every whole number equal to `id` that follows a space or a
+/// slash (as in "statement 1", "/statements/1") replaced by `{id}`.
+fn without_number(text: &str, id: i64) -> String {
+    let id = id.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut digits = String::new();
+    let mut before = '\0';
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let echoed = digits == id && matches!(before, ' ' | '/');
+        out.push_str(if echoed { "{id}" } else { &digits });
+        digits.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+        before = c;
+    }
+    out
 }
 
 /// An engagement with an issued report, an improvement measure and an

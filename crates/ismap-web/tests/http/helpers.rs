@@ -14,6 +14,8 @@ pub struct Client<'a> {
     pub server: &'a TestServer,
     pub http: reqwest::Client,
     jar: Arc<Jar>,
+    /// The last CSRF token read and the cookies it was read with.
+    csrf_cache: std::sync::Mutex<Option<(String, String)>>,
 }
 
 impl<'a> Client<'a> {
@@ -24,7 +26,30 @@ impl<'a> Client<'a> {
             .redirect(redirect::Policy::none())
             .build()
             .expect("client builds");
-        Client { server, http, jar }
+        Client {
+            server,
+            http,
+            jar,
+            csrf_cache: std::sync::Mutex::default(),
+        }
+    }
+
+    /// A client whose connections come from `address` (a loopback address
+    /// such as 127.0.0.2): the server sees another source address.
+    pub fn from_address(server: &'a TestServer, address: std::net::IpAddr) -> Client<'a> {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(redirect::Policy::none())
+            .local_address(address)
+            .build()
+            .expect("client builds");
+        Client {
+            server,
+            http,
+            jar,
+            csrf_cache: std::sync::Mutex::default(),
+        }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -39,14 +64,32 @@ impl<'a> Client<'a> {
             .map(|(_, v)| v.to_owned())
     }
 
-    /// The CSRF token, fetching a page first if no cookie is set yet.
+    /// The CSRF token as a page shows it (the server makes it; it is bound
+    /// to the session, or before sign-in to the pre-session cookie): read
+    /// from the sign-in page, or the account page once signed in.
     pub async fn csrf(&self) -> String {
-        if let Some(token) = self.cookie("ismap_csrf") {
+        let url: Url = self.server.base.parse().unwrap();
+        let cookies = |jar: &Jar| {
+            jar.cookies(&url)
+                .and_then(|h| h.to_str().ok().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        if let Some((seen, token)) = self.csrf_cache.lock().unwrap().as_ref()
+            && *seen == cookies(&self.jar)
+        {
+            return token.clone();
+        }
+        for path in ["/signin", "/account"] {
+            let response = self.get(path).await;
+            if response.status() != 200 {
+                continue;
+            }
+            let html = response.text().await.expect("page");
+            let token = page_csrf(&html).expect("the page carries a CSRF token");
+            *self.csrf_cache.lock().unwrap() = Some((cookies(&self.jar), token.clone()));
             return token;
         }
-        self.get("/signin").await;
-        self.cookie("ismap_csrf")
-            .expect("the portal sets a CSRF cookie")
+        panic!("neither /signin nor /account shows a CSRF token");
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -93,6 +136,13 @@ impl<'a> Client<'a> {
         assert_eq!(response.status(), 303, "{username} signs in");
         response
     }
+}
+
+/// The CSRF token in a page's htmx headers.
+pub fn page_csrf(html: &str) -> Option<String> {
+    let start = html.find(r#""X-CSRF-Token": ""#)? + r#""X-CSRF-Token": ""#.len();
+    let token = &html[start..start + html[start..].find('"')?];
+    (!token.is_empty()).then(|| token.to_owned())
 }
 
 pub async fn server(backend: Backend) -> TestServer {

@@ -1,12 +1,19 @@
 //! The portal over real HTTP: the real server on a random port, on SQLite
 //! and on PostgreSQL. One test binary with a module per area.
 
+mod accounts;
 mod api;
 mod audits;
 mod authz;
+mod bounds;
 mod crosswalk;
 mod editor;
+mod hardening;
 mod helpers;
+mod lists;
 mod oidc;
+mod races;
 mod registration;
 mod sign_in;
+mod statement_writes;
+mod urls;

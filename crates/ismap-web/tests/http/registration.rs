@@ -175,8 +175,8 @@ async fn from_submission_to_the_public_list() {
             client.sign_in(outsider).await;
             assert_eq!(
                 client.get(&format!("/applications/{app}")).await.status(),
-                403,
-                "{outsider}"
+                404,
+                "{outsider}: as if there were none"
             );
         }
 
