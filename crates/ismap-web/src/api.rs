@@ -3,8 +3,9 @@
 //! portal session plus the `X-CSRF-Token` header. Errors are RFC 9457
 //! problem documents naming the field.
 
+use crate::error::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ismap_domain::{ControlId, ServiceModel};

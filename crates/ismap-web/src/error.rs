@@ -240,3 +240,49 @@ pub fn html_escape(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+/// `axum::extract::Query` whose refusal is ours: a 422 naming the field, as
+/// a problem document under `/api/` and a page elsewhere (axum's own is a
+/// plain-text 400 in English).
+pub struct Query<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => {
+                let failure = query_failure(&rejection.body_text());
+                Err(if parts.uri.path().starts_with("/api/") {
+                    ApiError(failure).into_response()
+                } else {
+                    PageError(failure).into_response()
+                })
+            }
+        }
+    }
+}
+
+/// The field a query-string error names ("years: number too large …").
+fn query_failure(text: &str) -> Failure {
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(text);
+    let field = detail
+        .split_once(": ")
+        .map(|(field, _)| field)
+        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or("query");
+    Failure::Invalid {
+        field: field.to_owned(),
+        message: detail.to_owned(),
+    }
+}

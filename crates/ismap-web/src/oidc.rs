@@ -9,7 +9,8 @@
 //! the first sign-in by the verified e-mail address of an account not yet
 //! linked (then linked, and the link recorded).
 
-use axum::extract::{Query, State};
+use crate::error::Query;
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};

@@ -2,9 +2,10 @@
 //! CSV and JSON; the secretariat registers and renews terms. And the
 //! public audit-cycle planner over a catalog.
 
+use crate::error::Query;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;

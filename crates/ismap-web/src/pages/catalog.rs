@@ -1,8 +1,9 @@
 //! The catalog browser: criteria → chapter → category → objective →
 //! detailed control, control detail, and search.
 
+use crate::error::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use ismap_domain::{Catalog, Control, ControlId, Criteria, Level, Origin, Suffix};
 use ismap_store::catalogs;

@@ -6,8 +6,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::error::Query;
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use ismap_domain::Catalog;

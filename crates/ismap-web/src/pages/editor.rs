@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
+use crate::error::Query;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use ismap_domain::{Catalog, ControlId, Decision, Level, RuleId, Severity};

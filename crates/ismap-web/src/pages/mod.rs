@@ -12,8 +12,9 @@ pub mod home;
 pub mod lists;
 pub mod services;
 
+use crate::error::Query;
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::header::SET_COOKIE;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use ismap_i18n::Lang;

@@ -93,3 +93,27 @@ async fn hsts_only_when_served_over_https() {
         "max-age=31536000; includeSubDomains"
     );
 }
+
+#[tokio::test]
+async fn a_query_that_does_not_parse_is_a_422_naming_the_field() {
+    let server = spawn_with(Backend::Sqlite, Config::default()).await;
+    let client = Client::new(&server);
+    // The API answers with a problem document naming the field.
+    let response = client.get("/api/v1/crosswalk?iso27001=maybe").await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "iso27001", "{body}");
+    // A page answers with a page in Japanese and English.
+    let response = client
+        .get("/catalogs/ismap-2022-excerpt/audit-plan?years=300")
+        .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("入力に誤りがあります"), "{page}");
+    assert!(page.contains("years"), "{page}");
+    assert_eq!(client.get("/healthz").await.status(), 200);
+}
