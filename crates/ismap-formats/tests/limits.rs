@@ -85,6 +85,20 @@ fn json_100000_nested_arrays_are_refused_naming_the_depth_limit() {
 }
 
 #[test]
+fn json_nested_deeply_in_a_member_no_check_reads_is_refused_by_both_paths() {
+    // Found by the fuzzer (oscal_validate): the one-pass check skipped an
+    // unchecked member without counting its nesting.
+    let deep = format!(
+        "{{\"catalog\": {{\"uuid\": \"u\", \"x\": {}{}}}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    assert!(validate_json_fast("deep.json", deep.as_bytes()).is_none());
+    let error = document::parse("deep.json", deep.as_bytes()).unwrap_err();
+    assert_eq!(error.limit, Some(DEPTH));
+}
+
+#[test]
 fn yaml_nested_deeply_is_refused_naming_the_depth_limit() {
     let mut block = String::new();
     for i in 0..10_000 {

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::checks::{self, ArrayRole, Problem, RESOLUTION_MARKS, Slot, Walk, reference_field};
 use super::document::Model;
@@ -241,7 +241,7 @@ impl<'de> Visitor<'de> for Value<'_, 'de> {
             Read::Reference { field, list: false } => Read::Reference { field, list: true },
             // The checks look at no array inside an array, nor in a link.
             Read::Item { .. } | Read::Reference { list: true, .. } | Read::Href => {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                while seq.next_element::<Skip>()?.is_some() {}
                 return Ok(false);
             }
         };
@@ -269,7 +269,7 @@ impl<'de> Visitor<'de> for Value<'_, 'de> {
             Read::Item { role, ctx } => object(self.pass, map, Some(role), ctx)?,
             // References and links are strings: an object there is not walked.
             Read::Reference { .. } | Read::Href => {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
             }
         }
         Ok(true)
@@ -320,12 +320,58 @@ impl<'de> Visitor<'de> for Top<'_, 'de> {
                     models.push((model, is_object));
                 }
                 None => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Skip>()?;
                 }
             }
             keys.push(key);
         }
         Ok((keys, models))
+    }
+}
+
+/// A value skipped. Unlike serde's `IgnoredAny`, which serde_json skips
+/// without counting nesting, it goes through `deserialize_any`, so the
+/// recursion limit (limits::MAX_NESTING) holds here as on the `Value` path:
+/// a document one path refuses, the other does not read (the fuzzer found
+/// 200 nested arrays in an unchecked member read here and refused there).
+struct Skip;
+
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
     }
 }
 
