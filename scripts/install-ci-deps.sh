@@ -3,7 +3,9 @@
 # PostgreSQL server the tests use answers. Idempotent: does nothing when all
 # is already in place. Needs root (CI and the development machines run as root).
 #
-#   - chromium + chromium-driver (Debian) for crates/ismap-web/tests/browser.rs
+#   - chromium + chromium-driver (Debian) for crates/ismap-web/tests/browser/
+#   - a Japanese font (fonts-ipafont-gothic, 3.5 MB), so the journeys' screenshots
+#     under target/tmp/journeys/ show Japanese text rather than empty boxes
 #   - PostgreSQL at 127.0.0.1:5432 (trust auth) for the Postgres backend tests
 set -euo pipefail
 
@@ -13,6 +15,11 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   echo "== installing chromium and chromium-driver"
   apt-get update
   apt-get install -y --no-install-recommends chromium chromium-driver
+fi
+if ! dpkg -s fonts-ipafont-gothic >/dev/null 2>&1; then
+  echo "== installing fonts-ipafont-gothic"
+  apt-get update
+  apt-get install -y --no-install-recommends fonts-ipafont-gothic
 fi
 for bin in /usr/bin/chromium /usr/bin/chromedriver; do
   if [ ! -x "$bin" ]; then

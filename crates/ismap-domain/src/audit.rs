@@ -28,6 +28,28 @@ pub enum AuditPeriodError {
     },
 }
 
+impl crate::Localized for AuditPeriodError {
+    fn message_id(&self) -> &'static str {
+        match self {
+            AuditPeriodError::EndsBeforeStart { .. } => "domain-audit-period-ends-before-start",
+            AuditPeriodError::LongerThanAYear { .. } => "domain-audit-period-longer-than-a-year",
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AuditPeriodError::EndsBeforeStart { start, end } => {
+                vec![("start", start.to_string()), ("end", end.to_string())]
+            }
+            AuditPeriodError::LongerThanAYear { start, end, latest } => vec![
+                ("start", start.to_string()),
+                ("end", end.to_string()),
+                ("latest", latest.to_string()),
+            ],
+        }
+    }
+}
+
 impl AuditPeriod {
     pub fn new(start: NaiveDate, end: NaiveDate) -> Result<AuditPeriod, AuditPeriodError> {
         if end < start {

@@ -89,6 +89,24 @@ pub enum ScopeError {
     YearOutsideCycle { year: u8, years: u8 },
 }
 
+impl crate::Localized for ScopeError {
+    fn message_id(&self) -> &'static str {
+        match self {
+            ScopeError::CycleLength(_) => "domain-scope-cycle-length",
+            ScopeError::YearOutsideCycle { .. } => "domain-scope-year-outside-cycle",
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ScopeError::CycleLength(years) => vec![("years", years.to_string())],
+            ScopeError::YearOutsideCycle { year, years } => {
+                vec![("year", year.to_string()), ("years", years.to_string())]
+            }
+        }
+    }
+}
+
 impl EngagementScope {
     /// Checks the cycle length (the programme spreads over "several years";
     /// five bounds it) and that the year falls inside it.
@@ -206,6 +224,27 @@ pub enum ImprovementError {
     EmptyMeasure(ControlId),
     #[error("the due date {due} is before the report was issued ({issued})")]
     DueBeforeReport { due: NaiveDate, issued: NaiveDate },
+}
+
+impl crate::Localized for ImprovementError {
+    fn message_id(&self) -> &'static str {
+        match self {
+            ImprovementError::NotADeficiency(_) => "domain-improvement-not-a-deficiency",
+            ImprovementError::EmptyMeasure(_) => "domain-improvement-empty-measure",
+            ImprovementError::DueBeforeReport { .. } => "domain-improvement-due-before-report",
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ImprovementError::NotADeficiency(control) | ImprovementError::EmptyMeasure(control) => {
+                vec![("control", control.to_string())]
+            }
+            ImprovementError::DueBeforeReport { due, issued } => {
+                vec![("due", due.to_string()), ("issued", issued.to_string())]
+            }
+        }
+    }
 }
 
 /// Checks one measure of an improvement plan: it answers a deficiency of

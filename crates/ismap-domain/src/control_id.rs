@@ -283,6 +283,50 @@ pub enum ControlIdError {
     ChapterOutOfRange { chapter: u16 },
 }
 
+impl crate::Localized for ControlIdError {
+    fn message_id(&self) -> &'static str {
+        match self {
+            ControlIdError::Empty => "domain-control-id-empty",
+            ControlIdError::EmptyPart { .. } => "domain-control-id-empty-part",
+            ControlIdError::NotANumber { .. } => "domain-control-id-not-a-number",
+            ControlIdError::LeadingZero { .. } => "domain-control-id-leading-zero",
+            ControlIdError::NumberTooLarge { .. } => "domain-control-id-number-too-large",
+            ControlIdError::ZeroNumber { .. } => "domain-control-id-zero-number",
+            ControlIdError::TooFewNumbers { .. } => "domain-control-id-too-few-numbers",
+            ControlIdError::TooManyNumbers { .. } => "domain-control-id-too-many-numbers",
+            ControlIdError::UnknownSuffix { .. } => "domain-control-id-unknown-suffix",
+            ControlIdError::SuffixNotLast => "domain-control-id-suffix-not-last",
+            ControlIdError::BaselineSuffixOnObjective { .. } => {
+                "domain-control-id-suffix-on-objective"
+            }
+            ControlIdError::ChapterOutOfRange { .. } => "domain-control-id-chapter-out-of-range",
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ControlIdError::Empty | ControlIdError::SuffixNotLast => vec![],
+            ControlIdError::EmptyPart { position } | ControlIdError::ZeroNumber { position } => {
+                vec![("position", position.to_string())]
+            }
+            ControlIdError::NotANumber { part, position } => {
+                vec![("part", part.clone()), ("position", position.to_string())]
+            }
+            ControlIdError::LeadingZero { part } | ControlIdError::NumberTooLarge { part } => {
+                vec![("part", part.clone())]
+            }
+            ControlIdError::TooFewNumbers { found } | ControlIdError::TooManyNumbers { found } => {
+                vec![("found", found.to_string())]
+            }
+            ControlIdError::UnknownSuffix { suffix } => vec![("suffix", suffix.clone())],
+            ControlIdError::BaselineSuffixOnObjective { suffix } => {
+                vec![("suffix", (*suffix).to_owned())]
+            }
+            ControlIdError::ChapterOutOfRange { chapter } => vec![("chapter", chapter.to_string())],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

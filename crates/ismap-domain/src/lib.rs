@@ -21,6 +21,18 @@ pub mod synthetic;
 pub mod upgrade;
 pub mod validity;
 
+/// A message a person reads, as a catalog id and its arguments: the
+/// portal renders it in the reader's language through the message
+/// catalogs (`ismap_i18n::Messages::localized`); `Display` stays the
+/// English text the command line and logs use. Arguments named `date`,
+/// `start`, `end`, `latest`, `due` and `issued` are days (YYYY-MM-DD),
+/// `from` an application state key and `transition` a transition key; the
+/// catalogs show them as people read them.
+pub trait Localized {
+    fn message_id(&self) -> &'static str;
+    fn message_args(&self) -> Vec<(&'static str, String)>;
+}
+
 pub use actor::{OrgKind, Role};
 pub use catalog::{Catalog, Category, Chapter, Control, Criteria, Origin, Text};
 pub use control_id::{ControlId, ControlIdError, Level, Suffix};

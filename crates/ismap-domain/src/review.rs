@@ -187,6 +187,30 @@ pub enum ReviewError {
     OpenQuestions(usize),
 }
 
+impl crate::Localized for ReviewError {
+    fn message_id(&self) -> &'static str {
+        match self {
+            ReviewError::NotFrom { .. } => "domain-review-not-from",
+            ReviewError::Role { .. } => "domain-review-role",
+            ReviewError::NoReason { .. } => "domain-review-no-reason",
+            ReviewError::OpenQuestions(_) => "domain-review-open-questions",
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ReviewError::NotFrom { from, transition } => vec![
+                ("from", from.key().to_owned()),
+                ("transition", (*transition).to_owned()),
+            ],
+            ReviewError::Role { transition, .. } | ReviewError::NoReason { transition } => {
+                vec![("transition", (*transition).to_owned())]
+            }
+            ReviewError::OpenQuestions(n) => vec![("count", n.to_string())],
+        }
+    }
+}
+
 /// The state `transition` leads to from `from`, if the move exists.
 pub fn next_state(from: ApplicationState, transition: Transition) -> Option<ApplicationState> {
     use ApplicationState as S;

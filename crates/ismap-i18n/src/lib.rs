@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
-use ismap_domain::{Finding, RuleId};
+use ismap_domain::{Finding, Localized, RuleId};
 use unic_langid::langid;
 
 const JA_SOURCE: &str = include_str!("../locales/ja/ismap.ftl");
@@ -103,6 +103,11 @@ impl Messages {
             .into_owned()
     }
 
+    /// Whether `id` is defined in `lang`'s catalog.
+    pub fn has(&self, lang: Lang, id: &str) -> bool {
+        self.bundle(lang).has_message(id)
+    }
+
     pub fn both(&self, id: &str, args: &[(&str, String)]) -> Bilingual {
         Bilingual {
             ja: self.text(Lang::Ja, id, args),
@@ -110,12 +115,124 @@ impl Messages {
         }
     }
 
+    /// A finding in `lang`; a decision it names is shown by its label
+    /// (選択しない, not `not_selected`).
     pub fn finding(&self, lang: Lang, finding: &Finding) -> String {
-        self.text(lang, finding.kind.message_id(), &finding.kind.args())
+        let args: Vec<(&str, String)> = finding
+            .kind
+            .args()
+            .into_iter()
+            .map(|(name, value)| {
+                if name == "decision" {
+                    let label = self.label(lang, "decision", &value);
+                    (name, label)
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
+        self.text(lang, finding.kind.message_id(), &args)
     }
 
     pub fn finding_both(&self, finding: &Finding) -> Bilingual {
-        self.both(finding.kind.message_id(), &finding.kind.args())
+        Bilingual {
+            ja: self.finding(Lang::Ja, finding),
+            en: self.finding(Lang::En, finding),
+        }
+    }
+
+    /// A domain refusal (audit period, scope, control ID, improvement,
+    /// review) in `lang`: its catalog message, days written for people
+    /// (2026年4月1日 / 1 Apr 2026) and states and steps by their labels.
+    pub fn localized(&self, lang: Lang, message: &dyn Localized) -> String {
+        let args = self.shown_args(lang, message.message_args());
+        self.text(lang, message.message_id(), &args)
+    }
+
+    /// Arguments as people read them: days (`date`, `start`, `end`,
+    /// `latest`, `due`, `issued`) written out, application states
+    /// (`from`) and steps (`transition`) by their labels.
+    fn shown_args<'a>(&self, lang: Lang, args: Vec<(&'a str, String)>) -> Vec<(&'a str, String)> {
+        args.into_iter()
+            .map(|(name, value)| {
+                let shown = match name {
+                    "date" | "start" | "end" | "latest" | "due" | "issued" => {
+                        day(lang, &value).unwrap_or(value)
+                    }
+                    "from" => self.label(lang, "application-state", &value),
+                    "transition" => self.label(lang, "transition", &value),
+                    "decision" => self.label(lang, "decision", &value),
+                    _ => value,
+                };
+                (name, shown)
+            })
+            .collect()
+    }
+
+    /// A domain refusal packed to be said later ([`Messages::deferred`]).
+    pub fn deferred_localized(message: &dyn Localized) -> String {
+        let args: Vec<(&str, String)> = message.message_args();
+        Messages::deferred(message.message_id(), &args)
+    }
+
+    /// A message to be said later in the reader's language, for code that
+    /// does not know the language (shared operations, the API and pages
+    /// alike): the id and arguments packed into a string that
+    /// [`Messages::resolve`] renders. Shown unresolved it reads as the id,
+    /// which the i18n sweep test catches.
+    pub fn deferred(id: &str, args: &[(&str, String)]) -> String {
+        let mut packed = format!("{DEFERRED}{id}");
+        for (name, value) in args {
+            packed.push(ARG);
+            packed.push_str(name);
+            packed.push(VALUE);
+            packed.push_str(value);
+        }
+        packed
+    }
+
+    /// `text` in `lang`: a [`Messages::deferred`] message rendered, any
+    /// other text as it is.
+    pub fn resolve(&self, lang: Lang, text: &str) -> String {
+        let Some(packed) = text.strip_prefix(DEFERRED) else {
+            return text.to_owned();
+        };
+        let mut parts = packed.split(ARG);
+        let id = parts.next().unwrap_or_default();
+        let raw: Vec<(&str, String)> = parts
+            .filter_map(|part| part.split_once(VALUE))
+            .map(|(name, value)| (name, value.to_owned()))
+            .collect();
+        // `@name` = a message id whose arguments are `name.<arg>`: rendered
+        // first and passed as the argument `name`.
+        let mut args: Vec<(&str, String)> = Vec::new();
+        for (name, value) in &raw {
+            if let Some(inner) = name.strip_prefix('@') {
+                let prefix = format!("{inner}.");
+                let inner_args: Vec<(&str, String)> = raw
+                    .iter()
+                    .filter_map(|(n, v)| n.strip_prefix(prefix.as_str()).map(|n| (n, v.clone())))
+                    .collect();
+                let inner_args = self.shown_args(lang, inner_args);
+                args.push((inner, self.text(lang, value, &inner_args)));
+            } else if !name.contains('.') {
+                args.push((name, value.clone()));
+            }
+        }
+        let args = self.shown_args(lang, args);
+        self.text(lang, id, &args)
+    }
+
+    /// The label of an enum value or field name: the catalog id
+    /// `label-<kind>-<value>` (dots, underscores and spaces as hyphens); a
+    /// value without a label is returned as it is.
+    pub fn label(&self, lang: Lang, kind: &str, value: &str) -> String {
+        let id = label_id(kind, value);
+        if self.has(lang, &id) {
+            self.text(lang, &id, &[])
+        } else {
+            value.to_owned()
+        }
     }
 
     pub fn rule_title(&self, lang: Lang, rule: RuleId) -> String {
@@ -137,6 +254,35 @@ impl Messages {
             })
             .collect()
     }
+}
+
+/// Marks of a [`Messages::deferred`] message: start, argument, value.
+const DEFERRED: char = '\u{1}';
+const ARG: char = '\u{1f}';
+const VALUE: char = '\u{1e}';
+
+/// A day written `YYYY-MM-DD` as people read it: 2026年4月1日 / 1 Apr 2026.
+pub fn day(lang: Lang, iso: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = iso.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (u32, usize, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let month = MONTHS.get(m.checked_sub(1)?)?;
+    Some(match lang {
+        Lang::Ja => format!("{y}年{m}月{d}日"),
+        Lang::En => format!("{d} {month} {y}"),
+    })
+}
+
+/// The catalog id of an enum value's label: `label-<kind>-<value>`.
+pub fn label_id(kind: &str, value: &str) -> String {
+    let norm = |s: &str| s.trim().to_ascii_lowercase().replace(['.', '_', ' '], "-");
+    format!("label-{}-{}", norm(kind), norm(value))
 }
 
 fn bundle(source: &str, lang: unic_langid::LanguageIdentifier) -> FluentBundle<FluentResource> {
@@ -179,8 +325,10 @@ mod tests {
             },
         );
         let text = Messages::get().finding_both(&finding);
-        assert!(text.ja.contains("not_selected") && text.ja.contains("基本言明要件"));
-        assert!(text.en.contains("not_selected") && text.en.contains("Baseline"));
+        // The decision by its label, never its key.
+        assert!(text.ja.contains("選択しない") && text.ja.contains("基本言明要件"));
+        assert!(!text.ja.contains("not_selected"), "{}", text.ja);
+        assert!(text.en.contains("Not selected") && text.en.contains("Baseline"));
         assert!(!text.en.contains('\u{2068}'), "no bidi isolation marks");
     }
 
@@ -199,6 +347,136 @@ mod tests {
                 assert!(defined.iter().any(|d| d == id), "{id} missing in {lang}");
             }
         }
+    }
+
+    #[test]
+    fn domain_refusals_are_said_in_each_language() {
+        use ismap_domain::ControlIdError;
+        use ismap_domain::audit::AuditPeriodError;
+        use ismap_domain::audit_work::{ImprovementError, ScopeError};
+        use ismap_domain::review::{ApplicationState, ReviewError};
+        let date = |s: &str| s.parse().unwrap();
+        let control: ismap_domain::ControlId = "8.1.2.7.PB".parse().unwrap();
+        let all: Vec<Box<dyn Localized>> = vec![
+            Box::new(ControlIdError::Empty),
+            Box::new(ControlIdError::EmptyPart { position: 2 }),
+            Box::new(ControlIdError::NotANumber {
+                part: "x".into(),
+                position: 1,
+            }),
+            Box::new(ControlIdError::LeadingZero { part: "08".into() }),
+            Box::new(ControlIdError::NumberTooLarge {
+                part: "99999".into(),
+            }),
+            Box::new(ControlIdError::ZeroNumber { position: 1 }),
+            Box::new(ControlIdError::TooFewNumbers { found: 2 }),
+            Box::new(ControlIdError::TooManyNumbers { found: 5 }),
+            Box::new(ControlIdError::UnknownSuffix { suffix: "X".into() }),
+            Box::new(ControlIdError::SuffixNotLast),
+            Box::new(ControlIdError::BaselineSuffixOnObjective { suffix: "B" }),
+            Box::new(ControlIdError::ChapterOutOfRange { chapter: 19 }),
+            Box::new(AuditPeriodError::EndsBeforeStart {
+                start: date("2026-04-01"),
+                end: date("2026-03-01"),
+            }),
+            Box::new(AuditPeriodError::LongerThanAYear {
+                start: date("2025-04-01"),
+                end: date("2026-06-30"),
+                latest: date("2026-03-31"),
+            }),
+            Box::new(ScopeError::CycleLength(7)),
+            Box::new(ScopeError::YearOutsideCycle { year: 4, years: 3 }),
+            Box::new(ImprovementError::NotADeficiency(control)),
+            Box::new(ImprovementError::EmptyMeasure(control)),
+            Box::new(ImprovementError::DueBeforeReport {
+                due: date("2026-01-01"),
+                issued: date("2026-02-01"),
+            }),
+            Box::new(ReviewError::NotFrom {
+                from: ApplicationState::Withdrawn,
+                transition: "refer_to_committee",
+            }),
+            Box::new(ReviewError::Role {
+                transition: "register",
+                roles: "committee_member".into(),
+            }),
+            Box::new(ReviewError::NoReason {
+                transition: "reject",
+            }),
+            Box::new(ReviewError::OpenQuestions(2)),
+        ];
+        let messages = Messages::get();
+        for lang in Lang::ALL {
+            for message in &all {
+                assert!(
+                    messages.has(lang, message.message_id()),
+                    "{} in {lang}",
+                    message.message_id()
+                );
+                let text = messages.localized(lang, message.as_ref());
+                assert!(!text.contains("{ $"), "{text}");
+                assert!(!text.contains('_'), "no keys shown: {text}");
+            }
+        }
+        let period = AuditPeriodError::LongerThanAYear {
+            start: date("2025-04-01"),
+            end: date("2026-06-30"),
+            latest: date("2026-03-31"),
+        };
+        assert!(
+            messages
+                .localized(Lang::Ja, &period)
+                .contains("2026年3月31日")
+        );
+        assert!(
+            messages
+                .localized(Lang::En, &period)
+                .contains("31 Mar 2026")
+        );
+        let refused = ReviewError::NotFrom {
+            from: ApplicationState::Withdrawn,
+            transition: "refer_to_committee",
+        };
+        assert_eq!(
+            messages.localized(Lang::Ja, &refused),
+            "「取下げ」の申請には「運営委員会への付議」はできません。"
+        );
+    }
+
+    #[test]
+    fn deferred_messages_are_said_in_the_readers_language() {
+        let packed = Messages::deferred("domain-review-open-questions", &[("count", "2".into())]);
+        let messages = Messages::get();
+        assert_eq!(
+            messages.resolve(Lang::Ja, &packed),
+            "未回答の質問が 2 件あります。先に回答してください。"
+        );
+        assert_eq!(
+            messages.resolve(Lang::En, &packed),
+            "2 questions are still open; answer them first."
+        );
+        assert_eq!(messages.resolve(Lang::Ja, "plain"), "plain");
+        let nested = Messages::deferred(
+            "i18n-import-finding",
+            &[
+                ("line", "3".into()),
+                ("field", "date".into()),
+                ("@message", "finding-decision-not-for-level".into()),
+                ("message.decision", "not_selected".into()),
+            ],
+        );
+        let ja = messages.resolve(Lang::Ja, &nested);
+        assert!(ja.starts_with("3 行目（date）: 「選択しない」"), "{ja}");
+        let period = ismap_domain::audit::AuditPeriodError::EndsBeforeStart {
+            start: "2026-04-01".parse().unwrap(),
+            end: "2026-03-01".parse().unwrap(),
+        };
+        let packed = Messages::deferred_localized(&period);
+        assert_eq!(
+            messages.resolve(Lang::Ja, &packed),
+            messages.localized(Lang::Ja, &period)
+        );
+        assert!(messages.resolve(Lang::En, &packed).contains("1 Mar 2026"));
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub struct TransitionRecord {
     pub reason: String,
     pub at: String,
     pub actor: String,
+    /// The person's display name and organization (Japanese, English),
+    /// when the move was made by a user.
+    pub actor_name: Option<String>,
+    pub actor_organization: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,7 +195,11 @@ async fn record_transition(
     .await
 }
 
-/// Files an application (state submitted) with its documents.
+/// The refusal of a second application while one is under review.
+pub const OPEN_APPLICATION: &str = "this service already has an application under review";
+
+/// Files an application (state submitted) with its documents, unless the
+/// service already has one under review ([`OPEN_APPLICATION`]).
 pub async fn submit(
     db: &Db,
     master: &MasterKey,
@@ -200,6 +208,24 @@ pub async fn submit(
     documents: Vec<(&str, NewFile<'_>)>,
 ) -> Result<Application> {
     let mut tx = db.begin().await?;
+    // One application under review per service: the service's row is
+    // claimed first (a row lock on PostgreSQL, the write lock on SQLite), so
+    // of two submissions at the same moment the second sees the first.
+    sqlx::query("UPDATE services SET name = name WHERE id = $1")
+        .bind(new.service_id)
+        .execute(&mut *tx)
+        .await?;
+    let open: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM applications WHERE service_id = $1 \
+         AND state NOT IN ('registered', 'rejected', 'withdrawn')",
+    )
+    .bind(new.service_id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if open > 0 {
+        return Err(StoreError::Conflict(OPEN_APPLICATION.into()));
+    }
     let at = now();
     let row = sqlx::query(
         "INSERT INTO applications (service_id, organization_id, list, statement_id, statement_revision, engagement_id, \
@@ -504,7 +530,8 @@ pub async fn answer(
             next_state(application.state, Transition::Answer).ok_or_else(|| {
                 StoreError::Conflict("no question is waiting for an answer".into())
             })?,
-            "every question answered",
+            // The step itself says it: every question is answered.
+            "",
         )
         .await?;
     }
@@ -518,8 +545,13 @@ pub async fn answer(
 
 pub async fn history(db: &Db, application_id: i64) -> Result<Vec<TransitionRecord>> {
     let rows = sqlx::query(
-        "SELECT transition, from_state, to_state, reason, at, actor FROM application_transitions \
-         WHERE application_id = $1 ORDER BY id",
+        "SELECT t.transition, t.from_state, t.to_state, t.reason, t.at, t.actor, u.display_name, \
+         (SELECT o.name FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+          WHERE m.user_id = t.actor_id ORDER BY m.organization_id LIMIT 1) AS org_name, \
+         (SELECT o.name_en FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+          WHERE m.user_id = t.actor_id ORDER BY m.organization_id LIMIT 1) AS org_name_en \
+         FROM application_transitions t LEFT JOIN users u ON u.id = t.actor_id \
+         WHERE t.application_id = $1 ORDER BY t.id",
     )
     .bind(application_id)
     .fetch_all(&db.pool)
@@ -533,6 +565,14 @@ pub async fn history(db: &Db, application_id: i64) -> Result<Vec<TransitionRecor
                 reason: r.try_get("reason")?,
                 at: r.try_get("at")?,
                 actor: r.try_get("actor")?,
+                actor_name: r.try_get("display_name")?,
+                actor_organization: match (
+                    r.try_get::<Option<String>, _>("org_name")?,
+                    r.try_get::<Option<String>, _>("org_name_en")?,
+                ) {
+                    (Some(ja), en) => Some((ja, en.unwrap_or_default())),
+                    _ => None,
+                },
             })
         })
         .collect()

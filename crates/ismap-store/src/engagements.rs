@@ -385,6 +385,140 @@ pub async fn record_result(
     result_from_row(&row)
 }
 
+/// One control of a recording and the result it was seen with: the id of
+/// its latest recording when the auditor looked, `None` for none yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenControl<'a> {
+    pub control_id: &'a str,
+    pub latest: Option<i64>,
+}
+
+/// The result [`record_results`] gives every control.
+#[derive(Clone, Copy, Debug)]
+pub struct SameResult<'a> {
+    pub result: AuditResult,
+    pub performed: &'a str,
+    pub finding: &'a str,
+    pub samples: &'a str,
+}
+
+/// What a conditional recording came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Every control got the new result, in one transaction.
+    Done(Vec<ResultRecord>),
+    /// Someone recorded these controls since they were seen: nothing was
+    /// recorded.
+    Changed(Vec<String>),
+}
+
+/// Records the same result for several controls at once, all or none, and
+/// only if none of them got a result since it was seen (a conditional
+/// write: two auditors pressing at one moment cannot overwrite each other
+/// unseen). Each control gets its own row and event, with who and when.
+pub async fn record_results(
+    db: &Db,
+    actor: &Actor,
+    engagement: &Engagement,
+    controls: &[SeenControl<'_>],
+    new: SameResult<'_>,
+) -> Result<Recorded> {
+    let SameResult {
+        result,
+        performed,
+        finding,
+        samples,
+    } = new;
+    let mut tx = db.begin().await?;
+    // The engagement's row first: it serializes recordings of one
+    // engagement (PostgreSQL row lock; SQLite's write lock is already held),
+    // so what is read below stays true until the commit.
+    let locked = sqlx::query("UPDATE engagements SET status = status WHERE id = $1")
+        .bind(engagement.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if locked != 1 {
+        return Err(StoreError::NotFound(format!(
+            "engagement {}",
+            engagement.id
+        )));
+    }
+    let mut before = Vec::with_capacity(controls.len());
+    let mut changed = Vec::new();
+    for seen in controls {
+        let row = sqlx::query(
+            "SELECT id, result, finding FROM audit_results \
+             WHERE engagement_id = $1 AND control_id = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(engagement.id)
+        .bind(seen.control_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let latest: Option<i64> = row.as_ref().map(|r| r.try_get("id")).transpose()?;
+        if latest != seen.latest {
+            changed.push(seen.control_id.to_owned());
+        }
+        before.push(match row {
+            Some(r) => {
+                let result: String = r.try_get("result")?;
+                let finding: String = r.try_get("finding")?;
+                Some(json!({ "control": seen.control_id, "result": result, "finding": finding }))
+            }
+            None => None,
+        });
+    }
+    if !changed.is_empty() {
+        tx.rollback().await?;
+        return Ok(Recorded::Changed(changed));
+    }
+    let at = now();
+    let mut ids = Vec::with_capacity(controls.len());
+    for (seen, before) in controls.iter().zip(before) {
+        let row = sqlx::query(
+            "INSERT INTO audit_results (engagement_id, control_id, performed, result, finding, samples, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(engagement.id)
+        .bind(seen.control_id)
+        .bind(performed)
+        .bind(result.key())
+        .bind(finding)
+        .bind(samples)
+        .bind(&at)
+        .bind(actor.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(row.try_get::<i64, _>("id")?);
+        events::record(
+            &mut tx,
+            NewEvent {
+                actor,
+                action: "audit_result.record",
+                object_type: "engagement",
+                object_id: engagement.id.to_string(),
+                organization_id: Some(engagement.audit_organization_id),
+                before,
+                after: Some(
+                    json!({ "control": seen.control_id, "result": result.key(), "finding": finding }),
+                ),
+                reason: "",
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let mut saved = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = sqlx::query(&format!("{SELECT_RESULTS} WHERE r.id = $1"))
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?;
+        saved.push(result_from_row(&row)?);
+    }
+    Ok(Recorded::Done(saved))
+}
+
 /// The current result of every control that has one, by control id text.
 pub async fn current_results(
     db: &Db,

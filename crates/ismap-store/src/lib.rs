@@ -162,6 +162,8 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
+        // The folded search text of rows from before migration 0008.
+        registrations::fill_search_text(self).await?;
         Ok(())
     }
 

@@ -248,8 +248,8 @@ pub(crate) async fn insert(
     let at = now();
     let row = sqlx::query(
         "INSERT INTO registrations (service_id, organization_id, application_id, list, number, serial, valid_from, \
-         valid_until, registered_on, renewal_of, improvement_plan, name, name_en, provider, provider_en, model, public, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+         valid_until, registered_on, renewal_of, improvement_plan, name, name_en, provider, provider_en, model, public, updated_at, \
+         search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(application.service_id)
     .bind(application.organization_id)
@@ -269,6 +269,13 @@ pub(crate) async fn insert(
     .bind(new.model)
     .bind(new.public.to_string())
     .bind(&at)
+    .bind(search_text(
+        new.name,
+        new.name_en,
+        new.provider,
+        new.provider_en,
+        &number.to_string(),
+    ))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| crate::orgs::conflict_on_unique(e, format!("registration number {number} is taken")))?;
@@ -434,23 +441,66 @@ pub struct ListQuery {
 pub const SEARCH_MAX_WORDS: usize = 10;
 pub const SEARCH_MAX_CHARS: usize = 200;
 
-/// The searched text of a registration on PostgreSQL: exactly the
-/// expression of the `registrations_search` trigram index (migration 0007).
-const SEARCH_TEXT_POSTGRES: &str = "lower(r.name || ' ' || r.name_en || ' ' || r.provider || ' ' || \
-    r.provider_en || ' ' || r.number)";
-
 /// The start of the SQLite condition of indexed words (its MATCH follows).
 const FTS_MATCH: &str =
     "r.id IN (SELECT rowid FROM registrations_search WHERE registrations_search MATCH";
 
-/// The columns a search looks in.
-const SEARCH_COLUMNS: [&str; 5] = [
-    "r.name",
-    "r.name_en",
-    "r.provider",
-    "r.provider_en",
-    "r.number",
-];
+/// Text folded for search, the same way for what is stored and what is
+/// asked (issue 13): Unicode NFKC (full-width ＩａａＳ becomes IaaS,
+/// half-width ｻﾝﾌﾟﾙ becomes サンプル, the ideographic space a space), then
+/// lower case, then NFKC again (lower-casing can leave a sequence that NFKC
+/// composes).
+pub fn fold_for_search(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower = text.nfkc().collect::<String>().to_lowercase();
+    lower.nfkc().collect()
+}
+
+/// The folded searched text of a registration (column `search_text`,
+/// migration 0008): its names in both languages, its provider's and its
+/// number, separated by spaces. A search word never contains a space, so
+/// it cannot match across two of them.
+pub fn search_text(
+    name: &str,
+    name_en: &str,
+    provider: &str,
+    provider_en: &str,
+    number: &str,
+) -> String {
+    fold_for_search(&[name, name_en, provider, provider_en, number].join(" "))
+}
+
+/// Fills `search_text` for the registrations that have none (those written
+/// before migration 0008): run after every migration, so that a database
+/// brought up to date is searched completely. Each row is filled only while
+/// still empty, so several processes may run it at once.
+pub async fn fill_search_text(db: &Db) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT id, name, name_en, provider, provider_en, number FROM registrations \
+         WHERE search_text IS NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut filled = 0;
+    for row in &rows {
+        let text = search_text(
+            &row.try_get::<String, _>("name")?,
+            &row.try_get::<String, _>("name_en")?,
+            &row.try_get::<String, _>("provider")?,
+            &row.try_get::<String, _>("provider_en")?,
+            &row.try_get::<String, _>("number")?,
+        );
+        filled += sqlx::query(
+            "UPDATE registrations SET search_text = $1 WHERE id = $2 AND search_text IS NULL",
+        )
+        .bind(text)
+        .bind(row.try_get::<i64, _>("id")?)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(filled)
+}
 
 /// A word found through the trigram index needs 3 characters at least.
 pub fn is_indexed_word(word: &str) -> bool {
@@ -483,16 +533,20 @@ pub fn fts5_query<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The conditions of a search for `text` (words combined with AND, each a
-/// case-insensitive substring of a searched column). Words of 3 characters
-/// or more go through the trigram index (FTS5 on SQLite, pg_trgm on
-/// PostgreSQL); shorter ones are LIKE tests, evaluated on the rows the
-/// index left (or on every listed row when no word is long enough).
+/// substring of the folded `search_text`; the words folded the same way, so
+/// that width and case do not matter). Words of 3 characters or more go
+/// through the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL);
+/// shorter ones are plain substring tests (`instr` / `strpos`, which no
+/// index answers, so PostgreSQL never scans the whole trigram index for a
+/// word it cannot take trigrams from), evaluated on the rows the index
+/// left (or on every listed row when no word is long enough).
 fn search_conditions(
     backend: crate::Backend,
     text: &str,
     bind: &mut impl FnMut(String) -> String,
 ) -> Vec<String> {
-    let words: Vec<&str> = text.split_whitespace().take(SEARCH_MAX_WORDS).collect();
+    let folded = fold_for_search(text);
+    let words: Vec<&str> = folded.split_whitespace().take(SEARCH_MAX_WORDS).collect();
     let (long, short): (Vec<&str>, Vec<&str>) = words.into_iter().partition(|w| is_indexed_word(w));
     let mut conditions = Vec::new();
     match backend {
@@ -504,25 +558,17 @@ fn search_conditions(
         }
         crate::Backend::Postgres => {
             for word in long {
-                let p = bind(like_pattern(&word.to_lowercase()));
-                conditions.push(format!("{SEARCH_TEXT_POSTGRES} LIKE {p} ESCAPE '\\'"));
+                let p = bind(like_pattern(word));
+                conditions.push(format!("r.search_text LIKE {p} ESCAPE '\\'"));
             }
         }
     }
-    // SQLite's LIKE already ignores ASCII case, and its LOWER folds
-    // nothing else; PostgreSQL's LIKE needs LOWER. Per column, not the
-    // indexed expression, so that PostgreSQL never scans the whole trigram
-    // index for a word it cannot take trigrams from.
     for word in short {
-        let p = bind(like_pattern(&word.to_lowercase()));
-        let tests: Vec<String> = SEARCH_COLUMNS
-            .iter()
-            .map(|c| match backend {
-                crate::Backend::Sqlite => format!("{c} LIKE {p} ESCAPE '\\'"),
-                crate::Backend::Postgres => format!("LOWER({c}) LIKE {p} ESCAPE '\\'"),
-            })
-            .collect();
-        conditions.push(format!("({})", tests.join(" OR ")));
+        let p = bind(word.to_owned());
+        conditions.push(match backend {
+            crate::Backend::Sqlite => format!("instr(r.search_text, {p}) > 0"),
+            crate::Backend::Postgres => format!("strpos(r.search_text, {p}) > 0"),
+        });
     }
     conditions
 }
@@ -758,26 +804,35 @@ pub async fn seed_for_benchmark(db: &Db, count: usize, today: NaiveDate) -> Resu
         let valid_until = ismap_domain::validity::period_end(valid_from, 16).unwrap_or(today);
         let public =
             json!({ "scope": "ベンチマーク", "url": format!("https://service{i}.example.jp") });
+        let number = format!("{}{:02}-{:05}-1", list.letter(), 24, i);
+        let name_en = format!("Benchmark service {i:05}");
         let row = sqlx::query(
             "INSERT INTO registrations (service_id, organization_id, list, number, serial, valid_from, valid_until, \
-             registered_on, name, name_en, provider, provider_en, model, public, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+             registered_on, name, name_en, provider, provider_en, model, public, updated_at, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
         .bind(service)
         .bind(org.id)
         .bind(list.key())
-        .bind(format!("{}{:02}-{:05}-1", list.letter(), 24, i))
+        .bind(&number)
         .bind(i as i64 + 100_000)
         .bind(valid_from.to_string())
         .bind(valid_until.to_string())
         .bind(valid_from.to_string())
         .bind(&name)
-        .bind(format!("Benchmark service {i:05}"))
+        .bind(&name_en)
         .bind(BENCHMARK_PROVIDER)
         .bind(BENCHMARK_PROVIDER_EN)
         .bind(model)
         .bind(public.to_string())
         .bind(now())
+        .bind(search_text(
+            &name,
+            &name_en,
+            BENCHMARK_PROVIDER,
+            BENCHMARK_PROVIDER_EN,
+            &number,
+        ))
         .fetch_one(&mut *tx)
         .await?;
         last_id = row.try_get("id")?;
@@ -821,8 +876,8 @@ pub async fn record_existing(
     let d = &existing.details;
     let row = sqlx::query(
         "INSERT INTO registrations (service_id, organization_id, list, number, serial, valid_from, valid_until, \
-         registered_on, improvement_plan, name, name_en, provider, provider_en, model, public, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+         registered_on, improvement_plan, name, name_en, provider, provider_en, model, public, updated_at, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(existing.service_id)
     .bind(existing.organization_id)
@@ -840,6 +895,13 @@ pub async fn record_existing(
     .bind(d.model)
     .bind(d.public.to_string())
     .bind(now())
+    .bind(search_text(
+        d.name,
+        d.name_en,
+        d.provider,
+        d.provider_en,
+        &existing.number.to_string(),
+    ))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {

@@ -1,5 +1,6 @@
 //! Static assets, embedded in the binary (no CDN): the Digital Agency design
-//! tokens, the portal stylesheet and htmx. See `assets/README.md`.
+//! tokens, the portal stylesheet, htmx and the portal's own script
+//! (`ismap.js`: confirmation dialogs, htmx failures, the menu button). See `assets/README.md`.
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,6 +21,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_str!("../assets/htmx.min.js"),
+    ),
+    (
+        "ismap.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/ismap.js"),
     ),
 ];
 

@@ -11,7 +11,10 @@ use ismap_domain::control_id::ControlNumber;
 use ismap_domain::{Catalog, ControlId, Statement};
 use ismap_formats::audit_report::{self, RecordedResult, ReportInput, ReportSnapshot};
 use ismap_formats::statement_file::parse_statement;
-use ismap_store::engagements::{self, Engagement, NewResult, ResultRecord};
+use ismap_i18n::{Lang, Messages};
+use ismap_store::engagements::{
+    self, Engagement, NewResult, Recorded, ResultRecord, SameResult, SeenControl,
+};
 use ismap_store::{Actor, statements};
 
 use crate::AppState;
@@ -82,7 +85,7 @@ pub async fn audited<'a>(
     .statement;
     let years = u8::try_from(engagement.cycle_years).unwrap_or(1);
     let scope = EngagementScope::new(
-        parse_scope(&engagement.scope, years)?,
+        parse_scope(Lang::En, &engagement.scope, years)?,
         u8::try_from(engagement.cycle_year).unwrap_or(1),
     )
     .map_err(|e| Failure::Internal(e.to_string()))?;
@@ -94,14 +97,14 @@ pub async fn audited<'a>(
 }
 
 /// Parses the scope of a plan or an engagement: `full`, `multi_year`, `liu`.
-pub fn parse_scope(key: &str, years: u8) -> Result<Scope, Failure> {
+pub fn parse_scope(lang: Lang, key: &str, years: u8) -> Result<Scope, Failure> {
     match key {
         "full" => Ok(Scope::Full),
         "multi_year" => Ok(Scope::MultiYear { years }),
         "liu" => Ok(Scope::Liu { years }),
-        other => Err(Failure::Invalid {
+        _ => Err(Failure::Invalid {
             field: "scope".into(),
-            message: format!("{other:?}: choose full, multi_year or liu"),
+            message: msg(lang, "audit-scope-unknown", &[]),
         }),
     }
 }
@@ -121,7 +124,77 @@ pub struct ResultInput {
     pub samples: String,
 }
 
-/// Checks and records one control's result.
+/// A result that passed [`check`]: the control as the scope writes it.
+pub struct Checked {
+    pub control: ControlId,
+    pub result: AuditResult,
+}
+
+fn msg(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
+    Messages::get().text(lang, id, args)
+}
+
+/// A control of the engagement's scope, from a form or a path; refused in
+/// `lang` when it is not one.
+pub fn in_scope(lang: Lang, audited: &Audited<'_>, control: &str) -> Result<ControlId, Failure> {
+    let id = parse_control(control, "control").map_err(|_| Failure::Invalid {
+        field: "control".into(),
+        message: msg(
+            lang,
+            "audit-control-unreadable",
+            &[("text", control.trim().to_owned())],
+        ),
+    })?;
+    audited
+        .controls
+        .iter()
+        .find(|c| c.number() == id.number())
+        .copied()
+        .ok_or_else(|| Failure::Invalid {
+            field: "control".into(),
+            message: msg(
+                lang,
+                "audit-control-out-of-scope",
+                &[("control", id.to_string())],
+            ),
+        })
+}
+
+/// Checks one control's result against the scope and the rules, with the
+/// messages in `lang`: a result must be chosen (there is no default), a
+/// procedure is said unless the control was not tested, and a deficiency
+/// or an untested control has its finding.
+pub fn check(
+    lang: Lang,
+    audited: &Audited<'_>,
+    control: &str,
+    input: &ResultInput,
+) -> Result<Checked, Failure> {
+    let id = in_scope(lang, audited, control)?;
+    let invalid = |field: &str, message: &str| Failure::Invalid {
+        field: field.into(),
+        message: msg(lang, message, &[("control", id.to_string())]),
+    };
+    let result = match input.result.trim() {
+        "" => return Err(invalid("result", "audit-result-required")),
+        key => {
+            AuditResult::from_key(key).ok_or_else(|| invalid("result", "audit-result-unknown"))?
+        }
+    };
+    if input.performed.trim().is_empty() && result != AuditResult::NotTested {
+        return Err(invalid("performed", "audit-performed-required"));
+    }
+    if input.finding.trim().is_empty() && result != AuditResult::Conforming {
+        return Err(invalid("finding", "audit-finding-required"));
+    }
+    Ok(Checked {
+        control: id,
+        result,
+    })
+}
+
+/// Checks and records one control's result (the API's door: messages in
+/// English, no expected state).
 pub async fn record(
     state: &AppState,
     actor: &Actor,
@@ -130,44 +203,15 @@ pub async fn record(
     control: &str,
     input: &ResultInput,
 ) -> Result<ResultRecord, Failure> {
-    let id = parse_control(control, "control")?;
-    let id = audited
-        .controls
-        .iter()
-        .find(|c| c.number() == id.number())
-        .copied()
-        .ok_or_else(|| Failure::Invalid {
-            field: "control".into(),
-            message: format!("{control} is not in the scope of this engagement"),
-        })?;
-    let result = AuditResult::from_key(&input.result).ok_or_else(|| Failure::Invalid {
-        field: "result".into(),
-        message: format!(
-            "{:?}: choose conforming, deficiency or not_tested",
-            input.result
-        ),
-    })?;
-    let invalid = |field: &str, message: &str| Failure::Invalid {
-        field: field.into(),
-        message: format!("{id}: {message}"),
-    };
-    if input.performed.trim().is_empty() && result != AuditResult::NotTested {
-        return Err(invalid("performed", "say which procedure was performed"));
-    }
-    if input.finding.trim().is_empty() && result != AuditResult::Conforming {
-        return Err(invalid(
-            "finding",
-            "a deficiency or an untested control needs the finding's text",
-        ));
-    }
+    let checked = check(Lang::En, audited, control, input)?;
     Ok(engagements::record_result(
         &state.db,
         actor,
         engagement,
         NewResult {
-            control_id: &id.to_string(),
+            control_id: &checked.control.to_string(),
             performed: input.performed.trim(),
-            result,
+            result: checked.result,
             finding: input.finding.trim(),
             samples: input.samples.trim(),
         },
@@ -175,9 +219,63 @@ pub async fn record(
     .await?)
 }
 
+/// Records `result` for `controls` as they were seen (the id of each one's
+/// latest recording, `None` for none), all or none; refused with a 409 in
+/// `lang` naming the controls someone recorded in the meantime.
+pub async fn record_seen(
+    state: &AppState,
+    lang: Lang,
+    actor: &Actor,
+    engagement: &Engagement,
+    controls: &[(ControlId, Option<i64>)],
+    input: &ResultInput,
+    result: AuditResult,
+) -> Result<Vec<ResultRecord>, Failure> {
+    let texts: Vec<String> = controls.iter().map(|(c, _)| c.to_string()).collect();
+    let seen: Vec<SeenControl<'_>> = controls
+        .iter()
+        .zip(&texts)
+        .map(|((_, latest), text)| SeenControl {
+            control_id: text,
+            latest: *latest,
+        })
+        .collect();
+    let outcome = engagements::record_results(
+        &state.db,
+        actor,
+        engagement,
+        &seen,
+        SameResult {
+            result,
+            performed: input.performed.trim(),
+            finding: input.finding.trim(),
+            samples: input.samples.trim(),
+        },
+    )
+    .await?;
+    match outcome {
+        Recorded::Done(saved) => Ok(saved),
+        Recorded::Changed(changed) => Err(Failure::Conflict(msg(
+            lang,
+            "audit-results-changed",
+            &[("controls", changed.join(", "))],
+        ))),
+    }
+}
+
 /// The snapshot the next issue of the report would carry; refused while a
 /// control in scope has no result.
 pub fn snapshot(
+    engagement: &Engagement,
+    audited: &Audited<'_>,
+    results: &BTreeMap<String, ResultRecord>,
+) -> Result<ReportSnapshot, Failure> {
+    snapshot_in(Lang::En, engagement, audited, results)
+}
+
+/// As [`snapshot`], refusing in `lang`.
+pub fn snapshot_in(
+    lang: Lang,
     engagement: &Engagement,
     audited: &Audited<'_>,
     results: &BTreeMap<String, ResultRecord>,
@@ -196,10 +294,13 @@ pub fn snapshot(
     let missing = missing_results(&audited.controls, &recorded);
     if !missing.is_empty() {
         let first: Vec<String> = missing.iter().take(10).map(|c| c.to_string()).collect();
-        return Err(Failure::Conflict(format!(
-            "{} controls in scope have no result yet (first: {}); record one for each, \"not tested\" included",
-            missing.len(),
-            first.join(", ")
+        return Err(Failure::Conflict(msg(
+            lang,
+            "audit-results-missing",
+            &[
+                ("count", missing.len().to_string()),
+                ("first", first.join(", ")),
+            ],
         )));
     }
     let input = ReportInput {
@@ -228,4 +329,52 @@ pub fn snapshot(
             samples: &r.samples,
         })
     }))
+}
+
+/// [`crate::uploads::check`], refusing in `lang` (its own words are English).
+pub fn check_upload(
+    lang: Lang,
+    field: &str,
+    file_name: &str,
+    declared: &str,
+    bytes: &[u8],
+    max: usize,
+) -> Result<String, Failure> {
+    crate::uploads::check(field, file_name, declared, bytes, max).map_err(|_| {
+        let limit = (max / (1024 * 1024)).max(1).to_string();
+        let name = ("name", file_name.to_owned());
+        let message = if bytes.is_empty() {
+            msg(lang, "audit-upload-empty", &[name])
+        } else if bytes.len() > max {
+            msg(lang, "audit-upload-too-large", &[name, ("limit", limit)])
+        } else {
+            msg(lang, "audit-upload-kind", &[name])
+        };
+        Failure::Invalid {
+            field: field.into(),
+            message,
+        }
+    })
+}
+
+/// A refused multipart body ([`crate::uploads::read`]), said in `lang`.
+pub fn upload_failure(lang: Lang, failure: Failure, max: usize) -> Failure {
+    match failure {
+        Failure::TooLarge => Failure::Invalid {
+            field: "file".into(),
+            message: msg(
+                lang,
+                "audit-upload-too-large",
+                &[
+                    ("name", String::new()),
+                    ("limit", (max / (1024 * 1024)).max(1).to_string()),
+                ],
+            ),
+        },
+        Failure::Invalid { field, .. } => Failure::Invalid {
+            field,
+            message: msg(lang, "audit-upload-unreadable", &[]),
+        },
+        other => other,
+    }
 }

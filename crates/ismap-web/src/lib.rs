@@ -2,7 +2,6 @@
 //! for both. `ismap serve` builds [`AppState`] and calls [`serve`].
 
 pub mod api;
-pub mod api_audits;
 pub mod assets;
 pub mod audit_ops;
 pub mod auth;
@@ -199,13 +198,19 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .config
         .max_body_bytes
         .max(state.config.max_upload_bytes + 64 * 1024);
+    // Failures are presented (error page, htmx fragment, sign-in redirect)
+    // inside the authentication middleware, knowing who asks and in which
+    // language, and again outside it for its own refusals.
     let router = routes::table()
         .router
         .merge(extra)
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::present_failures))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
+        .layer(axum::middleware::from_fn(error::present_failures))
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::extract::DefaultBodyLimit::max(limit))

@@ -50,6 +50,11 @@ pub enum Action {
     CreateService,
     EditService,
     ViewStatement,
+    /// Read, without changing it, a statement submitted in an application
+    /// for registration: the reviewing bodies that decide on it (IPA and the
+    /// steering committee). A role-level permission: the handler also checks
+    /// that the statement is part of an application, else it stays hidden.
+    ReadSubmittedStatement,
     EditStatement,
     ViewEvents,
     /// Register or renew an organization on the audit organization list.
@@ -90,6 +95,7 @@ pub fn allows(principal: Option<&Principal>, action: Action, owner: Option<i64>)
         Action::CreateService | Action::EditService => p.is_csp_of(owner) && p.has(Role::CspAdmin),
         // Statements stay with their provider until submitted (spec §1, §5).
         Action::ViewStatement => p.is_csp_of(owner),
+        Action::ReadSubmittedStatement => p.has(Role::Reviewer) || p.has(Role::CommitteeMember),
         Action::EditStatement => {
             p.is_csp_of(owner) && (p.has(Role::CspAdmin) || p.has(Role::CspEditor))
         }
@@ -318,7 +324,31 @@ mod tests {
         let reviewer = principal(OrgKind::Ipa, 3, Role::Reviewer);
         assert!(allows(Some(&reviewer), Action::ViewService, Some(7)));
         assert!(!allows(Some(&reviewer), Action::ViewStatement, Some(7)));
+        assert!(allows(
+            Some(&reviewer),
+            Action::ReadSubmittedStatement,
+            None
+        ));
         assert_eq!(service_scope(Some(&reviewer)), Some(None));
+    }
+
+    #[test]
+    fn only_the_deciding_bodies_read_submitted_statements() {
+        for (kind, role, reads) in [
+            (OrgKind::Ipa, Role::Reviewer, true),
+            (OrgKind::Committee, Role::CommitteeMember, true),
+            (OrgKind::Csp, Role::CspAdmin, false),
+            (OrgKind::AuditOrg, Role::AuditManager, false),
+            (OrgKind::Agency, Role::AgencyOfficer, false),
+        ] {
+            let p = principal(kind, 3, role);
+            assert_eq!(
+                allows(Some(&p), Action::ReadSubmittedStatement, None),
+                reads,
+                "{role:?}"
+            );
+        }
+        assert!(!allows(None, Action::ReadSubmittedStatement, None));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, patch, post};
 
-use crate::{AppState, api, api_audits, assets, oidc, pages, signin};
+use crate::{AppState, api, assets, oidc, pages, signin};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -64,6 +64,11 @@ pub fn table() -> Table {
     .get("/healthz", pages::healthz)
     .get("/assets/{file}", assets::asset)
     .get("/lang/{code}", pages::switch_language)
+    // The footer pages.
+    .get("/contact", pages::about::contact)
+    .get("/accessibility", pages::about::accessibility)
+    .get("/privacy", pages::about::privacy)
+    .get("/terms", pages::about::terms)
     // Sign-in.
     .get("/signin", signin::form)
     .post("/signin", signin::submit)
@@ -84,6 +89,10 @@ pub fn table() -> Table {
     .post("/services", pages::services::create)
     .get("/services/{id}", pages::services::show)
     .get("/statements/{id}", pages::services::statement)
+    .get(
+        "/statements/{id}/chapters/{chapter}",
+        pages::statement_view::chapter,
+    )
     .get("/statements/{id}/edit", pages::editor::edit)
     .post(
         "/statements/{id}/controls/{control}",
@@ -121,6 +130,7 @@ pub fn table() -> Table {
     .post("/engagements", pages::engagements::create)
     .get("/engagements/{id}", pages::engagements::show)
     .post("/engagements/{id}/auditors", pages::engagements::assign)
+    .post("/engagements/{id}/results", pages::engagements::record_bulk)
     .post(
         "/engagements/{id}/results/{control}",
         pages::engagements::record_result,
@@ -234,14 +244,11 @@ pub fn table() -> Table {
         api::bulk_objective,
     )
     .post("/api/v1/statements/{id}/risks", api::add_risk)
-    .get("/api/v1/audit-organizations", api_audits::list_audit_orgs)
-    .get("/api/v1/engagements/{id}", api_audits::get_engagement)
+    .get("/api/v1/audit-organizations", api::list_audit_orgs)
+    .get("/api/v1/engagements/{id}", api::get_engagement)
     .post(
         "/api/v1/engagements/{id}/results/{control}",
-        api_audits::record_result,
+        api::record_result,
     )
-    .get(
-        "/api/v1/engagements/{id}/reports/{issue}",
-        api_audits::get_report,
-    )
+    .get("/api/v1/engagements/{id}/reports/{issue}", api::get_report)
 }

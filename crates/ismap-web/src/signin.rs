@@ -12,7 +12,7 @@ use serde::Deserialize;
 use std::net::IpAddr;
 
 use crate::auth::{Ctx, SESSION_COOKIE, cookie, cookies, digest, random_token};
-use crate::error::{Failure, PageError};
+use crate::error::{Failure, PageError, Query};
 use crate::text::Frame;
 use crate::{AppState, password};
 
@@ -20,26 +20,54 @@ use crate::{AppState, password};
 #[template(path = "signin.html")]
 struct SignInPage {
     frame: Frame,
+    /// The page to return to after signing in (a path of this site).
+    next: Option<String>,
     username: String,
     error: Option<String>,
     oidc: bool,
 }
 
-pub async fn form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    if ctx.principal.is_some() {
-        return Ok(Redirect::to("/").into_response());
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// The page to return to: `next` when it is a path of this site (never the
+/// sign-in page itself), else none.
+fn local_next(next: Option<String>) -> Option<String> {
+    next.filter(|n| crate::pages::is_local_path(n) && !n.starts_with("/signin"))
+}
+
+/// Where a signed-in person goes: `next`, or the home page.
+fn destination(next: Option<&str>) -> Redirect {
+    match next {
+        Some(next) => Redirect::to(&crate::pages::percent_encode_non_ascii(next)),
+        None => Redirect::to("/"),
     }
-    render(&state, &ctx, String::new(), None)
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    let next = local_next(query.next);
+    if ctx.principal.is_some() {
+        return Ok(destination(next.as_deref()).into_response());
+    }
+    render(&state, &ctx, next, String::new(), None)
 }
 
 fn render(
     state: &AppState,
     ctx: &Ctx,
+    next: Option<String>,
     username: String,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let page = SignInPage {
         frame: Frame::new(ctx),
+        next,
         username,
         error,
         oidc: state.config.oidc.is_some(),
@@ -63,6 +91,9 @@ fn render(
 pub struct SignInForm {
     username: String,
     password: String,
+    /// The page asked for before signing in (hidden field).
+    #[serde(default)]
+    next: Option<String>,
 }
 
 /// The throttling limits of `config`.
@@ -158,12 +189,14 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, PageError> {
     let username = form.username.trim().to_owned();
+    let next = local_next(form.next.filter(|n| !n.is_empty()));
     let source = source_address(client.ip(), &headers, &state.config.trusted_proxies);
     let checked = check_password(&state, &username, &form.password, source).await?;
     let Some(user) = checked else {
         return render(
             &state,
             &ctx,
+            next,
             username,
             Some(crate::text::t(ctx.lang, "web-signin-failed")),
         );
@@ -174,7 +207,7 @@ pub async fn submit(
     }
     let session = start_session(&state, user.id).await?;
     tracing::info!(user = %user.username, "signed in");
-    let mut response = Redirect::to("/").into_response();
+    let mut response = destination(next.as_deref()).into_response();
     response.headers_mut().append(SET_COOKIE, session);
     Ok(response)
 }

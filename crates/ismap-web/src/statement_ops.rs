@@ -398,7 +398,8 @@ pub async fn create(
     .await?)
 }
 
-/// Validates `statement` and saves it as the revision after `based_on`.
+/// Validates `statement` and saves it as the revision after `based_on`
+/// (the API: every write is a revision of its own).
 pub async fn save(
     state: &AppState,
     principal: &Principal,
@@ -406,6 +407,31 @@ pub async fn save(
     based_on: i64,
     statement: &Statement,
     comment: &str,
+) -> Result<Loaded, Failure> {
+    save_version(
+        state,
+        principal,
+        record,
+        statements::Based::revision(based_on),
+        statement,
+        comment,
+        false,
+    )
+    .await
+}
+
+/// Validates `statement` and saves it on top of the version `based` (the
+/// editor's changes: with `burst`, the same person's changes within
+/// [`statements::BURST_MINUTES`] form one revision; see
+/// [`statements::save_edit`]).
+pub async fn save_version(
+    state: &AppState,
+    principal: &Principal,
+    record: &StatementRecord,
+    based: statements::Based,
+    statement: &Statement,
+    comment: &str,
+    burst: bool,
 ) -> Result<Loaded, Failure> {
     // Refused early on the status read; the store checks it again in the
     // transaction that writes (a freeze may happen in between).
@@ -417,17 +443,18 @@ pub async fn save(
     }
     let (content, errors, warnings) = written(state, statement).await?;
     guard_write(state, principal, &content)?;
-    statements::add_revision(
+    statements::save_edit(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
         record,
-        based_on,
+        based,
         NewRevision {
             content: &content,
             comment,
             errors,
             warnings,
         },
+        burst,
     )
     .await?;
     let record = statements::get(&state.db, record.id).await?;
@@ -463,7 +490,7 @@ pub async fn import(
     state: &AppState,
     principal: &Principal,
     loaded: &Loaded,
-    based_on: i64,
+    based: statements::Based,
     text: &str,
 ) -> Result<Result<Loaded, Vec<String>>, Failure> {
     let parsed = match parse_statement("imported file", text) {
@@ -495,13 +522,15 @@ pub async fn import(
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
-    Ok(Ok(save(
+    // An import is a revision of its own: it neither joins nor opens a burst.
+    Ok(Ok(save_version(
         state,
         principal,
         &loaded.record,
-        based_on,
+        based,
         &parsed.statement,
         "import",
+        false,
     )
     .await?))
 }

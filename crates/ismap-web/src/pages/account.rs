@@ -48,10 +48,6 @@ struct AccountPage {
     manages_users: bool,
 }
 
-fn date_time(stamp: &str) -> String {
-    stamp.get(..16).unwrap_or(stamp).replace('T', " ")
-}
-
 async fn page(
     state: &AppState,
     ctx: &Ctx,
@@ -76,9 +72,9 @@ async fn page(
             id: t.id,
             name: t.name,
             scope: frame.t(&format!("acct-scope-{}", t.scope.key())),
-            created_at: date_time(&t.created_at),
-            expires_at: date_time(&t.expires_at),
-            last_used_at: t.last_used_at.as_deref().map(date_time).unwrap_or_default(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at.unwrap_or_default(),
         })
         .collect();
     let status = if error.is_some() {
@@ -357,15 +353,7 @@ pub async fn set_active(
         &Actor::user(p.user.id, &p.user.username),
         id,
         active,
-        if reason.is_empty() {
-            if active {
-                "enabled by an administrator"
-            } else {
-                "disabled by an administrator"
-            }
-        } else {
-            reason
-        },
+        reason,
     )
     .await?
     {

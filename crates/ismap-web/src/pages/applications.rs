@@ -1,19 +1,32 @@
 //! Applications for registration (spec §5): the provider files the package,
 //! IPA checks and reviews it with questions, the committee decides, and a
 //! decision to register puts the service on its list (spec §6).
+//!
+//! Filing follows 入力 → 確認 → 完了: the form is checked and held on the
+//! server under a token (with its files, bounded in size and time), the
+//! confirmation page shows everything that will be filed, and only pressing
+//! 申請する there files it, in one transaction.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ismap_domain::audit_work::AuditResult;
 use ismap_domain::registration::ListKind;
-use ismap_domain::review::{ApplicationState, Transition, available, check_transition};
+use ismap_domain::review::{
+    ApplicationState, ReviewError, Transition, available, check_transition,
+};
 use ismap_domain::validity::validity_period;
-use ismap_domain::{Decision, Level, ServiceModel, Statement};
+use ismap_domain::{Decision, Level, Role, ServiceModel, Statement};
 use ismap_formats::report::check_statement;
 use ismap_formats::statement_file::parse_statement;
+use ismap_i18n::{Lang, Messages};
+use ismap_store::StoreError;
 use ismap_store::applications::{self, Application, NewApplication};
 use ismap_store::files::NewFile;
 use ismap_store::registrations::{self, NewRegistration};
@@ -24,14 +37,36 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::audit_ops::actor;
 use crate::auth::Ctx;
-use crate::error::parse_date;
-use crate::error::{Failure, PageError};
+use crate::error::{Failure, PageError, Query};
 use crate::pages::engagements::{is_htmx, see_other, snapshot_of, xlsx_download};
 use crate::pages::render;
 use crate::policy::{Action, Principal, allows};
 use crate::text::Frame;
 use crate::today;
 use crate::uploads;
+
+/// A message from the catalogs.
+fn msg(lang: Lang, id: &str, args: &[(&str, String)]) -> String {
+    Messages::get().text(lang, id, args)
+}
+
+fn invalid(field: &str, message: String) -> Failure {
+    Failure::Invalid {
+        field: field.into(),
+        message,
+    }
+}
+
+/// A file size for people: 12 B, 3.4 KB, 1.2 MB.
+fn size(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
 
 /// The application form's own data (登録申請書), kept with the application
 /// and, for the public fields, copied to the registration.
@@ -51,20 +86,25 @@ pub struct ApplicationForm {
     pub regions: String,
 }
 
+/// The form's text fields with the catalog id of their label.
+const FIELDS: [(&str, &str); 11] = [
+    ("service_name_en", "web-service-name-en"),
+    ("provider_address", "web-provider-address"),
+    ("representative", "web-representative"),
+    ("contact", "web-contact"),
+    ("service_url", "web-service-url"),
+    ("subsequent_events", "web-subsequent-events"),
+    ("capital_and_officers", "web-risk-info-capital"),
+    ("foreign_law_exposure", "web-risk-info-foreign-law"),
+    ("governing_law", "web-risk-info-governing-law"),
+    ("third_party_tests", "web-risk-info-tests"),
+    ("regions", "web-risk-info-regions"),
+];
+
+/// The file fields, each the kind of document it is filed as.
+const FILE_FIELDS: [&str; 2] = ["management_letter", "annex"];
+
 impl ApplicationForm {
-    const FIELDS: [&'static str; 11] = [
-        "service_name_en",
-        "provider_address",
-        "representative",
-        "contact",
-        "service_url",
-        "subsequent_events",
-        "capital_and_officers",
-        "foreign_law_exposure",
-        "governing_law",
-        "third_party_tests",
-        "regions",
-    ];
     /// Required on every application; the rest may say "none".
     const REQUIRED: [&'static str; 4] = [
         "provider_address",
@@ -79,20 +119,76 @@ impl ApplicationForm {
     ) -> Result<ApplicationForm, Failure> {
         for field in ApplicationForm::REQUIRED {
             if upload.text(field).trim().is_empty() {
-                return Err(Failure::Invalid {
-                    field: field.into(),
-                    message: format!("{field} is required"),
-                });
+                let label = FIELDS
+                    .iter()
+                    .find(|(f, _)| *f == field)
+                    .map_or(field.to_owned(), |(_, id)| msg(lang, id, &[]));
+                return Err(invalid(
+                    field,
+                    msg(lang, "application-refused-required", &[("field", label)]),
+                ));
             }
         }
         crate::links::check_web_url(upload.text("service_url").trim())
             .map_err(|p| crate::links::field_error(lang, "service_url", &p, false))?;
         let mut map = serde_json::Map::new();
-        for field in ApplicationForm::FIELDS {
+        for (field, _) in FIELDS {
             map.insert(field.into(), json!(upload.text(field).trim()));
         }
         serde_json::from_value(Value::Object(map)).map_err(|e| Failure::Internal(e.to_string()))
     }
+}
+
+/// A file refused by [`uploads::check`], said in the page's language.
+fn file_refusal(lang: Lang, field: &str, name: &str, bytes: &[u8], max: usize) -> Failure {
+    let name = name.to_owned();
+    let message = if bytes.is_empty() {
+        msg(lang, "application-refused-file-empty", &[("file", name)])
+    } else if bytes.len() > max {
+        msg(
+            lang,
+            "application-refused-file-large",
+            &[("file", name), ("limit", size(max))],
+        )
+    } else {
+        msg(lang, "application-refused-file-kind", &[("file", name)])
+    };
+    invalid(field, message)
+}
+
+/// Checks a sent file: its content type, or the refusal in `lang`.
+fn check_file(
+    lang: Lang,
+    field: &str,
+    file: &uploads::SentFile,
+    max: usize,
+) -> Result<String, Failure> {
+    let (name, declared, bytes) = file;
+    uploads::check(field, name, declared, bytes, max)
+        .map_err(|_| file_refusal(lang, field, name, bytes, max))
+}
+
+/// Reads a multipart form; a refusal (a file over the limit, a broken
+/// form) in the page's language.
+async fn read_upload(
+    multipart: Multipart,
+    max: usize,
+    lang: Lang,
+) -> Result<uploads::Upload, Failure> {
+    uploads::read(multipart, max).await.map_err(|e| match e {
+        Failure::Invalid { field, .. } if field == "file" => invalid(
+            "file",
+            msg(
+                lang,
+                "application-refused-upload-large",
+                &[("limit", size(max))],
+            ),
+        ),
+        Failure::Invalid { field, .. } => {
+            invalid(&field, msg(lang, "application-refused-form", &[]))
+        }
+        other => other,
+    })
 }
 
 pub struct ApplicationRow {
@@ -123,7 +219,7 @@ pub fn application_row(frame: &Frame, a: &Application) -> ApplicationRow {
         list: frame.t(&format!("web-list-{}", a.list.key())),
         state: frame.t(&format!("web-app-state-{}", a.state.key())),
         state_key: a.state.key().to_owned(),
-        submitted: a.submitted_at.get(..10).unwrap_or("").to_owned(),
+        submitted: frame.day(&a.submitted_at),
         age_days: age_days(&a.updated_at),
         with_reviewer: a.state.is_with_reviewer(),
     }
@@ -155,7 +251,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         .map(|a| application_row(&frame, a))
         .collect();
     // IPA works oldest first.
-    if p.has(ismap_domain::Role::Reviewer) {
+    if p.has(Role::Reviewer) {
         rows.sort_by_key(|r| (!r.with_reviewer, -r.age_days));
     }
     render(&ApplicationsPage {
@@ -164,92 +260,458 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     })
 }
 
+// ---------------------------------------------------------------------
+// Forms held between 入力 and 申請する.
+
+/// How long a checked form waits for 申請する (or 戻る).
+const DRAFT_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+/// The most bytes of files held for all people together; the oldest forms
+/// make room for new ones (their owners are asked to fill them in again).
+const DRAFTS_MAX_BYTES: usize = 160 * 1024 * 1024;
+/// The most forms one person has waiting.
+const DRAFTS_PER_USER: usize = 5;
+
+/// A checked form with its files, waiting on the confirmation page.
+struct Draft {
+    user_id: i64,
+    service_id: i64,
+    upload: uploads::Upload,
+    held_at: Instant,
+    /// The application filed from it: pressing 申請する again (or
+    /// reloading) shows its 完了 page instead of filing twice.
+    filed: Option<i64>,
+}
+
+impl Draft {
+    fn bytes(&self) -> usize {
+        self.upload.files.values().map(|(_, _, b)| b.len()).sum()
+    }
+}
+
+static DRAFTS: LazyLock<Mutex<HashMap<String, Draft>>> = LazyLock::new(Default::default);
+
+fn drafts() -> std::sync::MutexGuard<'static, HashMap<String, Draft>> {
+    DRAFTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Holds `upload` for `user_id`'s application for `service_id`; returns its token.
+fn hold(user_id: i64, service_id: i64, upload: uploads::Upload) -> String {
+    let mut drafts = drafts();
+    drafts.retain(|_, d| d.held_at.elapsed() < DRAFT_LIFETIME);
+    let oldest = |drafts: &HashMap<String, Draft>, mine: bool| {
+        drafts
+            .iter()
+            .filter(|(_, d)| !mine || d.user_id == user_id)
+            .min_by_key(|(_, d)| d.held_at)
+            .map(|(token, _)| token.clone())
+    };
+    while drafts.values().filter(|d| d.user_id == user_id).count() >= DRAFTS_PER_USER {
+        let Some(token) = oldest(&drafts, true) else {
+            break;
+        };
+        drafts.remove(&token);
+    }
+    let new = Draft {
+        user_id,
+        service_id,
+        upload,
+        held_at: Instant::now(),
+        filed: None,
+    };
+    while drafts.values().map(Draft::bytes).sum::<usize>() + new.bytes() > DRAFTS_MAX_BYTES {
+        let Some(token) = oldest(&drafts, false) else {
+            break;
+        };
+        drafts.remove(&token);
+    }
+    let token = crate::auth::random_token();
+    drafts.insert(token.clone(), new);
+    token
+}
+
+/// What a token holds for this person and service, if still held.
+enum Held {
+    Waiting(uploads::Upload),
+    Filed(i64),
+}
+
+fn held(token: &str, user_id: i64, service_id: i64) -> Option<Held> {
+    let drafts = drafts();
+    let d = drafts
+        .get(token)
+        .filter(|d| d.user_id == user_id && d.service_id == service_id)
+        .filter(|d| d.held_at.elapsed() < DRAFT_LIFETIME)?;
+    Some(match d.filed {
+        Some(id) => Held::Filed(id),
+        None => Held::Waiting(uploads::Upload {
+            fields: d.upload.fields.clone(),
+            files: d.upload.files.clone(),
+        }),
+    })
+}
+
+/// Takes the waiting form out to file it; a second press meanwhile finds
+/// nothing waiting. `Err(Some(id))` when it was filed already.
+fn take(token: &str, user_id: i64, service_id: i64) -> Result<Draft, Option<i64>> {
+    let mut drafts = drafts();
+    match drafts.get(token) {
+        Some(d) if d.user_id == user_id && d.service_id == service_id => {
+            if let Some(id) = d.filed {
+                return Err(Some(id));
+            }
+        }
+        _ => return Err(None),
+    }
+    drafts.remove(token).ok_or(None)
+}
+
+/// Puts a form back (filing was refused), or records what was filed from it.
+fn put_back(token: &str, mut draft: Draft, filed: Option<i64>) {
+    if filed.is_some() {
+        // The files are stored with the application now.
+        draft.upload.files.clear();
+        draft.filed = filed;
+    }
+    drafts().insert(token.to_owned(), draft);
+}
+
+// ---------------------------------------------------------------------
+// 入力
+
 /// What can be applied with: an engagement of the service with an issued report.
 pub struct ReportChoice {
     pub engagement: i64,
     pub label: String,
 }
 
+/// An audit for people: organization, period, scope and report issue.
+fn report_label(frame: &Frame, e: &engagements::Engagement, issue: i64) -> String {
+    frame.tr(
+        "application-report-choice",
+        &[
+            ("organization", e.audit_organization_name.clone()),
+            ("from", frame.day(&e.period_start)),
+            ("until", frame.day(&e.period_end)),
+            ("scope", scope_label(frame, e)),
+            ("issue", issue.to_string()),
+        ],
+    )
+}
+
+/// The audit's scope: full, LIU, or the year of a multi-year cycle.
+fn scope_label(frame: &Frame, e: &engagements::Engagement) -> String {
+    let scope = frame.t(&format!("web-scope-{}", e.scope));
+    if e.scope == "multi_year" {
+        format!(
+            "{scope} {}",
+            frame.tr(
+                "application-cycle-year",
+                &[
+                    ("year", e.cycle_year.to_string()),
+                    ("years", e.cycle_years.to_string())
+                ]
+            )
+        )
+    } else {
+        scope
+    }
+}
+
+/// A file held with the form, as the form and the confirmation show it.
+pub struct HeldFile {
+    pub field: &'static str,
+    pub label: String,
+    pub name: String,
+    pub size: String,
+}
+
+fn held_files(frame: &Frame, upload: &uploads::Upload) -> Vec<HeldFile> {
+    FILE_FIELDS
+        .iter()
+        .filter_map(|field| {
+            upload.files.get(*field).map(|(name, _, bytes)| HeldFile {
+                field,
+                label: frame.t(&format!("web-doc-{field}")),
+                name: name.clone(),
+                size: size(bytes.len()),
+            })
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "application_new.html")]
 struct NewApplicationPage {
     frame: Frame,
+    step: u8,
     service_id: i64,
     service_name: String,
     is_saas: bool,
     renewal_of: Option<String>,
     reports: Vec<ReportChoice>,
     error: Option<String>,
-    /// What was typed into the form, shown again with a refusal.
-    typed: std::collections::HashMap<String, String>,
+    /// What was typed into the form, shown again with a refusal or after 戻る.
+    typed: HashMap<String, String>,
+    /// The token of the files held from an earlier pass, if any.
+    draft: Option<String>,
+    held: Vec<HeldFile>,
+    files_hint: String,
 }
 
 impl NewApplicationPage {
     fn typed(&self, field: &str) -> &str {
         self.typed.get(field).map_or("", String::as_str)
     }
+
+    fn chosen(&self, field: &str, value: &str) -> bool {
+        self.typed(field) == value
+    }
+
+    fn held(&self, field: &str) -> Option<&HeldFile> {
+        self.held.iter().find(|h| h.field == field)
+    }
+}
+
+/// The service's engagements with an issued report: (engagement, latest issue).
+async fn reported(
+    state: &AppState,
+    service: &services::Service,
+) -> Result<Vec<(engagements::Engagement, i64)>, Failure> {
+    let mut out = Vec::new();
+    for e in engagements::list_for_organization(&state.db, service.organization_id).await? {
+        if e.service_id != service.id {
+            continue;
+        }
+        if let Some(report) = engagements::reports(&state.db, e.id).await?.last() {
+            let issue = report.issue;
+            out.push((e, issue));
+        }
+    }
+    Ok(out)
+}
+
+async fn current_registration(
+    state: &AppState,
+    service_id: i64,
+) -> Result<Option<registrations::Registration>, Failure> {
+    Ok(registrations::of_service(&state.db, service_id)
+        .await?
+        .into_iter()
+        .rfind(|r| !r.superseded))
 }
 
 async fn new_page(
     state: &AppState,
     ctx: &Ctx,
     service_id: i64,
-    error: Option<String>,
+    error: Option<(StatusCode, String)>,
     typed: Option<&uploads::Upload>,
+    draft: Option<String>,
 ) -> Result<Response, PageError> {
     let service = visible_service(state, ctx, service_id).await?;
     ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
     let frame = Frame::new(ctx);
-    let mut reports = Vec::new();
-    for e in engagements::list_for_organization(&state.db, service.organization_id).await? {
-        if e.service_id != service.id {
-            continue;
-        }
-        if let Some(report) = engagements::reports(&state.db, e.id).await?.last() {
-            reports.push(ReportChoice {
-                engagement: e.id,
-                label: format!(
-                    "#{} — {} {} (rev. {}), {} {}: {} – {}",
-                    e.id,
-                    frame.t("web-statement"),
-                    e.statement_id,
-                    e.revision,
-                    frame.t("web-report-issue"),
-                    report.issue,
-                    e.period_start,
-                    e.period_end
-                ),
-            });
-        }
-    }
-    let renewal_of = registrations::of_service(&state.db, service.id)
+    let reports = reported(state, &service)
         .await?
-        .into_iter()
-        .rfind(|r| !r.superseded)
+        .iter()
+        .map(|(e, issue)| ReportChoice {
+            engagement: e.id,
+            label: report_label(&frame, e, *issue),
+        })
+        .collect();
+    let renewal_of = current_registration(state, service.id)
+        .await?
         .map(|r| r.number);
+    let held = typed.map(|u| held_files(&frame, u)).unwrap_or_default();
+    let status = error.as_ref().map(|(status, _)| *status);
     let mut response = render(&NewApplicationPage {
-        frame,
+        step: 1,
         service_id,
         is_saas: service.model == ServiceModel::SaaS,
         service_name: service.name,
         renewal_of,
         reports,
-        error: error.clone(),
+        error: error.map(|(_, message)| message),
         typed: typed.map(|u| u.fields.clone()).unwrap_or_default(),
+        draft: draft.filter(|_| !held.is_empty()),
+        held,
+        files_hint: frame.tr(
+            "application-files-hint",
+            &[("limit", size(state.config.max_upload_bytes))],
+        ),
+        frame,
     })?;
-    if error.is_some() {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    if let Some(status) = status {
+        *response.status_mut() = status;
     }
     Ok(response)
 }
 
+#[derive(Deserialize)]
+pub struct ApplyQuery {
+    /// A held form: its confirmation page, or with `edit` the form again.
+    draft: Option<String>,
+    edit: Option<String>,
+    /// The application just filed: its 完了 page.
+    done: Option<i64>,
+}
+
+/// `/services/{id}/apply`: the form (入力), the confirmation of a held form
+/// (確認, `?draft=`), the form again with it (戻る, `?draft=&edit=1`), or
+/// the 完了 page of the application filed (`?done=`).
 pub async fn new_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(service_id): Path<i64>,
+    Query(query): Query<ApplyQuery>,
 ) -> Result<Response, PageError> {
-    new_page(&state, &ctx, service_id, None, None).await
+    if let Some(id) = query.done {
+        return done_page(&state, &ctx, service_id, id).await;
+    }
+    let Some(token) = query.draft.filter(|t| !t.is_empty()) else {
+        return new_page(&state, &ctx, service_id, None, None, None).await;
+    };
+    let service = visible_service(&state, &ctx, service_id).await?;
+    let p = ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
+    match held(&token, p.user.id, service_id) {
+        None => {
+            let expired = msg(ctx.lang, "application-draft-expired", &[]);
+            new_page(
+                &state,
+                &ctx,
+                service_id,
+                Some((StatusCode::OK, expired)),
+                None,
+                None,
+            )
+            .await
+        }
+        Some(Held::Filed(id)) => Ok(Redirect::to(&done_url(service_id, id)).into_response()),
+        Some(Held::Waiting(upload)) if query.edit.is_some() => {
+            new_page(&state, &ctx, service_id, None, Some(&upload), Some(token)).await
+        }
+        Some(Held::Waiting(upload)) => {
+            match prepare(&state, p, &service, &upload, ctx.lang).await {
+                Ok(prepared) => {
+                    confirm_page(&state, &ctx, &service, &token, &upload, &prepared, None).await
+                }
+                // Something changed since (a report, another application):
+                // the form again, with why.
+                Err(Failure::Invalid { message, .. } | Failure::Conflict(message)) => {
+                    new_page(
+                        &state,
+                        &ctx,
+                        service_id,
+                        Some((StatusCode::CONFLICT, message)),
+                        Some(&upload),
+                        Some(token),
+                    )
+                    .await
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+    }
 }
+
+fn done_url(service_id: i64, application: i64) -> String {
+    format!("/services/{service_id}/apply?done={application}")
+}
+
+// ---------------------------------------------------------------------
+// 確認
+
+#[derive(Template)]
+#[template(path = "application_confirm.html")]
+struct ConfirmPage {
+    frame: Frame,
+    step: u8,
+    service_id: i64,
+    service_name: String,
+    token: String,
+    list: String,
+    report: String,
+    renewal_of: Option<String>,
+    fields: Vec<(String, String)>,
+    files: Vec<HeldFile>,
+    error: Option<String>,
+}
+
+async fn confirm_page(
+    state: &AppState,
+    ctx: &Ctx,
+    service: &services::Service,
+    token: &str,
+    upload: &uploads::Upload,
+    prepared: &Prepared,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let frame = Frame::new(ctx);
+    let renewal_of = current_registration(state, service.id)
+        .await?
+        .map(|r| r.number);
+    let status = error.as_ref().map(|(status, _)| *status);
+    let mut response = render(&ConfirmPage {
+        step: 2,
+        service_id: service.id,
+        service_name: service.name.clone(),
+        token: token.to_owned(),
+        list: frame.t(&format!("web-list-{}", prepared.list.key())),
+        report: report_label(&frame, &prepared.engagement, prepared.report_issue),
+        renewal_of,
+        fields: FIELDS
+            .iter()
+            .map(|(field, label)| (frame.t(label), upload.text(field).trim().to_owned()))
+            .collect(),
+        files: held_files(&frame, upload),
+        error: error.map(|(_, message)| message),
+        frame,
+    })?;
+    if let Some(status) = status {
+        *response.status_mut() = status;
+    }
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------
+// 完了
+
+#[derive(Template)]
+#[template(path = "application_done.html")]
+struct DonePage {
+    frame: Frame,
+    step: u8,
+    a: ApplicationRow,
+    service_id: i64,
+    done_text: String,
+}
+
+async fn done_page(
+    state: &AppState,
+    ctx: &Ctx,
+    service_id: i64,
+    id: i64,
+) -> Result<Response, PageError> {
+    let application = load(state, ctx, id).await?;
+    if application.service_id != service_id {
+        return Err(Failure::NotFound(format!("application {id}")).into());
+    }
+    let frame = Frame::new(ctx);
+    let a = application_row(&frame, &application);
+    render(&DonePage {
+        step: 3,
+        done_text: frame.tr(
+            "application-done-text",
+            &[("service", a.service.clone()), ("list", a.list.clone())],
+        ),
+        a,
+        service_id,
+        frame,
+    })
+}
+
+// ---------------------------------------------------------------------
+// Filing
 
 /// The statement as submitted, parsed.
 async fn submitted_statement(
@@ -265,54 +727,277 @@ async fn submitted_statement(
     .map_err(|e| Failure::Internal(e.to_string()))
 }
 
+#[derive(Deserialize)]
+struct FileForm {
+    #[serde(default)]
+    draft: String,
+}
+
+/// `POST /services/{id}/applications`. The form (multipart, `step=confirm`)
+/// is checked and held, and the confirmation shown; 申請する on the
+/// confirmation (a form with the token) files what is held. A multipart
+/// form without `step` is filed at once (for scripts, which have no
+/// confirmation page; the portal's form always confirms).
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(service_id): Path<i64>,
-    multipart: Multipart,
+    request: Request,
 ) -> Result<Response, PageError> {
     let service = visible_service(&state, &ctx, service_id).await?;
     let p = ctx.require(Action::SubmitApplication, Some(service.organization_id))?;
-    let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
-    match submit_package(&state, p, &service, &upload, ctx.lang).await {
+    let lang = ctx.lang;
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        let Form(form) = Form::<FileForm>::from_request(request, &state)
+            .await
+            .map_err(|_| invalid("draft", msg(lang, "application-refused-form", &[])))?;
+        return file_held(&state, &ctx, &headers, &service, p, &form.draft).await;
+    }
+    let multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| invalid("form", msg(lang, "application-refused-form", &[])))?;
+    let mut upload = read_upload(multipart, state.config.max_upload_bytes, lang).await?;
+    if upload.text("step") == "confirm" {
+        return to_confirmation(&state, &ctx, &headers, &service, p, &mut upload).await;
+    }
+    let outcome = match prepare(&state, p, &service, &upload, lang).await {
+        Ok(prepared) => file(&state, p, &service, &upload, &prepared, lang).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
         Ok(application) => Ok(see_other(
             &headers,
             &format!("/applications/{}", application.id),
         )),
-        Err(Failure::Invalid { message, .. } | Failure::Conflict(message))
-            if !is_htmx(&headers) =>
-        {
-            new_page(&state, &ctx, service_id, Some(message), Some(&upload)).await
+        Err(Failure::Invalid { message, .. }) if !is_htmx(&headers) => {
+            new_page(
+                &state,
+                &ctx,
+                service_id,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+                Some(&upload),
+                None,
+            )
+            .await
+        }
+        Err(Failure::Conflict(message)) if !is_htmx(&headers) => {
+            new_page(
+                &state,
+                &ctx,
+                service_id,
+                Some((StatusCode::CONFLICT, message)),
+                Some(&upload),
+                None,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
 }
 
-async fn submit_package(
+/// 入力 → 確認: checks the form as filing would, holds it with its files and
+/// sends the browser to the confirmation. Files not chosen again after 戻る
+/// are the ones held before.
+async fn to_confirmation(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    service: &services::Service,
+    p: &Principal,
+    upload: &mut uploads::Upload,
+) -> Result<Response, PageError> {
+    let earlier = upload.text("draft").to_owned();
+    if !earlier.is_empty()
+        && let Some(Held::Waiting(before)) = held(&earlier, p.user.id, service.id)
+    {
+        for field in FILE_FIELDS {
+            let removed = field == "annex" && upload.text("remove_annex") == "1";
+            if !upload.files.contains_key(field)
+                && !removed
+                && let Some(file) = before.files.get(field)
+            {
+                upload.files.insert(field.to_owned(), file.clone());
+            }
+        }
+    }
+    for field in ["step", "draft", "remove_annex", "csrf"] {
+        upload.fields.remove(field);
+    }
+    match prepare(state, p, service, upload, ctx.lang).await {
+        Ok(_) => {
+            if !earlier.is_empty() {
+                drafts().remove(&earlier);
+            }
+            let token = hold(
+                p.user.id,
+                service.id,
+                uploads::Upload {
+                    fields: upload.fields.clone(),
+                    files: upload.files.clone(),
+                },
+            );
+            Ok(see_other(
+                headers,
+                &format!("/services/{}/apply?draft={token}", service.id),
+            ))
+        }
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) => {
+            let status = failure.status();
+            let message = match failure {
+                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                _ => String::new(),
+            };
+            if is_htmx(headers) {
+                // The form stays on the page as typed; the refusal goes
+                // into its error slot.
+                return Err(if status == StatusCode::CONFLICT {
+                    Failure::Conflict(message)
+                } else {
+                    invalid("form", message)
+                }
+                .into());
+            }
+            // Without scripts the form comes back, files held.
+            let token = (!upload.files.is_empty()).then(|| {
+                hold(
+                    p.user.id,
+                    service.id,
+                    uploads::Upload {
+                        fields: upload.fields.clone(),
+                        files: upload.files.clone(),
+                    },
+                )
+            });
+            new_page(
+                state,
+                ctx,
+                service.id,
+                Some((status, message)),
+                Some(upload),
+                token,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// 確認 → 完了: files the held form, once.
+async fn file_held(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    service: &services::Service,
+    p: &Principal,
+    token: &str,
+) -> Result<Response, PageError> {
+    let draft = match take(token, p.user.id, service.id) {
+        Ok(draft) => draft,
+        Err(Some(filed)) => return Ok(see_other(headers, &done_url(service.id, filed))),
+        Err(None) => {
+            let expired = msg(ctx.lang, "application-draft-expired", &[]);
+            return new_page(
+                state,
+                ctx,
+                service.id,
+                Some((StatusCode::CONFLICT, expired)),
+                None,
+                None,
+            )
+            .await;
+        }
+    };
+    let outcome = match prepare(state, p, service, &draft.upload, ctx.lang).await {
+        Ok(prepared) => file(state, p, service, &draft.upload, &prepared, ctx.lang)
+            .await
+            .map_err(|e| (e, Some(prepared))),
+        Err(e) => Err((e, None)),
+    };
+    match outcome {
+        Ok(application) => {
+            put_back(token, draft, Some(application.id));
+            Ok(see_other(headers, &done_url(service.id, application.id)))
+        }
+        Err((failure @ (Failure::Invalid { .. } | Failure::Conflict(_)), prepared)) => {
+            let status = failure.status();
+            let message = match failure {
+                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                _ => String::new(),
+            };
+            let upload = uploads::Upload {
+                fields: draft.upload.fields.clone(),
+                files: draft.upload.files.clone(),
+            };
+            put_back(token, draft, None);
+            match prepared {
+                Some(prepared) => {
+                    confirm_page(
+                        state,
+                        ctx,
+                        service,
+                        token,
+                        &upload,
+                        &prepared,
+                        Some((status, message)),
+                    )
+                    .await
+                }
+                None => {
+                    new_page(
+                        state,
+                        ctx,
+                        service.id,
+                        Some((status, message)),
+                        Some(&upload),
+                        Some(token.to_owned()),
+                    )
+                    .await
+                }
+            }
+        }
+        Err((other, _)) => {
+            put_back(token, draft, None);
+            Err(other.into())
+        }
+    }
+}
+
+/// An application checked and ready to file.
+struct Prepared {
+    list: ListKind,
+    engagement: engagements::Engagement,
+    report_issue: i64,
+    form: ApplicationForm,
+    renewal_of: Option<i64>,
+    /// (field, content type) of each file sent.
+    files: Vec<(&'static str, String)>,
+}
+
+/// Everything filing checks, in the page's language, without filing.
+async fn prepare(
     state: &AppState,
     p: &Principal,
     service: &services::Service,
     upload: &uploads::Upload,
-    lang: ismap_i18n::Lang,
-) -> Result<Application, Failure> {
-    let list = ListKind::from_key(upload.text("list")).ok_or_else(|| Failure::Invalid {
-        field: "list".into(),
-        message: "choose the ISMAP list or the ISMAP-LIU list".into(),
-    })?;
+    lang: Lang,
+) -> Result<Prepared, Failure> {
+    let list = ListKind::from_key(upload.text("list"))
+        .ok_or_else(|| invalid("list", msg(lang, "application-refused-list", &[])))?;
     if list == ListKind::Liu && service.model != ServiceModel::SaaS {
-        return Err(Failure::Invalid {
-            field: "list".into(),
-            message: "ISMAP-LIU is for SaaS only (spec §7)".into(),
-        });
+        return Err(invalid(
+            "list",
+            msg(lang, "application-refused-liu-saas", &[]),
+        ));
     }
     let engagement_id: i64 = upload
         .text("engagement")
         .parse()
-        .map_err(|_| Failure::Invalid {
-            field: "engagement".into(),
-            message: "choose the audit whose report you apply with".into(),
-        })?;
+        .map_err(|_| invalid("engagement", msg(lang, "application-refused-audit", &[])))?;
     let engagement = engagements::get(&state.db, engagement_id).await?;
     crate::policy::require_visible(
         Some(p),
@@ -327,15 +1012,15 @@ async fn submit_package(
         engagement_id,
     )?;
     if engagement.service_id != service.id {
-        return Err(Failure::Invalid {
-            field: "engagement".into(),
-            message: format!("engagement {engagement_id} audited another service"),
-        });
+        return Err(invalid(
+            "engagement",
+            msg(lang, "application-refused-other-service", &[]),
+        ));
     }
     let report = engagements::reports(&state.db, engagement.id)
         .await?
         .pop()
-        .ok_or_else(|| Failure::Conflict("the audit has no issued report yet".into()))?;
+        .ok_or_else(|| Failure::Conflict(msg(lang, "application-refused-no-report", &[])))?;
     let form = ApplicationForm::from_upload(upload, lang)?;
     // The statement as audited must still pass every rule (spec §5: the
     // review checks what the audit does not).
@@ -357,10 +1042,13 @@ async fn submit_package(
                 )
             })
             .collect();
-        return Err(Failure::Conflict(format!(
-            "the statement has {} errors ({}); correct it, have it audited and apply again",
-            check.errors(),
-            rules.join(", ")
+        return Err(Failure::Conflict(msg(
+            lang,
+            "application-refused-statement-errors",
+            &[
+                ("count", check.errors().to_string()),
+                ("rules", rules.join(", ")),
+            ],
         )));
     }
     let snapshot = snapshot_of(&report)?;
@@ -377,9 +1065,10 @@ async fn submit_package(
         .filter(|c| !planned.iter().any(|p| p == c))
         .collect();
     if !unplanned.is_empty() {
-        return Err(Failure::Conflict(format!(
-            "deficiencies without an improvement measure: {}; file the improvement plan first",
-            unplanned.join(", ")
+        return Err(Failure::Conflict(msg(
+            lang,
+            "application-refused-no-plan",
+            &[("controls", unplanned.join(", "))],
         )));
     }
     if applications::list(&state.db, Some(service.organization_id))
@@ -387,66 +1076,91 @@ async fn submit_package(
         .iter()
         .any(|a| a.service_id == service.id && !a.state.is_final())
     {
-        return Err(Failure::Conflict(
-            "this service already has an application under review".into(),
-        ));
+        return Err(Failure::Conflict(msg(
+            lang,
+            "application-refused-open",
+            &[],
+        )));
     }
     if !upload.files.contains_key("management_letter") {
-        return Err(Failure::Invalid {
-            field: "management_letter".into(),
-            message: "attach the management representation letter (経営者確認書)".into(),
-        });
+        return Err(invalid(
+            "management_letter",
+            msg(lang, "application-refused-letter", &[]),
+        ));
     }
-    let master = uploads::master_key(state)?;
-    let mut checked = Vec::new();
-    for (field, kind) in [
-        ("management_letter", "management_letter"),
-        ("annex", "annex"),
-    ] {
-        if let Some((name, declared, bytes)) = upload.files.get(field) {
-            let content_type =
-                uploads::check(field, name, declared, bytes, state.config.max_upload_bytes)?;
-            checked.push((kind, name.as_str(), content_type, bytes.as_slice()));
+    let mut files = Vec::new();
+    for field in FILE_FIELDS {
+        if let Some(file) = upload.files.get(field) {
+            files.push((
+                field,
+                check_file(lang, field, file, state.config.max_upload_bytes)?,
+            ));
         }
     }
-    let renewal_of = registrations::of_service(&state.db, service.id)
-        .await?
-        .into_iter()
-        .rfind(|r| !r.superseded)
-        .map(|r| r.id);
-    let form = serde_json::to_value(&form).map_err(|e| Failure::Internal(e.to_string()))?;
-    Ok(applications::submit(
+    let renewal_of = current_registration(state, service.id).await?.map(|r| r.id);
+    Ok(Prepared {
+        list,
+        engagement,
+        report_issue: report.issue,
+        form,
+        renewal_of,
+        files,
+    })
+}
+
+/// Files a prepared application with its documents, in one transaction
+/// that also makes sure no other application of the service is under review.
+async fn file(
+    state: &AppState,
+    p: &Principal,
+    service: &services::Service,
+    upload: &uploads::Upload,
+    prepared: &Prepared,
+    lang: Lang,
+) -> Result<Application, Failure> {
+    let master = uploads::master_key(state)?;
+    let form =
+        serde_json::to_value(&prepared.form).map_err(|e| Failure::Internal(e.to_string()))?;
+    let mut documents = Vec::new();
+    for (field, content_type) in &prepared.files {
+        if let Some((name, _, bytes)) = upload.files.get(*field) {
+            documents.push((
+                *field,
+                NewFile {
+                    organization_id: service.organization_id,
+                    file_name: name,
+                    content_type,
+                    bytes,
+                },
+            ));
+        }
+    }
+    applications::submit(
         &state.db,
         master,
         &actor(Some(p))?,
         NewApplication {
             service_id: service.id,
             organization_id: service.organization_id,
-            list,
-            statement_id: engagement.statement_id,
-            statement_revision: engagement.revision,
-            engagement_id: engagement.id,
-            report_issue: report.issue,
-            renewal_of,
+            list: prepared.list,
+            statement_id: prepared.engagement.statement_id,
+            statement_revision: prepared.engagement.revision,
+            engagement_id: prepared.engagement.id,
+            report_issue: prepared.report_issue,
+            renewal_of: prepared.renewal_of,
             form: &form,
         },
-        checked
-            .iter()
-            .map(|(kind, name, content_type, bytes)| {
-                (
-                    *kind,
-                    NewFile {
-                        organization_id: service.organization_id,
-                        file_name: name,
-                        content_type,
-                        bytes,
-                    },
-                )
-            })
-            .collect(),
+        documents,
     )
-    .await?)
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => Failure::Conflict(msg(lang, "application-refused-open", &[])),
+        other => other.into(),
+    })
 }
+
+// ---------------------------------------------------------------------
+// The application page and the review's moves
 
 pub struct QuestionView {
     pub id: i64,
@@ -466,11 +1180,35 @@ pub struct TransitionView {
     pub reason: String,
 }
 
+/// What the confirmation dialog of a move says (convention 1).
+pub struct Confirm {
+    pub title: String,
+    pub text: String,
+    pub ok: String,
+}
+
 pub struct ButtonView {
     pub key: &'static str,
     pub label: String,
     pub needs_reason: bool,
     pub asks_questions: bool,
+    /// Destructive (reject, withdraw): styled as such.
+    pub danger: bool,
+    pub confirm: Option<Confirm>,
+    /// A refusal of this form, shown beside it, and what was typed.
+    pub error: Option<String>,
+    pub reason: String,
+    pub questions: String,
+    pub due_date: String,
+}
+
+/// A refused move, shown in place on the page with what was typed.
+struct Problem {
+    /// The transition's key.
+    form: String,
+    message: String,
+    typed: HashMap<String, String>,
+    status: StatusCode,
 }
 
 #[derive(Template)]
@@ -478,17 +1216,23 @@ pub struct ButtonView {
 struct ApplicationPage {
     frame: Frame,
     a: ApplicationRow,
-    application: Application,
     form: ApplicationForm,
     engagement_period: String,
-    audit_organization: String,
+    statement_label: String,
+    report_label: String,
+    audit_scope: String,
+    /// The read-only statement view, for IPA and the committee.
+    statement_view: Option<String>,
     findings: String,
     documents: Vec<(String, i64, String)>,
     questions: Vec<QuestionView>,
     history: Vec<TransitionView>,
     buttons: Vec<ButtonView>,
+    /// A refusal that belongs to no form on the page.
+    error: Option<String>,
     can_answer: bool,
-    registration: Option<(String, String, String)>,
+    /// Registration number and validity.
+    registration: Option<(String, String)>,
     today: String,
 }
 
@@ -532,18 +1276,67 @@ pub async fn show(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let application = load(&state, &ctx, id).await?;
+    show_page(&state, &ctx, id, None).await
+}
+
+/// The confirmation a move asks for, stating its consequence.
+fn confirm_for(
+    frame: &Frame,
+    transition: Transition,
+    application: &Application,
+    validity: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+) -> Option<Confirm> {
+    let service = application.service_name.clone();
+    let list = frame.t(&format!("web-list-{}", application.list.key()));
+    let text = match transition {
+        Transition::Withdraw => frame.tr("application-confirm-withdraw", &[("service", service)]),
+        Transition::ReferToCommittee => {
+            frame.tr("application-confirm-refer", &[("service", service)])
+        }
+        Transition::Register => {
+            let (from, until) = validity?;
+            frame.tr(
+                "application-confirm-register",
+                &[
+                    ("service", service),
+                    ("list", list),
+                    ("from", frame.day(&from)),
+                    ("until", frame.day(&until)),
+                ],
+            )
+        }
+        Transition::Reject => frame.tr(
+            "application-confirm-reject",
+            &[("service", service), ("list", list)],
+        ),
+        _ => return None,
+    };
+    let label = frame.t(&format!("web-app-do-{}", transition.key()));
+    Some(Confirm {
+        title: frame.tr("application-confirm-title", &[("action", label.clone())]),
+        text,
+        ok: label,
+    })
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    problem: Option<Problem>,
+) -> Result<Response, PageError> {
+    let application = load(state, ctx, id).await?;
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    let frame = Frame::new(&ctx);
+    let frame = Frame::new(ctx);
     let engagement = engagements::get(&state.db, application.engagement_id).await?;
     let parsed = submitted_statement(
-        &state,
+        state,
         application.statement_id,
         application.statement_revision,
     )
     .await?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
-    let registry = crate::registry_cache::current(&state).await?;
+    let registry = crate::registry_cache::current(state).await?;
     let check = check_statement(&parsed, &catalogs, Some(&registry));
     let documents = applications::documents(&state.db, id).await?;
     let questions = applications::questions(&state.db, id)
@@ -558,20 +1351,60 @@ pub async fn show(
                 .collect(),
             id: q.id,
             question: q.question,
-            due_date: q.due_date.to_string(),
+            due_date: frame.day(&q.due_date),
             answer: q.answer,
-            answered_at: q.answered_at.unwrap_or_default(),
+            answered_at: q
+                .answered_at
+                .map(|at| frame.when_text(&at))
+                .unwrap_or_default(),
         })
         .collect();
-    let buttons = available(application.state, &p.roles)
+    let validity = validity_period(engagement.period_end);
+    let (problem_form, problem_message, typed, status) = match problem {
+        Some(Problem {
+            form,
+            message,
+            typed,
+            status,
+        }) => (form, Some(message), typed, Some(status)),
+        None => (String::new(), None, HashMap::new(), None),
+    };
+    let typed_value = |field: &str| typed.get(field).cloned().unwrap_or_default();
+    let mut error = problem_message.clone();
+    let buttons: Vec<ButtonView> = available(application.state, &p.roles)
         .into_iter()
         // Answering is done by answering the questions, not by a button.
         .filter(|t| may_move(p, &application, *t) && *t != Transition::Answer)
-        .map(|t| ButtonView {
-            key: t.key(),
-            label: frame.t(&format!("web-app-do-{}", t.key())),
-            needs_reason: t.needs_reason(),
-            asks_questions: t == Transition::RequestInformation,
+        .map(|t| {
+            let mine = problem_form == t.key();
+            if mine {
+                error = None;
+            }
+            ButtonView {
+                key: t.key(),
+                label: frame.t(&format!("web-app-do-{}", t.key())),
+                needs_reason: t.needs_reason(),
+                asks_questions: t == Transition::RequestInformation,
+                danger: matches!(t, Transition::Reject | Transition::Withdraw),
+                confirm: confirm_for(&frame, t, &application, validity),
+                error: if mine { problem_message.clone() } else { None },
+                reason: if mine {
+                    typed_value("reason")
+                } else {
+                    String::new()
+                },
+                questions: if mine {
+                    typed_value("questions")
+                } else {
+                    String::new()
+                },
+                // Two weeks, as IPA usually gives; the reviewer may change it.
+                due_date: if mine {
+                    typed_value("due_date")
+                } else {
+                    (today() + chrono::Duration::days(14)).to_string()
+                },
+            }
         })
         .collect();
     let registration = registrations::of_service(&state.db, application.service_id)
@@ -581,16 +1414,40 @@ pub async fn show(
         .map(|r| {
             (
                 r.number,
-                r.valid_from.to_string(),
-                r.valid_until.to_string(),
+                format!(
+                    "{} – {}",
+                    frame.day(&r.valid_from),
+                    frame.day(&r.valid_until)
+                ),
             )
         });
     let form: ApplicationForm =
         serde_json::from_value(application.form.clone()).unwrap_or_default();
-    render(&ApplicationPage {
+    let reads_statements = p.has(Role::Reviewer) || p.has(Role::CommitteeMember);
+    let mut response = render(&ApplicationPage {
         a: application_row(&frame, &application),
-        engagement_period: format!("{} – {}", engagement.period_start, engagement.period_end),
-        audit_organization: engagement.audit_organization_name.clone(),
+        engagement_period: format!(
+            "{} – {}",
+            frame.day(&engagement.period_start),
+            frame.day(&engagement.period_end)
+        ),
+        statement_label: frame.tr(
+            "application-statement-revision",
+            &[
+                ("id", application.statement_id.to_string()),
+                ("revision", application.statement_revision.to_string()),
+            ],
+        ),
+        report_label: frame.tr(
+            "application-report-issue",
+            &[
+                ("organization", engagement.audit_organization_name.clone()),
+                ("issue", application.report_issue.to_string()),
+            ],
+        ),
+        audit_scope: scope_label(&frame, &engagement),
+        statement_view: reads_statements
+            .then(|| format!("/statements/{}", application.statement_id)),
         findings: format!(
             "{} {} / {} {}",
             frame.t("web-errors"),
@@ -605,7 +1462,11 @@ pub async fn show(
                 (
                     frame.t(&format!("web-doc-{}", d.kind)),
                     d.file.id,
-                    d.file.file_name.clone(),
+                    format!(
+                        "{} ({})",
+                        d.file.file_name,
+                        size(usize::try_from(d.file.size).unwrap_or(0))
+                    ),
                 )
             })
             .collect(),
@@ -616,20 +1477,37 @@ pub async fn show(
             .map(|h| TransitionView {
                 transition: frame.t(&format!("web-app-do-{}", h.transition)),
                 to: frame.t(&format!("web-app-state-{}", h.to_state)),
-                at: h.at,
-                actor: h.actor,
-                reason: h.reason,
+                at: frame.when_text(&h.at),
+                actor: match (&h.actor_name, &h.actor_organization) {
+                    (Some(name), Some((ja, en))) => {
+                        let org = frame.pick(ja, en);
+                        let org = if org.is_empty() { ja } else { org };
+                        format!("{name}（{org}）")
+                    }
+                    (Some(name), None) => name.clone(),
+                    _ => h.actor.clone(),
+                },
+                // Written by the store before its steps said it themselves.
+                reason: if h.reason == "every question answered" {
+                    String::new()
+                } else {
+                    h.reason
+                },
             })
             .collect(),
         buttons,
+        error,
         can_answer: application.state == ApplicationState::InformationRequested
             && may_move(p, &application, Transition::Answer),
         registration,
         today: today().to_string(),
         form,
-        application,
         frame,
-    })
+    })?;
+    if let Some(status) = status {
+        *response.status_mut() = status;
+    }
+    Ok(response)
 }
 
 /// Whether `p` holds a role for the move and, for the provider's own moves,
@@ -654,30 +1532,102 @@ pub struct TransitionForm {
     from: String,
 }
 
+/// A move refused by the review's rules, in the page's language.
+fn review_refusal(frame: &Frame, error: ReviewError) -> Failure {
+    match error {
+        ReviewError::Role { .. } => Failure::Forbidden,
+        ReviewError::NotFrom { from, transition } => invalid(
+            "transition",
+            frame.tr(
+                "application-refused-not-from",
+                &[
+                    ("state", frame.t(&format!("web-app-state-{}", from.key()))),
+                    ("action", frame.t(&format!("web-app-do-{transition}"))),
+                ],
+            ),
+        ),
+        ReviewError::NoReason { .. } => invalid("reason", frame.t("application-refused-reason")),
+        ReviewError::OpenQuestions(n) => invalid(
+            "transition",
+            frame.tr(
+                "application-refused-open-questions",
+                &[("count", n.to_string())],
+            ),
+        ),
+    }
+}
+
+/// A store's refusal of a move: someone else moved the application first.
+fn moved_meanwhile(frame: &Frame, error: StoreError) -> Failure {
+    match error {
+        StoreError::Conflict(_) => Failure::Conflict(frame.t("application-refused-moved")),
+        other => other.into(),
+    }
+}
+
 pub async fn move_application(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, PageError> {
     let application = load(&state, &ctx, id).await?;
+    let frame = Frame::new(&ctx);
+    match make_move(&state, &ctx, &frame, &application, &form).await {
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) if !is_htmx(&headers) => {
+            let status = failure.status();
+            let message = match failure {
+                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                _ => String::new(),
+            };
+            let typed = HashMap::from([
+                ("reason".to_owned(), form.reason.clone()),
+                ("questions".to_owned(), form.questions.clone()),
+                ("due_date".to_owned(), form.due_date.clone()),
+            ]);
+            show_page(
+                &state,
+                &ctx,
+                id,
+                Some(Problem {
+                    form: form.transition.clone(),
+                    message,
+                    typed,
+                    status,
+                }),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn make_move(
+    state: &AppState,
+    ctx: &Ctx,
+    frame: &Frame,
+    application: &Application,
+    form: &TransitionForm,
+) -> Result<(), Failure> {
+    let id = application.id;
     let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    let transition = Transition::from_key(&form.transition).ok_or_else(|| Failure::Invalid {
-        field: "transition".into(),
-        message: format!("{:?} is not a step of the review", form.transition),
-    })?;
+    let transition = Transition::from_key(&form.transition)
+        .ok_or_else(|| invalid("transition", frame.t("application-refused-step")))?;
     // Who may make the move is answered before whether it fits the state,
     // so that someone without the role learns nothing about the application.
-    if !may_move(p, &application, transition) {
-        return Err(Failure::Forbidden.into());
+    if !may_move(p, application, transition) {
+        return Err(Failure::Forbidden);
     }
     if !form.from.is_empty() && form.from != application.state.key() {
-        return Err(Failure::Conflict(format!(
-            "the application is now {}, not {}; someone else moved it meanwhile; reload",
-            application.state.key(),
-            form.from
-        ))
-        .into());
+        return Err(Failure::Conflict(frame.tr(
+            "application-refused-moved-to",
+            &[(
+                "state",
+                frame.t(&format!("web-app-state-{}", application.state.key())),
+            )],
+        )));
     }
     let open = applications::questions(&state.db, id)
         .await?
@@ -685,42 +1635,52 @@ pub async fn move_application(
         .filter(|q| q.answer.is_none())
         .count();
     let to = check_transition(application.state, transition, &p.roles, &form.reason, open)
-        .map_err(|e| match e {
-            ismap_domain::review::ReviewError::Role { .. } => Failure::Forbidden,
-            other => Failure::Invalid {
-                field: "transition".into(),
-                message: other.to_string(),
-            },
-        })?;
+        .map_err(|e| review_refusal(frame, e))?;
     let actor = actor(Some(p))?;
     match transition {
         Transition::RequestInformation => {
-            let due = parse_date(&form.due_date, "due_date")?;
-            let questions: Vec<(String, chrono::NaiveDate)> = form
+            let questions: Vec<&str> = form
                 .questions
                 .lines()
                 .map(str::trim)
                 .filter(|q| !q.is_empty())
-                .map(|q| (q.to_owned(), due))
                 .collect();
             if questions.is_empty() {
-                return Err(Failure::Invalid {
-                    field: "questions".into(),
-                    message: "write at least one question".into(),
-                }
-                .into());
+                return Err(invalid(
+                    "questions",
+                    frame.t("application-refused-questions"),
+                ));
             }
+            let due: chrono::NaiveDate = form
+                .due_date
+                .trim()
+                .parse()
+                .map_err(|_| invalid("due_date", frame.t("application-refused-due-date")))?;
+            if due < today() {
+                return Err(invalid(
+                    "due_date",
+                    frame.t("application-refused-due-date-past"),
+                ));
+            }
+            let questions: Vec<(String, chrono::NaiveDate)> =
+                questions.into_iter().map(|q| (q.to_owned(), due)).collect();
             applications::request_information(
                 &state.db,
                 &actor,
-                &application,
+                application,
                 &questions,
                 &form.reason,
             )
-            .await?;
+            .await
+            .map_err(|e| moved_meanwhile(frame, e))?;
         }
         Transition::Register => {
-            register(&state, &actor, &application, &form.reason).await?;
+            register(state, &actor, application, &form.reason)
+                .await
+                .map_err(|e| match e {
+                    Failure::Conflict(_) => Failure::Conflict(frame.t("application-refused-moved")),
+                    other => other,
+                })?;
         }
         Transition::ProvideAudit => {
             let latest = engagements::reports(&state.db, application.engagement_id)
@@ -729,35 +1689,36 @@ pub async fn move_application(
                 .map_or(0, |r| r.issue);
             if latest <= application.report_issue {
                 return Err(Failure::Conflict(
-                    "the audit organization has not issued a new report since the request".into(),
-                )
-                .into());
+                    frame.t("application-refused-no-new-report"),
+                ));
             }
             applications::transition(
                 &state.db,
                 &actor,
-                &application,
+                application,
                 transition,
                 to,
                 &form.reason,
                 Some(latest),
             )
-            .await?;
+            .await
+            .map_err(|e| moved_meanwhile(frame, e))?;
         }
         _ => {
             applications::transition(
                 &state.db,
                 &actor,
-                &application,
+                application,
                 transition,
                 to,
                 &form.reason,
                 None,
             )
-            .await?;
+            .await
+            .map_err(|e| moved_meanwhile(frame, e))?;
         }
     }
-    Ok(Redirect::to(&format!("/applications/{id}")).into_response())
+    Ok(())
 }
 
 /// The control objectives a statement implements (selected, implemented or
@@ -847,68 +1808,6 @@ async fn register(
     Ok(())
 }
 
-pub async fn answer(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path((id, question)): Path<(i64, i64)>,
-    multipart: Multipart,
-) -> Result<Response, PageError> {
-    let application = load(&state, &ctx, id).await?;
-    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
-    if !may_move(p, &application, Transition::Answer) {
-        return Err(Failure::Forbidden.into());
-    }
-    if application.state != ApplicationState::InformationRequested {
-        return Err(Failure::Conflict("no question is waiting for an answer".into()).into());
-    }
-    let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
-    let text = upload.text("answer").trim().to_owned();
-    if text.is_empty() {
-        return Err(Failure::Invalid {
-            field: "answer".into(),
-            message: "write the answer".into(),
-        }
-        .into());
-    }
-    let attachment = match upload.files.get("attachment") {
-        Some((name, declared, bytes)) => Some((
-            name.as_str(),
-            uploads::check(
-                "attachment",
-                name,
-                declared,
-                bytes,
-                state.config.max_upload_bytes,
-            )?,
-            bytes.as_slice(),
-        )),
-        None => None,
-    };
-    let master = uploads::master_key(&state)?;
-    let actor = actor(Some(p))?;
-    applications::answer(
-        &state.db,
-        master,
-        &actor,
-        &application,
-        question,
-        &text,
-        attachment
-            .as_ref()
-            .map(|(name, content_type, bytes)| NewFile {
-                organization_id: application.organization_id,
-                file_name: name,
-                content_type,
-                bytes,
-            }),
-    )
-    .await?;
-    // The store sends the application back to technical review with the
-    // last answer, in the answer's transaction.
-    Ok(see_other(&headers, &format!("/applications/{id}")))
-}
-
 /// The submitted statement, for the reviewers (as YAML).
 pub async fn statement_file(
     State(state): State<AppState>,
@@ -960,6 +1859,65 @@ pub async fn report(
     ))
 }
 
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, question)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let application = load(&state, &ctx, id).await?;
+    let p = ctx.principal.as_ref().ok_or(Failure::NotSignedIn)?;
+    let lang = ctx.lang;
+    if !may_move(p, &application, Transition::Answer) {
+        return Err(Failure::Forbidden.into());
+    }
+    if application.state != ApplicationState::InformationRequested {
+        return Err(Failure::Conflict(msg(lang, "application-refused-no-question", &[])).into());
+    }
+    let upload = read_upload(multipart, state.config.max_upload_bytes, lang).await?;
+    let text = upload.text("answer").trim().to_owned();
+    if text.is_empty() {
+        return Err(invalid("answer", msg(lang, "application-refused-answer", &[])).into());
+    }
+    let attachment = match upload.files.get("attachment") {
+        Some(file) => Some((
+            file.0.as_str(),
+            check_file(lang, "attachment", file, state.config.max_upload_bytes)?,
+            file.2.as_slice(),
+        )),
+        None => None,
+    };
+    let master = uploads::master_key(&state)?;
+    let actor = actor(Some(p))?;
+    applications::answer(
+        &state.db,
+        master,
+        &actor,
+        &application,
+        question,
+        &text,
+        attachment
+            .as_ref()
+            .map(|(name, content_type, bytes)| NewFile {
+                organization_id: application.organization_id,
+                file_name: name,
+                content_type,
+                bytes,
+            }),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            Failure::Conflict(msg(lang, "application-refused-answered", &[]))
+        }
+        other => other.into(),
+    })?;
+    // The store sends the application back to technical review with the
+    // last answer, in the answer's transaction.
+    Ok(see_other(&headers, &format!("/applications/{id}")))
+}
+
 #[derive(Deserialize)]
 pub struct SuspensionForm {
     #[serde(default)]
@@ -975,19 +1933,74 @@ pub async fn suspension(
     Form(form): Form<SuspensionForm>,
 ) -> Result<Response, PageError> {
     let p = ctx.require(Action::SuspendRegistration, None)?;
+    let lang = ctx.lang;
     let registration = registrations::get(&state.db, id).await?;
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", msg(lang, "application-refused-reason", &[])).into());
+    }
     registrations::set_suspended(
         &state.db,
         &actor(Some(p))?,
         &registration,
         form.suspend == "true",
-        form.reason.trim(),
+        reason,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            Failure::Conflict(msg(lang, "application-refused-suspension-moved", &[]))
+        }
+        other => other.into(),
+    })?;
     Ok(Redirect::to(&format!(
         "/lists/{}/{}",
         registration.list.key(),
         registration.number
     ))
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(bytes: usize) -> uploads::Upload {
+        uploads::Upload {
+            fields: HashMap::from([("contact".to_owned(), "a@example.jp".to_owned())]),
+            files: HashMap::from([(
+                "management_letter".to_owned(),
+                ("letter.pdf".to_owned(), String::new(), vec![0; bytes]),
+            )]),
+        }
+    }
+
+    /// Held forms belong to one person and service, are bounded per person
+    /// and are filed once.
+    #[test]
+    fn held_forms_are_bounded_and_filed_once() {
+        // A user id no other test uses.
+        let user = -4242;
+        let tokens: Vec<String> = (0..DRAFTS_PER_USER + 2)
+            .map(|_| hold(user, 7, upload(16)))
+            .collect();
+        assert!(held(&tokens[0], user, 7).is_none(), "the oldest made room");
+        assert!(held(&tokens[1], user, 7).is_none());
+        let last = tokens.last().unwrap();
+        match held(last, user, 7) {
+            Some(Held::Waiting(u)) => assert_eq!(u.text("contact"), "a@example.jp"),
+            _ => panic!("the newest form is held"),
+        }
+        assert!(held(last, user + 1, 7).is_none(), "another person's");
+        assert!(held(last, user, 8).is_none(), "another service's");
+        let Ok(draft) = take(last, user, 7) else {
+            panic!("the held form is taken")
+        };
+        assert!(matches!(take(last, user, 7), Err(None)), "taken once");
+        put_back(last, draft, Some(99));
+        assert!(matches!(held(last, user, 7), Some(Held::Filed(99))));
+        assert!(matches!(take(last, user, 7), Err(Some(99))));
+        assert_eq!(size(48), "48 B");
+        assert_eq!(size(2048), "2.0 KB");
+    }
 }

@@ -33,6 +33,9 @@ pub struct EntryRow {
     pub valid_until: String,
     pub renewals: i64,
     pub valid: bool,
+    /// The term's last day as stored, sent back by the renew form.
+    pub until_key: String,
+    pub renew_confirm: String,
 }
 
 fn rows(frame: &Frame, entries: &[AuditOrgEntry], today: NaiveDate) -> Vec<EntryRow> {
@@ -41,8 +44,16 @@ fn rows(frame: &Frame, entries: &[AuditOrgEntry], today: NaiveDate) -> Vec<Entry
         .map(|e| EntryRow {
             organization_id: e.organization_id,
             name: frame.pick(&e.name, &e.name_en).to_owned(),
-            valid_from: e.valid_from.to_string(),
-            valid_until: e.valid_until.to_string(),
+            valid_from: frame.day(&e.valid_from),
+            valid_until: frame.day(&e.valid_until),
+            until_key: e.valid_until.to_string(),
+            renew_confirm: frame.tr(
+                "audit-orgs-renew-confirm",
+                &[
+                    ("name", frame.pick(&e.name, &e.name_en).to_owned()),
+                    ("until", frame.day(&e.valid_until)),
+                ],
+            ),
             renewals: e.renewals,
             valid: e.is_valid_on(today),
         })
@@ -179,12 +190,35 @@ pub async fn register(
     Ok(Redirect::to("/audit-organizations").into_response())
 }
 
+#[derive(Deserialize)]
+pub struct RenewForm {
+    /// The last day of the term the page showed; a term renewed meanwhile
+    /// is not renewed twice.
+    #[serde(default)]
+    valid_until: Option<String>,
+}
+
 pub async fn renew(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(organization_id): Path<i64>,
+    Form(form): Form<RenewForm>,
 ) -> Result<Response, PageError> {
     let actor = require_manager(&ctx)?;
+    if let Some(seen) = form.valid_until.as_deref().map(str::trim)
+        && let Some(current) = audit_orgs::latest(&state.db, organization_id).await?
+        && current.valid_until.to_string() != seen
+    {
+        let frame = Frame::new(&ctx);
+        return Err(Failure::Conflict(frame.tr(
+            "audit-orgs-renew-stale",
+            &[(
+                "name",
+                frame.pick(&current.name, &current.name_en).to_owned(),
+            )],
+        ))
+        .into());
+    }
     audit_orgs::renew(&state.db, &actor, organization_id).await?;
     Ok(Redirect::to("/audit-organizations").into_response())
 }
@@ -193,8 +227,9 @@ pub async fn renew(
 pub struct PlanQuery {
     #[serde(default)]
     scope: Option<String>,
+    /// Text: an empty or unreadable field means the default (3 years).
     #[serde(default)]
-    years: Option<u8>,
+    years: Option<String>,
 }
 
 pub struct PlanYear {
@@ -227,9 +262,17 @@ pub async fn plan(
     let catalog = state
         .catalog(&id)
         .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))?;
-    let years_count = query.years.unwrap_or(3).clamp(1, 5);
-    let scope_key = query.scope.unwrap_or_else(|| "liu".into());
-    let scope = parse_scope(&scope_key, years_count)?;
+    let years_count = query
+        .years
+        .as_deref()
+        .and_then(|y| y.trim().parse::<u8>().ok())
+        .unwrap_or(3)
+        .clamp(1, 5);
+    let scope_key = query
+        .scope
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "liu".into());
+    let scope = parse_scope(ctx.lang, &scope_key, years_count)?;
     let plan = plan_cycle(catalog, scope);
     let frame = Frame::new(&ctx);
     let years = plan

@@ -139,11 +139,21 @@ fn tree(frame: &Frame, catalog: &Catalog) -> Vec<ChapterView> {
         .collect()
 }
 
-/// The excerpt notice, when the catalog is an excerpt.
+/// The excerpt notice, when the catalog is an excerpt: for the bundled
+/// excerpt, the catalogs' wording for people (the pack's own notice names
+/// its keys); for another pack, its notice.
 fn notice(frame: &Frame, catalog: &Catalog) -> Option<String> {
     let info = catalog.info();
-    info.excerpt
-        .then(|| frame.pick(&info.notice.ja, &info.notice.en).to_owned())
+    if !info.excerpt {
+        return None;
+    }
+    Some(
+        if catalog.id() == ismap_formats::bundled::ISMAP_2022_EXCERPT {
+            frame.t("web-catalog-excerpt-notice")
+        } else {
+            frame.pick(&info.notice.ja, &info.notice.en).to_owned()
+        },
+    )
 }
 
 #[derive(Template)]

@@ -50,6 +50,10 @@ pub struct ResultView {
     pub set_aside: String,
     pub chapters: Vec<ChapterRows>,
     pub summary: String,
+    /// Columns with something in some row (empty columns are not shown).
+    pub show_iso: bool,
+    pub show_held: bool,
+    pub show_missing: bool,
 }
 
 #[derive(Template)]
@@ -147,24 +151,30 @@ fn result_view(frame: &Frame, catalog: &Catalog, source: &Source) -> ResultView 
             .collect::<Vec<_>>()
             .join(" "),
     };
+    let chapters: Vec<ChapterRows> = chapters
+        .into_iter()
+        .map(|number| ChapterRows {
+            number,
+            title: catalog
+                .chapter(number)
+                .map(|c| frame.pick(&c.title.ja, &c.title.en).to_owned())
+                .unwrap_or_default(),
+            rows: coverage
+                .iter()
+                .filter(|c| c.objective.chapter() == number)
+                .map(row)
+                .collect(),
+        })
+        .collect();
+    let rows = || chapters.iter().flat_map(|c| c.rows.iter());
+    let no_counterpart = frame.t("crosswalk-no-counterpart");
     ResultView {
         heading,
         set_aside,
-        chapters: chapters
-            .into_iter()
-            .map(|number| ChapterRows {
-                number,
-                title: catalog
-                    .chapter(number)
-                    .map(|c| frame.pick(&c.title.ja, &c.title.en).to_owned())
-                    .unwrap_or_default(),
-                rows: coverage
-                    .iter()
-                    .filter(|c| c.objective.chapter() == number)
-                    .map(row)
-                    .collect(),
-            })
-            .collect(),
+        show_iso: rows().any(|r| !r.iso.is_empty() && r.iso != no_counterpart),
+        show_held: rows().any(|r| !r.held.is_empty()),
+        show_missing: rows().any(|r| !r.missing.is_empty()),
+        chapters,
         summary: frame.tr(
             "crosswalk-summary",
             &[
@@ -211,7 +221,11 @@ pub async fn page(
 }
 
 /// Reads an uploaded resolved-profile catalog or SSP into holdings.
-async fn uploaded(state: &AppState, multipart: Multipart) -> Result<Source, String> {
+async fn uploaded(
+    state: &AppState,
+    state_lang: ismap_i18n::Lang,
+    multipart: Multipart,
+) -> Result<Source, String> {
     let limit = max_bytes(state);
     let message = |failure: Failure| match failure {
         Failure::Invalid { message, .. } => message,
@@ -219,7 +233,7 @@ async fn uploaded(state: &AppState, multipart: Multipart) -> Result<Source, Stri
     };
     let upload = uploads::read(multipart, limit).await.map_err(message)?;
     let Some((name, _declared, bytes)) = upload.file() else {
-        return Err("choose a file: a resolved-profile catalog or a system security plan (OSCAL JSON or XML)".into());
+        return Err(crate::text::t(state_lang, "web-crosswalk-no-file"));
     };
     uploads::check_oscal("file", name, bytes, limit).map_err(message)?;
     let baseline = read_holdings(name, bytes).map_err(|e| e.to_string())?;
@@ -254,7 +268,7 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let frame = Frame::new(&ctx);
     let max_upload_mib = max_bytes(&state) / (1024 * 1024);
-    match uploaded(&state, multipart).await {
+    match uploaded(&state, ctx.lang, multipart).await {
         Ok(source) => render(&CrosswalkPage {
             result: Some(result_view(&frame, default_catalog(), &source)),
             frame,

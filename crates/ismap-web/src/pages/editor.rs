@@ -1,6 +1,10 @@
-//! The statement editor: every control of the catalog in its tree, decided
-//! in place. Each change is saved as a new revision and validated by the same
-//! engine as the CLI; htmx swaps the control's row and the summary.
+//! The statement editor: the catalog's chapters with their progress, each
+//! chapter's controls loaded when it is opened (htmx), decided in place.
+//! A change is saved on top of the version the page was based on (a stale
+//! one is refused with 409 and shown in the row, what was chosen kept); the
+//! same person's changes within a few minutes form one revision (see
+//! `ismap_store::statements::save_edit`). Undecided controls are progress,
+//! not errors, until the provider asks to check or freezes.
 
 use std::collections::HashMap;
 
@@ -8,12 +12,13 @@ use crate::error::Query;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use ismap_domain::{Catalog, ControlId, Decision, Level, RuleId, Severity};
+use ismap_domain::control_id::ControlNumber;
+use ismap_domain::{Catalog, ControlId, Decision, FindingKind, Level, RuleId, Severity};
 use ismap_formats::report::Report;
 use ismap_i18n::Messages;
-use ismap_store::statements;
+use ismap_store::statements::{self, Based};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -27,7 +32,8 @@ use crate::statement_ops::{self, ControlEdit, DRAFT, Loaded};
 use crate::text::Frame;
 
 pub struct FindingView {
-    pub rule: &'static str,
+    /// The rule's code (S1–S8, A1–A4), or 入力 for unreadable input.
+    pub rule: String,
     pub warning: bool,
     pub message: String,
 }
@@ -60,6 +66,9 @@ pub struct Row {
     pub evidence: Vec<(String, String, bool)>,
     pub show_evidence: bool,
     pub findings: Vec<FindingView>,
+    /// The control this answer saved: the row says so (in its message slot,
+    /// which a later failure replaces).
+    pub saved: bool,
 }
 
 impl Row {
@@ -73,6 +82,13 @@ pub struct ChapterRows {
     pub title: String,
     pub decided: usize,
     pub total: usize,
+    /// Controls the filter shows in this chapter.
+    pub shown: usize,
+    /// 決定済み n / total and 表示 n 件, in the page language.
+    pub progress: String,
+    pub shown_text: String,
+    /// Rendered with the page (the chapter asked for, or a page without
+    /// the chapter list's on-demand loading); otherwise loaded when opened.
     pub rows: Vec<Row>,
     pub open: bool,
 }
@@ -90,6 +106,45 @@ pub struct Summary {
     pub warnings: usize,
     pub rules: Vec<RuleCount>,
     pub revision: i64,
+    /// Controls decided, of all the catalog's controls.
+    pub decided: usize,
+    pub total: usize,
+    /// Undecided controls count as errors (the provider asked to check).
+    pub check: bool,
+    /// 決定済み n / total, in the page language.
+    pub progress: String,
+}
+
+fn progress_text(frame: &Frame, decided: usize, total: usize) -> String {
+    frame.tr(
+        "editor-progress",
+        &[
+            ("decided", decided.to_string()),
+            ("total", total.to_string()),
+        ],
+    )
+}
+
+/// The version a page is based on, as its forms send it back: the
+/// revision number and its edit count (`7.3`).
+pub fn version_token(loaded: &Loaded) -> String {
+    format!("{}.{}", loaded.revision.number, loaded.revision.edits)
+}
+
+/// Reads a version sent by a form: `7.3`, or `7` (any edit count).
+pub fn parse_version(text: &str) -> Result<Based, Failure> {
+    let invalid = || Failure::Invalid {
+        field: "based_on".into(),
+        message: format!("{text:?} is not a version of the statement; reload the page"),
+    };
+    let text = text.trim();
+    match text.split_once('.') {
+        None => Ok(Based::revision(text.parse().map_err(|_| invalid())?)),
+        Some((revision, edits)) => Ok(Based {
+            revision: revision.parse().map_err(|_| invalid())?,
+            edits: Some(edits.parse().map_err(|_| invalid())?),
+        }),
+    }
 }
 
 fn dom_id(id: &ControlId) -> String {
@@ -100,19 +155,33 @@ fn decision_label(frame: &Frame, key: &str) -> String {
     frame.t(&format!("web-decision-{}", key.replace('_', "-")))
 }
 
+/// Whether the editor counts a finding: undecided controls are progress
+/// until the provider asks to check.
+fn counts(finding: &ismap_domain::Finding, check: bool) -> bool {
+    check || finding.kind != FindingKind::Undecided
+}
+
 /// Findings of a report by control number, rendered in the page language.
 fn findings_by_control(
     frame: &Frame,
     report: &Report<'_>,
-) -> HashMap<Option<ismap_domain::control_id::ControlNumber>, Vec<FindingView>> {
+    check: bool,
+) -> HashMap<Option<ControlNumber>, Vec<FindingView>> {
     let messages = Messages::get();
     let mut map: HashMap<_, Vec<FindingView>> = HashMap::new();
     for located in &report.findings {
         let f = &located.finding;
+        if !counts(f, check) {
+            continue;
+        }
         map.entry(f.control.map(|c| c.number()))
             .or_default()
             .push(FindingView {
-                rule: f.rule.as_str(),
+                rule: if f.rule == RuleId::Input {
+                    frame.t("editor-rule-input")
+                } else {
+                    f.rule.as_str().to_owned()
+                },
                 warning: f.severity == Severity::Warning,
                 message: messages.finding(frame.lang, f),
             });
@@ -125,7 +194,7 @@ fn row(
     catalog: &Catalog,
     loaded: &Loaded,
     position: usize,
-    findings: &mut HashMap<Option<ismap_domain::control_id::ControlNumber>, Vec<FindingView>>,
+    findings: &mut HashMap<Option<ControlNumber>, Vec<FindingView>>,
 ) -> Row {
     let control = &catalog.controls()[position];
     let entry = loaded.parsed.statement.controls.get(&control.id.number());
@@ -196,36 +265,55 @@ fn row(
         findings: findings
             .remove(&Some(control.id.number()))
             .unwrap_or_default(),
+        saved: false,
     }
 }
 
-fn summary(frame: &Frame, report: &Report<'_>, revision: i64) -> Summary {
+fn summary(
+    frame: &Frame,
+    report: &Report<'_>,
+    loaded: &Loaded,
+    catalog: &Catalog,
+    check: bool,
+) -> Summary {
     let messages = Messages::get();
+    let counted: Vec<&ismap_domain::Finding> = report
+        .findings
+        .iter()
+        .map(|f| &f.finding)
+        .filter(|f| counts(f, check))
+        .collect();
     let rules = RuleId::ALL
         .into_iter()
         .filter_map(|rule| {
-            let count = report
-                .findings
-                .iter()
-                .filter(|f| f.finding.rule == rule)
-                .count();
-            (count > 0).then(|| RuleCount {
+            let of_rule: Vec<_> = counted.iter().filter(|f| f.rule == rule).collect();
+            (!of_rule.is_empty()).then(|| RuleCount {
                 rule: rule.as_str(),
                 title: messages.rule_title(frame.lang, rule),
-                count,
-                warning: report
-                    .findings
-                    .iter()
-                    .filter(|f| f.finding.rule == rule)
-                    .all(|f| f.finding.severity == Severity::Warning),
+                count: of_rule.len(),
+                warning: of_rule.iter().all(|f| f.severity == Severity::Warning),
             })
         })
         .collect();
+    let total = catalog.controls().len();
+    let decided = (0..total)
+        .filter(|&p| is_decided(loaded, catalog, p))
+        .count();
     Summary {
-        errors: report.errors(),
-        warnings: report.warnings(),
+        progress: progress_text(frame, decided, total),
+        errors: counted
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        warnings: counted
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count(),
         rules,
-        revision,
+        revision: loaded.revision.number,
+        decided,
+        total,
+        check,
     }
 }
 
@@ -234,6 +322,23 @@ pub struct EditorQuery {
     /// all | undecided | findings | baseline | cloud
     #[serde(default)]
     filter: String,
+    /// Non-empty: undecided controls count as errors (the チェック button).
+    #[serde(default)]
+    check: String,
+    /// A chapter to show open, its controls in the page (for browsers
+    /// without scripts, and links to a chapter).
+    #[serde(default)]
+    chapter: String,
+}
+
+impl EditorQuery {
+    fn check(&self) -> bool {
+        !self.check.trim().is_empty()
+    }
+
+    fn chapter(&self) -> Option<u16> {
+        self.chapter.trim().parse().ok()
+    }
 }
 
 pub struct RiskView {
@@ -244,6 +349,18 @@ pub struct RiskView {
     pub evaluation: String,
     pub treatment: String,
     pub controls: String,
+    /// The removal's confirmation: what goes, and that earlier revisions keep it.
+    pub remove_confirm: String,
+}
+
+/// The service details form, as stored or as the user typed it.
+pub struct DetailsView {
+    pub name: String,
+    pub model: String,
+    pub scope: String,
+    pub underlying: String,
+    pub date: String,
+    pub zero_trust: bool,
 }
 
 #[derive(Template)]
@@ -254,22 +371,28 @@ struct EditorPage {
     upgrades: Vec<(String, String)>,
     risks: Vec<RiskView>,
     levels: Vec<(&'static str, String)>,
-    details: ismap_domain::statement::Service,
-    date: String,
-    models: Vec<(&'static str, bool)>,
+    details: DetailsView,
+    /// The details form's refusal, shown above it (it is open then).
+    details_error: Option<String>,
+    /// A refusal of the whole page's action (freeze), shown at the top.
+    notice: Option<String>,
+    /// Service models: (key, label, selected).
+    models: Vec<(&'static str, String, bool)>,
     statement_id: i64,
     catalog_id: String,
     service_id: i64,
     service_name: String,
     status: String,
     editable: bool,
-    can_freeze: bool,
+    version: String,
     filter: String,
+    check: bool,
     filters: Vec<(&'static str, String)>,
     summary: Summary,
     general: Vec<FindingView>,
     chapters: Vec<ChapterRows>,
     underlying: Vec<(String, String)>,
+    freeze_confirm: String,
 }
 
 async fn editable_statement(
@@ -334,44 +457,109 @@ fn shown(
     }
 }
 
+/// The catalog's positions, chapter by chapter, in catalog order.
+fn chapter_positions(catalog: &Catalog, chapter: u16) -> Vec<usize> {
+    (0..catalog.controls().len())
+        .filter(|&p| catalog.controls()[p].id.chapter() == chapter)
+        .collect()
+}
+
+/// The editor page's extras when it answers a refused form.
+#[derive(Default)]
+struct Refusal {
+    notice: Option<String>,
+    details_error: Option<String>,
+    details: Option<DetailsView>,
+    status: Option<StatusCode>,
+}
+
+/// The editor page; asked by htmx for one chapter (`?chapter=N`, when the
+/// chapter is opened), that chapter's rows only.
 pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(query): Query<EditorQuery>,
 ) -> Result<Response, PageError> {
-    let (loaded, principal) = editable_statement(&state, &ctx, id, Action::ViewStatement).await?;
-    let frame = Frame::new(&ctx);
-    let catalog = loaded.catalog(&state)?;
-    let report = loaded.report(&state);
-    let mut findings = findings_by_control(&frame, &report);
+    if headers.contains_key("hx-request")
+        && let Some(number) = query.chapter()
+    {
+        let mut response = chapter(&state, &ctx, id, number, &query).await?;
+        response.headers_mut().insert(
+            axum::http::header::VARY,
+            axum::http::HeaderValue::from_static("HX-Request"),
+        );
+        return Ok(response);
+    }
+    let mut response = editor_page(&state, &ctx, id, &query, Refusal::default()).await?;
+    response.headers_mut().insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("HX-Request"),
+    );
+    Ok(response)
+}
+
+async fn editor_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    query: &EditorQuery,
+    refusal: Refusal,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(state, ctx, id, Action::ViewStatement).await?;
+    let frame = Frame::new(ctx);
+    let catalog = loaded.catalog(state)?;
+    let report = loaded.report(state);
+    let check = query.check();
+    let mut findings = findings_by_control(&frame, &report, check);
     let filter = query.filter.as_str();
+    let open_chapter = query.chapter();
     let mut chapters = Vec::new();
     for chapter in catalog.chapters() {
-        let positions: Vec<usize> = (0..catalog.controls().len())
-            .filter(|&p| catalog.controls()[p].id.chapter() == chapter.number)
-            .collect();
+        let positions = chapter_positions(catalog, chapter.number);
         let decided = positions
             .iter()
             .filter(|&&p| is_decided(&loaded, catalog, p))
             .count();
-        let mut rows = Vec::new();
-        for &p in &positions {
-            let control = &catalog.controls()[p];
-            let has_findings = findings.contains_key(&Some(control.id.number()));
-            if shown(filter, &loaded, catalog, p, has_findings) {
-                rows.push(row(&frame, catalog, &loaded, p, &mut findings));
-            }
-        }
-        if rows.is_empty() {
+        let visible: Vec<usize> = positions
+            .iter()
+            .copied()
+            .filter(|&p| {
+                let number = catalog.controls()[p].id.number();
+                shown(
+                    filter,
+                    &loaded,
+                    catalog,
+                    p,
+                    findings.contains_key(&Some(number)),
+                )
+            })
+            .collect();
+        if visible.is_empty() {
             continue;
         }
+        let open = open_chapter == Some(chapter.number);
+        let rows = if open {
+            visible
+                .iter()
+                .map(|&p| row(&frame, catalog, &loaded, p, &mut findings))
+                .collect()
+        } else {
+            Vec::new()
+        };
         chapters.push(ChapterRows {
             number: chapter.number,
             title: frame.pick(&chapter.title.ja, &chapter.title.en).to_owned(),
             decided,
             total: positions.len(),
-            open: !filter.is_empty() && filter != "all",
+            shown: visible.len(),
+            progress: progress_text(&frame, decided, positions.len()),
+            shown_text: frame.tr(
+                "editor-chapter-shown",
+                &[("count", visible.len().to_string())],
+            ),
+            open,
             rows,
         });
     }
@@ -382,13 +570,27 @@ pub async fn edit(
             Action::EditStatement,
             Some(loaded.record.organization_id),
         );
-    let details = loaded.parsed.statement.service.clone();
-    let risks = loaded
-        .parsed
-        .statement
+    let stored = &loaded.parsed.statement;
+    let details = refusal.details.unwrap_or_else(|| DetailsView {
+        name: stored.service.name.clone(),
+        model: stored
+            .service
+            .model
+            .map(|m| m.key().to_owned())
+            .unwrap_or_default(),
+        scope: stored.service.scope.clone(),
+        underlying: stored.service.underlying.join(", "),
+        date: stored.date.map(|d| d.to_string()).unwrap_or_default(),
+        zero_trust: stored.service.zero_trust,
+    });
+    let risks = stored
         .risks
         .iter()
         .map(|r| RiskView {
+            remove_confirm: frame.tr(
+                "editor-risk-remove-confirm",
+                &[("id", r.id.clone()), ("title", r.title.clone())],
+            ),
             id: r.id.clone(),
             title: r.title.clone(),
             identification: r.identification.clone(),
@@ -419,6 +621,16 @@ pub async fn edit(
             )
         })
         .collect();
+    let models = ismap_domain::ServiceModel::ALL
+        .iter()
+        .map(|m| {
+            (
+                m.key(),
+                frame.label("service-model", m.key()),
+                details.model == m.key(),
+            )
+        })
+        .collect();
     let page = EditorPage {
         upgrades,
         risks,
@@ -426,36 +638,123 @@ pub async fn edit(
             .iter()
             .map(|l| (l.key(), frame.t(&format!("web-risk-{}", l.key()))))
             .collect(),
-        models: ismap_domain::ServiceModel::ALL
-            .iter()
-            .map(|m| (m.key(), details.model == Some(*m)))
-            .collect(),
-        date: loaded
-            .parsed
-            .statement
-            .date
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+        models,
         details,
+        details_error: refusal.details_error,
+        notice: refusal.notice,
         statement_id: id,
         catalog_id: catalog.id().to_owned(),
         service_id: service.id,
         service_name: service.name,
         status: loaded.record.status.clone(),
         editable,
-        can_freeze: editable && report.errors() == 0,
+        version: version_token(&loaded),
         filter: filter.to_owned(),
+        check,
         filters: ["all", "undecided", "findings", "baseline", "cloud"]
             .into_iter()
             .map(|f| (f, frame.t(&format!("web-filter-{f}"))))
             .collect(),
-        summary: summary(&frame, &report, loaded.revision.number),
+        summary: summary(&frame, &report, &loaded, catalog, check),
         general: findings.remove(&None).unwrap_or_default(),
         chapters,
-        underlying: underlying_choices(&state, &loaded).await?,
+        underlying: underlying_choices(state, &loaded).await?,
+        freeze_confirm: frame.tr(
+            "editor-freeze-confirm",
+            &[("revision", loaded.revision.number.to_string())],
+        ),
         frame,
     };
-    render(&page)
+    let mut response = render(&page)?;
+    if let Some(status) = refusal.status {
+        *response.status_mut() = status;
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "editor_chapter.html")]
+struct ChapterFragment {
+    frame: Frame,
+    statement_id: i64,
+    catalog_id: String,
+    editable: bool,
+    version: String,
+    chapter: ChapterRows,
+    underlying: Vec<(String, String)>,
+}
+
+/// One chapter's rows (the editor loads them when the chapter is opened),
+/// under the page's filter and check mode.
+async fn chapter(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    number: u16,
+    query: &EditorQuery,
+) -> Result<Response, PageError> {
+    let (loaded, principal) = editable_statement(state, ctx, id, Action::ViewStatement).await?;
+    let frame = Frame::new(ctx);
+    let catalog = loaded.catalog(state)?;
+    let info = catalog
+        .chapters()
+        .iter()
+        .find(|c| c.number == number)
+        .ok_or_else(|| Failure::NotFound(format!("chapter {number}")))?;
+    let report = loaded.report(state);
+    let mut findings = findings_by_control(&frame, &report, query.check());
+    let positions = chapter_positions(catalog, number);
+    let visible: Vec<usize> = positions
+        .iter()
+        .copied()
+        .filter(|&p| {
+            let number = catalog.controls()[p].id.number();
+            shown(
+                &query.filter,
+                &loaded,
+                catalog,
+                p,
+                findings.contains_key(&Some(number)),
+            )
+        })
+        .collect();
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|&p| row(&frame, catalog, &loaded, p, &mut findings))
+        .collect();
+    let editable = loaded.record.status == DRAFT
+        && allows(
+            Some(&principal),
+            Action::EditStatement,
+            Some(loaded.record.organization_id),
+        );
+    let decided = positions
+        .iter()
+        .filter(|&&p| is_decided(&loaded, catalog, p))
+        .count();
+    let fragment = ChapterFragment {
+        statement_id: id,
+        catalog_id: catalog.id().to_owned(),
+        editable,
+        version: version_token(&loaded),
+        chapter: ChapterRows {
+            number,
+            title: frame.pick(&info.title.ja, &info.title.en).to_owned(),
+            decided,
+            total: positions.len(),
+            shown: rows.len(),
+            progress: progress_text(&frame, decided, positions.len()),
+            shown_text: frame.tr("editor-chapter-shown", &[("count", rows.len().to_string())]),
+            open: true,
+            rows,
+        },
+        underlying: underlying_choices(state, &loaded).await?,
+        frame,
+    };
+    let html = fragment
+        .render()
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok(Html(html).into_response())
 }
 
 #[derive(Template)]
@@ -465,18 +764,24 @@ struct SavedFragment {
     statement_id: i64,
     catalog_id: String,
     editable: bool,
+    version: String,
     rows: Vec<Row>,
     summary: Summary,
-    progress: Vec<(u16, usize, usize)>,
+    /// Chapter progress to update: (chapter, 決定済み n / total).
+    progress: Vec<(u16, String)>,
     underlying: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
 pub struct SaveForm {
-    based_on: i64,
+    /// The version the page was based on (`7.3`).
+    based_on: String,
     /// The editor's filter: rows it hides are not sent back.
     #[serde(default)]
     filter: String,
+    /// The editor's check mode: undecided controls count as errors.
+    #[serde(default)]
+    check: String,
     #[serde(flatten)]
     edit: ControlEdit,
 }
@@ -491,6 +796,8 @@ pub async fn save_control(
     Form(form): Form<SaveForm>,
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
+    let based = parse_version(&form.based_on)?;
+    let check = !form.check.trim().is_empty();
     let catalog = loaded.catalog(&state)?;
     let control_id: ControlId = parse_control(&control, "control")?;
     // Which of the rows a save may change are on the page (as it was
@@ -505,6 +812,7 @@ pub async fn save_control(
             .report(&state)
             .findings
             .iter()
+            .filter(|f| counts(&f.finding, check))
             .filter_map(|f| f.finding.control.map(|c| c.number()))
             .collect()
     } else {
@@ -526,35 +834,47 @@ pub async fn save_control(
     let mut statement = loaded.parsed.statement.clone();
     statement_ops::apply(&mut statement, catalog, control_id, form.edit)?;
     let comment = format!("{control_id}");
-    let saved = statement_ops::save(
+    let saved = statement_ops::save_version(
         &state,
         &principal,
         &loaded.record,
-        form.based_on,
+        based,
         &statement,
         &comment,
+        true,
     )
-    .await?;
+    .await
+    .map_err(|failure| match failure {
+        // Said in the page's language: the row keeps what was chosen.
+        Failure::Conflict(_) => Failure::Conflict(Frame::new(&ctx).tr(
+            "editor-conflict-not-saved",
+            &[("control", control_id.to_string())],
+        )),
+        other => other,
+    })?;
     if !headers.contains_key("hx-request") {
         return Ok(Redirect::to(&format!(
-            "/statements/{id}/edit#row-{}",
+            "/statements/{id}/edit?chapter={}#row-{}",
+            control_id.chapter(),
             dom_id(&control_id)
         ))
         .into_response());
     }
     let frame = Frame::new(&ctx);
     let report = saved.report(&state);
-    let mut findings = findings_by_control(&frame, &report);
+    let mut findings = findings_by_control(&frame, &report, check);
     // The saved control, its objective and the objective's detailed
     // controls: the rules that look across them (S2, S5, A3) may change.
     let rows = on_page
         .into_iter()
-        .map(|p| row(&frame, catalog, &saved, p, &mut findings))
+        .map(|p| {
+            let mut r = row(&frame, catalog, &saved, p, &mut findings);
+            r.saved = p == position;
+            r
+        })
         .collect();
     let chapter = control_id.chapter();
-    let chapter_positions: Vec<usize> = (0..catalog.controls().len())
-        .filter(|&p| catalog.controls()[p].id.chapter() == chapter)
-        .collect();
+    let chapter_positions = chapter_positions(catalog, chapter);
     let decided = chapter_positions
         .iter()
         .filter(|&&p| is_decided(&saved, catalog, p))
@@ -563,9 +883,13 @@ pub async fn save_control(
         statement_id: id,
         catalog_id: catalog.id().to_owned(),
         editable: true,
+        version: version_token(&saved),
         rows,
-        summary: summary(&frame, &report, saved.revision.number),
-        progress: vec![(chapter, decided, chapter_positions.len())],
+        summary: summary(&frame, &report, &saved, catalog, check),
+        progress: vec![(
+            chapter,
+            progress_text(&frame, decided, chapter_positions.len()),
+        )],
         underlying: underlying_choices(&state, &saved).await?,
         frame,
     };
@@ -635,11 +959,19 @@ pub async fn export(
         .into_response())
 }
 
-pub struct ChangeView {
-    pub id: String,
-    pub fields: String,
+/// One field of a control or of the statement in the diff: its label, the
+/// values before and after, and whether it changed (highlighted).
+pub struct FieldView {
+    pub label: String,
     pub before: String,
     pub after: String,
+    pub changed: bool,
+}
+
+pub struct ChangeView {
+    pub id: String,
+    pub title: String,
+    pub fields: Vec<FieldView>,
 }
 
 #[derive(Template)]
@@ -650,8 +982,9 @@ struct DiffPage {
     from: i64,
     to: i64,
     latest: i64,
-    fields: Vec<ismap_domain::diff::FieldChange>,
+    fields: Vec<FieldView>,
     changes: Vec<ChangeView>,
+    burst_note: String,
 }
 
 #[derive(Deserialize)]
@@ -660,23 +993,59 @@ pub struct DiffQuery {
     to: Option<i64>,
 }
 
-fn describe(entry: &Option<ismap_domain::ControlDecision>) -> String {
-    match entry {
-        None => "—".into(),
-        Some(e) => {
-            let mut parts = vec![e.decision.map_or("~", |d| d.key()).to_owned()];
-            for value in [&e.individual_control, &e.reason, &e.from, &e.confirmation]
-                .into_iter()
-                .flatten()
-            {
-                parts.push(value.clone());
-            }
-            parts.join(" / ")
-        }
+/// A control's entry, field by field, labelled for people: (field id,
+/// value shown). An absent entry is undecided with nothing written.
+fn entry_fields(
+    frame: &Frame,
+    entry: Option<&ismap_domain::ControlDecision>,
+) -> Vec<(&'static str, String)> {
+    let text = |f: fn(&ismap_domain::ControlDecision) -> &Option<String>| {
+        entry.and_then(|e| f(e).clone()).unwrap_or_default()
+    };
+    let decision = entry.and_then(|e| e.decision);
+    vec![
+        (
+            "decision",
+            decision.map_or_else(
+                || frame.t("web-decision-undecided"),
+                |d| decision_label(frame, d.key()),
+            ),
+        ),
+        ("individual_control", text(|e| &e.individual_control)),
+        ("reason", text(|e| &e.reason)),
+        ("from", text(|e| &e.from)),
+        ("confirmation", text(|e| &e.confirmation)),
+        (
+            "evidence",
+            entry
+                .map(|e| {
+                    e.evidence
+                        .iter()
+                        .map(|x| format!("{} ({})", x.title, x.reference))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+        ),
+        ("id", entry.map(|e| e.id.to_string()).unwrap_or_default()),
+    ]
+}
+
+/// A statement field's value as people read it (labels for enum values).
+fn field_value(frame: &Frame, field: &str, value: &str) -> String {
+    match field {
+        "service.model" => frame.label("service-model", value),
+        "service.zero_trust" => match value {
+            "true" => frame.t("editor-yes"),
+            "false" => frame.t("editor-no"),
+            other => other.to_owned(),
+        },
+        _ => value.to_owned(),
     }
 }
 
-/// Which controls changed decision or text between two revisions.
+/// Which controls changed decision or text between two revisions: each
+/// changed control with its fields labelled, the changed ones highlighted.
 pub async fn diff(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -684,6 +1053,7 @@ pub async fn diff(
     Query(query): Query<DiffQuery>,
 ) -> Result<Response, PageError> {
     let (loaded, _) = editable_statement(&state, &ctx, id, Action::ViewStatement).await?;
+    let frame = Frame::new(&ctx);
     let latest = loaded.revision.number;
     let to = query.to.unwrap_or(latest);
     let from = query.from.unwrap_or((to - 1).max(1));
@@ -695,14 +1065,45 @@ pub async fn diff(
     let before = read(statements::revision_at(&state.db, id, from).await?)?;
     let after = read(statements::revision_at(&state.db, id, to).await?)?;
     let difference = ismap_domain::diff::diff(&before, &after);
+    let catalog = loaded.catalog(&state).ok();
     let changes = difference
         .controls
         .iter()
-        .map(|c| ChangeView {
-            id: c.id.to_string(),
-            fields: c.fields.join(", "),
-            before: describe(&c.before),
-            after: describe(&c.after),
+        .map(|c| {
+            let was = entry_fields(&frame, c.before.as_ref());
+            let now = entry_fields(&frame, c.after.as_ref());
+            let fields = was
+                .into_iter()
+                .zip(now)
+                .filter(|((name, a), (_, b))| {
+                    c.fields.contains(name) || !a.is_empty() || !b.is_empty()
+                })
+                .filter(|((name, _), _)| *name != "id" || c.fields.contains(&"id"))
+                .map(|((name, a), (_, b))| FieldView {
+                    label: frame.label("field", name),
+                    changed: c.fields.contains(&name),
+                    before: a,
+                    after: b,
+                })
+                .collect();
+            ChangeView {
+                id: c.id.to_string(),
+                title: catalog
+                    .and_then(|k| k.get(c.id.number()))
+                    .map(|k| frame.pick(&k.title.ja, &k.title.en).to_owned())
+                    .unwrap_or_default(),
+                fields,
+            }
+        })
+        .collect();
+    let fields = difference
+        .fields
+        .iter()
+        .map(|f| FieldView {
+            label: frame.label("field", f.field),
+            before: field_value(&frame, f.field, &f.before),
+            after: field_value(&frame, f.field, &f.after),
+            changed: true,
         })
         .collect();
     render(&DiffPage {
@@ -710,15 +1111,19 @@ pub async fn diff(
         from,
         to,
         latest,
-        fields: difference.fields,
+        fields,
         changes,
-        frame: Frame::new(&ctx),
+        burst_note: frame.tr(
+            "editor-diff-burst",
+            &[("minutes", statements::BURST_MINUTES.to_string())],
+        ),
+        frame,
     })
 }
 
 #[derive(Deserialize)]
 pub struct ImportForm {
-    based_on: i64,
+    based_on: String,
     content: String,
 }
 
@@ -752,7 +1157,14 @@ pub async fn import(
         Some(Failure::Invalid { message, .. }) => Err(vec![message]),
         Some(other) => return Err(other.into()),
         None => {
-            statement_ops::import(&state, &principal, &loaded, form.based_on, &form.content).await?
+            statement_ops::import(
+                &state,
+                &principal,
+                &loaded,
+                parse_version(&form.based_on)?,
+                &form.content,
+            )
+            .await?
         }
     };
     match outcome {
@@ -771,7 +1183,7 @@ pub async fn import(
 
 #[derive(Deserialize)]
 pub struct BulkForm {
-    based_on: i64,
+    based_on: String,
     action: statement_ops::Bulk,
     #[serde(default)]
     reason: String,
@@ -796,16 +1208,23 @@ pub async fn bulk(
         form.action,
         &form.reason,
     )?;
-    statement_ops::save(
+    statement_ops::save_version(
         &state,
         &principal,
         &loaded.record,
-        form.based_on,
+        parse_version(&form.based_on)?,
         &statement,
         &format!("{objective}: bulk"),
+        true,
     )
     .await?;
-    Ok(Redirect::to(&format!("/statements/{id}/edit#row-{}", dom_id(&objective))).into_response())
+    // Back to the objective, its chapter open.
+    Ok(Redirect::to(&format!(
+        "/statements/{id}/edit?chapter={}#row-{}",
+        objective.chapter(),
+        dom_id(&objective)
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -870,7 +1289,7 @@ pub async fn upgrade(
 
 #[derive(Deserialize)]
 pub struct RiskForm {
-    based_on: i64,
+    based_on: String,
     title: String,
     #[serde(default)]
     identification: String,
@@ -908,13 +1327,14 @@ pub async fn add_risk(
             controls: statement_ops::split_list(&form.controls),
         },
     )?;
-    statement_ops::save(
+    statement_ops::save_version(
         &state,
         &principal,
         &loaded.record,
-        form.based_on,
+        parse_version(&form.based_on)?,
         &statement,
         &format!("risk {next}"),
+        true,
     )
     .await?;
     Ok(Redirect::to(&format!("/statements/{id}/edit#risks")).into_response())
@@ -922,7 +1342,7 @@ pub async fn add_risk(
 
 #[derive(Deserialize)]
 pub struct EvidenceForm {
-    based_on: i64,
+    based_on: String,
     title: String,
     reference: String,
 }
@@ -963,21 +1383,27 @@ pub async fn add_evidence(
         title: title.to_owned(),
         reference: reference.to_owned(),
     });
-    statement_ops::save(
+    statement_ops::save_version(
         &state,
         &principal,
         &loaded.record,
-        form.based_on,
+        parse_version(&form.based_on)?,
         &statement,
         &format!("{control_id}: evidence"),
+        true,
     )
     .await?;
-    Ok(Redirect::to(&format!("/statements/{id}/edit#row-{}", dom_id(&known.id))).into_response())
+    Ok(Redirect::to(&format!(
+        "/statements/{id}/edit?chapter={}#row-{}",
+        known.id.chapter(),
+        dom_id(&known.id)
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
 pub struct RemoveRiskForm {
-    based_on: i64,
+    based_on: String,
 }
 
 /// Removes a risk from the statement (earlier revisions keep it).
@@ -994,13 +1420,14 @@ pub async fn remove_risk(
     if statement.risks.len() == before {
         return Err(PageError(Failure::NotFound(format!("risk {risk}"))));
     }
-    statement_ops::save(
+    statement_ops::save_version(
         &state,
         &principal,
         &loaded.record,
-        form.based_on,
+        parse_version(&form.based_on)?,
         &statement,
         &format!("risk {risk} removed"),
+        true,
     )
     .await?;
     Ok(Redirect::to(&format!("/statements/{id}/edit#risks")).into_response())
@@ -1008,15 +1435,17 @@ pub async fn remove_risk(
 
 #[derive(Deserialize)]
 pub struct DetailsForm {
-    based_on: i64,
+    based_on: String,
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     model: String,
     #[serde(default)]
     scope: String,
-    #[serde(default)]
-    deployment: String,
-    #[serde(default)]
-    url: String,
+    /// Not on the editor's form: kept as stored when not sent.
+    deployment: Option<String>,
+    /// Not on the editor's form: kept as stored when not sent.
+    url: Option<String>,
     /// Registration numbers separated by commas or spaces.
     #[serde(default)]
     underlying: String,
@@ -1026,7 +1455,8 @@ pub struct DetailsForm {
 }
 
 /// The statement's service details (scope 言明対象範囲, underlying services,
-/// date), saved as a new revision like any other change.
+/// date), saved like any other change. A refusal shows the editor again
+/// with the message above the form and what was typed in it (422).
 pub async fn save_details(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1034,37 +1464,94 @@ pub async fn save_details(
     Form(form): Form<DetailsForm>,
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
-    let mut statement = loaded.parsed.statement.clone();
+    let frame = Frame::new(&ctx);
+    let typed = DetailsView {
+        name: form.name.clone(),
+        model: form.model.clone(),
+        scope: form.scope.clone(),
+        underlying: form.underlying.clone(),
+        date: form.date.clone(),
+        zero_trust: form.zero_trust.is_some(),
+    };
+    let refuse = |message: String, status: StatusCode| Refusal {
+        details_error: Some(message),
+        details: Some(DetailsView {
+            name: typed.name.clone(),
+            model: typed.model.clone(),
+            scope: typed.scope.clone(),
+            underlying: typed.underlying.clone(),
+            date: typed.date.clone(),
+            zero_trust: typed.zero_trust,
+        }),
+        status: Some(status),
+        notice: None,
+    };
+    let query = EditorQuery::default();
+    if form.name.trim().is_empty() {
+        let refusal = refuse(
+            frame.t("editor-details-name-required"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return editor_page(&state, &ctx, id, &query, refusal).await;
+    }
     let date = match form.date.trim() {
         "" => None,
-        text => Some(
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Failure::Invalid {
-                field: "date".into(),
-                message: format!("{text:?} is not a date; write YYYY-MM-DD"),
-            })?,
-        ),
+        text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                let message = frame.tr("editor-details-date-invalid", &[("text", text.to_owned())]);
+                let refusal = refuse(message, StatusCode::UNPROCESSABLE_ENTITY);
+                return editor_page(&state, &ctx, id, &query, refusal).await;
+            }
+        },
     };
-    crate::links::optional_url(ctx.lang, "url", &form.url)?;
+    if let Some(url) = &form.url
+        && let Err(Failure::Invalid { message, .. }) =
+            crate::links::optional_url(ctx.lang, "url", url)
+    {
+        let refusal = refuse(message, StatusCode::UNPROCESSABLE_ENTITY);
+        return editor_page(&state, &ctx, id, &query, refusal).await;
+    }
+    let mut statement = loaded.parsed.statement.clone();
     let optional = |text: String| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let service = &mut statement.service;
     service.name = form.name.trim().to_owned();
     service.model = ismap_domain::ServiceModel::from_key(&form.model);
     service.scope = form.scope.trim().to_owned();
-    service.deployment = optional(form.deployment);
-    service.url = optional(form.url);
+    if let Some(deployment) = form.deployment {
+        service.deployment = optional(deployment);
+    }
+    if let Some(url) = form.url {
+        service.url = optional(url);
+    }
     service.underlying = statement_ops::split_list(&form.underlying);
     service.zero_trust = form.zero_trust.is_some();
     statement.date = date;
-    statement_ops::save(
+    let saved = statement_ops::save_version(
         &state,
         &principal,
         &loaded.record,
-        form.based_on,
+        parse_version(&form.based_on)?,
         &statement,
         "service details",
+        true,
     )
-    .await?;
-    Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response())
+    .await;
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response()),
+        // Refusals keep what was typed: the page again with the message.
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) => {
+            let status = failure.status();
+            let message = match failure {
+                Failure::Invalid { message, .. } => {
+                    format!("{} {message}", frame.t("editor-details-not-saved"))
+                }
+                _ => frame.t("editor-details-stale"),
+            };
+            editor_page(&state, &ctx, id, &query, refuse(message, status)).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -1117,10 +1604,12 @@ pub async fn create(
 
 #[derive(Deserialize)]
 pub struct FreezeForm {
-    based_on: i64,
+    based_on: String,
 }
 
-/// Draft → frozen (ready for audit): only with no errors.
+/// Draft → frozen (ready for audit): only with no errors. A refusal shows
+/// the editor again, checked (undecided controls count), with the errors
+/// listed and the reason at the top.
 pub async fn freeze(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1128,8 +1617,81 @@ pub async fn freeze(
     Form(form): Form<FreezeForm>,
 ) -> Result<Response, PageError> {
     let (loaded, principal) = editable_statement(&state, &ctx, id, Action::EditStatement).await?;
-    freeze_loaded(&state, &principal, &loaded, form.based_on).await?;
-    Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response())
+    let based = parse_version(&form.based_on)?;
+    let frame = Frame::new(&ctx);
+    let stale = loaded.revision.number != based.revision
+        || based.edits.is_some_and(|e| e != loaded.revision.edits);
+    let errors = loaded.report(&state).errors();
+    let refusal = if stale {
+        Some((frame.t("editor-freeze-stale"), StatusCode::CONFLICT))
+    } else if errors > 0 {
+        Some((
+            frame.tr("editor-freeze-refused", &[("errors", errors.to_string())]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else {
+        None
+    };
+    if refusal.is_none() {
+        match freeze_version(&state, &principal, &loaded, based).await {
+            Ok(()) => return Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response()),
+            Err(Failure::Conflict(_)) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let (notice, status) =
+        refusal.unwrap_or_else(|| (frame.t("editor-freeze-stale"), StatusCode::CONFLICT));
+    let query = EditorQuery {
+        filter: if status == StatusCode::CONFLICT {
+            String::new()
+        } else {
+            "findings".into()
+        },
+        check: if status == StatusCode::CONFLICT {
+            String::new()
+        } else {
+            "1".into()
+        },
+        chapter: String::new(),
+    };
+    let refusal = Refusal {
+        notice: Some(notice),
+        status: Some(status),
+        ..Refusal::default()
+    };
+    editor_page(&state, &ctx, id, &query, refusal).await
+}
+
+/// Freezes the statement at the version `based` (revision and edit count),
+/// atomically: a change saved meanwhile makes it a conflict.
+async fn freeze_version(
+    state: &AppState,
+    principal: &Principal,
+    loaded: &Loaded,
+    based: Based,
+) -> Result<(), Failure> {
+    let errors = loaded.report(state).errors();
+    if errors > 0 {
+        return Err(Failure::Invalid {
+            field: "statement".into(),
+            message: format!(
+                "the statement has {errors} error(s); only a statement without errors can be frozen"
+            ),
+        });
+    }
+    let actor = ismap_store::Actor::user(principal.user.id, &principal.user.username);
+    let mut record = loaded.record.clone();
+    record.latest_revision = based.revision;
+    statements::set_status_at(
+        &state.db,
+        &actor,
+        &record,
+        based.edits,
+        statement_ops::FROZEN,
+        &format!("ready for audit at revision {}", based.revision),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn freeze_loaded(

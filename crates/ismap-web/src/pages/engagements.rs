@@ -11,11 +11,13 @@ use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use ismap_domain::audit::AuditPeriod;
+use ismap_domain::audit::{AuditPeriod, AuditPeriodError};
 use ismap_domain::audit_work::{
-    AuditResult, EngagementScope, EngagementStatus, ImprovementStatus, check_improvement,
+    AuditResult, EngagementScope, EngagementStatus, ImprovementError, ImprovementStatus,
+    ScopeError, check_improvement,
 };
-use ismap_domain::{OrgKind, Role};
+use ismap_domain::control_id::Level;
+use ismap_domain::{Criteria, OrgKind, Role};
 use ismap_formats::audit_report::{ReportSnapshot, to_xlsx};
 use ismap_store::engagements::{self, Engagement, NewEngagement, ResultRecord};
 use ismap_store::files::NewFile;
@@ -26,13 +28,14 @@ use crate::AppState;
 use crate::audit_ops::parse_scope;
 use crate::audit_ops::{self, Audited, ResultInput, actor, audited, load, parties};
 use crate::auth::Ctx;
+use crate::error::Query;
 use crate::error::parse_date;
 use crate::error::{Failure, PageError};
 use crate::pages::render;
 use crate::policy::{
     Action, EngagementAction, FileUse, Principal, allows, allows_engagement, allows_file,
 };
-use crate::text::Frame;
+use crate::text::{Frame, When};
 use crate::today;
 use crate::uploads;
 
@@ -52,7 +55,11 @@ pub fn row(frame: &Frame, e: &Engagement) -> EngagementRow {
         service: e.service_name.clone(),
         provider: e.csp_name.clone(),
         audit_organization: e.audit_organization_name.clone(),
-        period: format!("{} – {}", e.period_start, e.period_end),
+        period: format!(
+            "{} – {}",
+            frame.day(&e.period_start),
+            frame.day(&e.period_end)
+        ),
         status: frame.t(&format!("web-engagement-{}", e.status.key())),
         scope: scope_label(frame, e),
     }
@@ -88,6 +95,11 @@ struct EngagementsPage {
     frame: Frame,
     engagements: Vec<EngagementRow>,
     can_create: bool,
+    /// The audit manager destroys the organization's file key here (its
+    /// evidence files live with its engagements).
+    can_destroy: bool,
+    organization_id: i64,
+    destroy_label: String,
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -104,6 +116,14 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     render(&EngagementsPage {
         engagements: rows,
         can_create: allows(Some(p), Action::RequestEngagement, Some(p.organization.id)),
+        can_destroy: p.organization.kind == OrgKind::AuditOrg
+            && allows(
+                Some(p),
+                Action::DestroyOrganizationKey,
+                Some(p.organization.id),
+            ),
+        organization_id: p.organization.id,
+        destroy_label: crate::pages::evidence::destroy_label(&frame),
         frame,
     })
 }
@@ -117,6 +137,18 @@ struct NewEngagementPage {
     /// (organization id, name, term) of organizations registered today.
     audit_orgs: Vec<(i64, String, String)>,
     error: Option<String>,
+    /// What was sent, shown again after a refusal.
+    form: NewEngagementForm,
+}
+
+impl NewEngagementPage {
+    fn chose_statement(&self, id: &i64) -> bool {
+        self.form.statement_id.trim() == id.to_string()
+    }
+
+    fn chose_org(&self, id: &i64) -> bool {
+        self.form.audit_organization_id.trim() == id.to_string()
+    }
 }
 
 fn own_csp_admin(ctx: &Ctx) -> Result<&Principal, Failure> {
@@ -129,6 +161,7 @@ async fn new_page(
     ctx: &Ctx,
     p: &Principal,
     error: Option<String>,
+    form: NewEngagementForm,
 ) -> Result<Response, PageError> {
     let frame = Frame::new(ctx);
     let mut frozen = Vec::new();
@@ -137,9 +170,14 @@ async fn new_page(
             if s.status == "frozen" {
                 frozen.push((
                     s.id,
-                    format!(
-                        "{} — #{} (rev. {}, {})",
-                        service.name, s.id, s.latest_revision, s.catalog_id
+                    frame.tr(
+                        "audit-new-statement-option",
+                        &[
+                            ("service", service.name.clone()),
+                            ("statement", s.id.to_string()),
+                            ("revision", s.latest_revision.to_string()),
+                            ("catalog", s.catalog_id.clone()),
+                        ],
                     ),
                 ));
             }
@@ -154,7 +192,11 @@ async fn new_page(
             (
                 e.organization_id,
                 frame.pick(&e.name, &e.name_en).to_owned(),
-                format!("{} – {}", e.valid_from, e.valid_until),
+                format!(
+                    "{} – {}",
+                    frame.day(&e.valid_from),
+                    frame.day(&e.valid_until)
+                ),
             )
         })
         .collect();
@@ -163,6 +205,7 @@ async fn new_page(
         statements: frozen,
         audit_orgs,
         error: error.clone(),
+        form,
     })?;
     if error.is_some() {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -172,20 +215,33 @@ async fn new_page(
 
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let p = own_csp_admin(&ctx)?;
-    new_page(&state, &ctx, p, None).await
+    let form = NewEngagementForm {
+        scope: "full".into(),
+        cycle_years: "3".into(),
+        cycle_year: "1".into(),
+        ..NewEngagementForm::default()
+    };
+    new_page(&state, &ctx, p, None, form).await
 }
 
-#[derive(Deserialize)]
+/// The request form as sent: text, so that whatever was typed can be
+/// shown again with the message.
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct NewEngagementForm {
-    statement_id: i64,
-    audit_organization_id: i64,
+    #[serde(default)]
+    statement_id: String,
+    #[serde(default)]
+    audit_organization_id: String,
+    #[serde(default)]
     period_start: String,
+    #[serde(default)]
     period_end: String,
+    #[serde(default)]
     scope: String,
     #[serde(default)]
-    cycle_years: Option<u8>,
+    cycle_years: String,
     #[serde(default)]
-    cycle_year: Option<u8>,
+    cycle_year: String,
 }
 
 pub async fn create(
@@ -194,12 +250,12 @@ pub async fn create(
     Form(form): Form<NewEngagementForm>,
 ) -> Result<Response, PageError> {
     let p = own_csp_admin(&ctx)?;
-    match create_engagement(&state, p, &form).await {
+    match create_engagement(&state, &ctx, p, &form).await {
         Ok(engagement) => {
             Ok(Redirect::to(&format!("/engagements/{}", engagement.id)).into_response())
         }
         Err(Failure::Invalid { message, .. } | Failure::Conflict(message)) => {
-            new_page(&state, &ctx, p, Some(message)).await
+            new_page(&state, &ctx, p, Some(message), form).await
         }
         Err(other) => Err(other.into()),
     }
@@ -207,10 +263,23 @@ pub async fn create(
 
 async fn create_engagement(
     state: &AppState,
+    ctx: &Ctx,
     p: &Principal,
     form: &NewEngagementForm,
 ) -> Result<Engagement, Failure> {
-    let statement = statements::get(&state.db, form.statement_id).await?;
+    let messages = ismap_i18n::Messages::get();
+    let lang = ctx.lang;
+    let say = |id: &str, args: &[(&str, String)]| messages.text(lang, id, args);
+    let invalid = |field: &str, message: String| Failure::Invalid {
+        field: field.into(),
+        message,
+    };
+    let statement_id = form
+        .statement_id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| invalid("statement_id", say("audit-new-choose-statement", &[])))?;
+    let statement = statements::get(&state.db, statement_id).await?;
     // Another provider's statement: as if there were none (policy::hidden).
     crate::policy::require_visible(
         Some(p),
@@ -222,44 +291,100 @@ async fn create_engagement(
             )
         },
         "statement",
-        form.statement_id,
+        statement_id,
     )?;
     if statement.status != "frozen" {
-        return Err(Failure::Conflict(format!(
-            "statement {} is a draft; freeze it before it is audited",
-            statement.id
+        return Err(Failure::Conflict(say(
+            "audit-new-statement-draft",
+            &[("statement", statement.id.to_string())],
         )));
     }
-    let registered = audit_orgs::latest(&state.db, form.audit_organization_id)
-        .await?
-        .filter(|e| e.is_valid_on(today()))
-        .ok_or_else(|| Failure::Invalid {
-            field: "audit_organization_id".into(),
-            message: "choose an audit organization whose registration is valid today".into(),
-        })?;
+    let org_id = form.audit_organization_id.trim().parse::<i64>().ok();
+    let registered = match org_id {
+        Some(id) => audit_orgs::latest(&state.db, id)
+            .await?
+            .filter(|e| e.is_valid_on(today())),
+        None => None,
+    }
+    .ok_or_else(|| invalid("audit_organization_id", say("audit-new-choose-org", &[])))?;
+    let date = |text: &str, field: &str| {
+        parse_date(text, field).map_err(|_| {
+            invalid(
+                field,
+                say(
+                    if text.trim().is_empty() {
+                        "audit-new-date-missing"
+                    } else {
+                        "audit-new-date-invalid"
+                    },
+                    &[(
+                        "field",
+                        say(&format!("web-{}", field.replace('_', "-")), &[]),
+                    )],
+                ),
+            )
+        })
+    };
     let period = AuditPeriod::new(
-        parse_date(&form.period_start, "period_start")?,
-        parse_date(&form.period_end, "period_end")?,
+        date(&form.period_start, "period_start")?,
+        date(&form.period_end, "period_end")?,
     )
-    .map_err(|e| Failure::Invalid {
-        field: "period_end".into(),
-        message: e.to_string(),
+    .map_err(|e| {
+        let message = match e {
+            AuditPeriodError::EndsBeforeStart { start, end } => say(
+                "audit-period-ends-before-start",
+                &[("start", start.to_string()), ("end", end.to_string())],
+            ),
+            AuditPeriodError::LongerThanAYear { start, end, latest } => say(
+                "audit-period-longer-than-a-year",
+                &[
+                    ("start", start.to_string()),
+                    ("end", end.to_string()),
+                    ("latest", latest.to_string()),
+                ],
+            ),
+        };
+        invalid("period_end", message)
     })?;
-    let years = form.cycle_years.unwrap_or(1);
-    let scope = EngagementScope::new(
-        parse_scope(&form.scope, years)?,
-        form.cycle_year.unwrap_or(1),
-    )
-    .map_err(|e| Failure::Invalid {
-        field: "cycle_year".into(),
-        message: e.to_string(),
-    })?;
-    let (cycle_years, cycle_year) = if form.scope == "full" {
+    let full = form.scope.trim() == "full";
+    let number = |text: &str, field: &str| -> Result<u8, Failure> {
+        match text.trim() {
+            "" => Ok(1),
+            t => t
+                .parse::<u8>()
+                .map_err(|_| invalid(field, say("audit-new-cycle-number", &[]))),
+        }
+    };
+    let (years, year) = if full {
+        (1, 1)
+    } else {
+        (
+            number(&form.cycle_years, "cycle_years")?,
+            number(&form.cycle_year, "cycle_year")?,
+        )
+    };
+    let scope =
+        EngagementScope::new(parse_scope(lang, form.scope.trim(), years)?, year).map_err(|e| {
+            match e {
+                ScopeError::CycleLength(n) => invalid(
+                    "cycle_years",
+                    say("audit-new-cycle-length", &[("years", n.to_string())]),
+                ),
+                ScopeError::YearOutsideCycle { year, years } => invalid(
+                    "cycle_year",
+                    say(
+                        "audit-new-cycle-year",
+                        &[("year", year.to_string()), ("years", years.to_string())],
+                    ),
+                ),
+            }
+        })?;
+    let (cycle_years, cycle_year) = if full {
         (1, 1)
     } else {
         (i64::from(years), i64::from(scope.year))
     };
-    Ok(engagements::create(
+    engagements::create(
         &state.db,
         &actor(Some(p))?,
         NewEngagement {
@@ -269,20 +394,44 @@ async fn create_engagement(
             audit_organization_id: registered.organization_id,
             period_start: period.start(),
             period_end: period.end(),
-            scope: &form.scope,
+            scope: form.scope.trim(),
             cycle_years,
             cycle_year,
         },
     )
-    .await?)
+    .await
+    .map_err(|e| match e {
+        ismap_store::StoreError::Conflict(_) => Failure::Conflict(say(
+            "audit-new-statement-changed",
+            &[("statement", statement.id.to_string())],
+        )),
+        other => other.into(),
+    })
 }
 
+/// One control of the auditor's workspace: the catalog's words, what the
+/// provider's statement decided and wrote, and the current result.
 pub struct AuditRow {
     pub control: String,
     pub anchor: String,
+    pub chapter: u16,
+    pub objective: bool,
     pub title: String,
+    /// The control's requirement, from the catalog.
+    pub text: String,
+    /// The statement's decision as a label ("" when undecided).
     pub decision: String,
+    /// What the statement says about it: (label, text) — the individual
+    /// control (個別管理策), the reason, the underlying service.
+    pub notes: Vec<(String, String)>,
     pub result: Option<ResultView>,
+    /// The id of the latest recording, 0 for none: what the forms send back
+    /// so that a save over someone else's newer result is refused.
+    pub seen: i64,
+    /// Rendered as an out-of-band swap (after a bulk save).
+    pub oob: bool,
+    /// The bulk checkbox's label for screen readers.
+    pub select_label: String,
 }
 
 pub struct ResultView {
@@ -292,13 +441,15 @@ pub struct ResultView {
     pub performed: String,
     pub finding: String,
     pub samples: String,
-    pub recorded: String,
+    /// "Recorded by 監査人" (the moment follows, in `recorded_at`).
+    pub recorded_line: String,
+    pub recorded_at: When,
 }
 
 fn result_view(frame: &Frame, r: &ResultRecord) -> ResultView {
     ResultView {
         key: r.result.key().to_owned(),
-        label: frame.t(&format!("web-result-{}", r.result.key())),
+        label: frame.label("result", r.result.key()),
         class: match r.result {
             AuditResult::Conforming => "badge badge-ok",
             AuditResult::Deficiency => "badge badge-error",
@@ -307,7 +458,8 @@ fn result_view(frame: &Frame, r: &ResultRecord) -> ResultView {
         performed: r.performed.clone(),
         finding: r.finding.clone(),
         samples: r.samples.clone(),
-        recorded: format!("{} {}", r.recorded_by, r.recorded_at),
+        recorded_line: frame.tr("audit-recorded-by", &[("name", r.recorded_by.clone())]),
+        recorded_at: frame.when(&r.recorded_at),
     }
 }
 
@@ -323,7 +475,7 @@ pub struct EvidenceView {
 
 pub struct ReportLink {
     pub issue: i64,
-    pub issued_at: String,
+    pub issued_at: When,
     pub reason: String,
 }
 
@@ -342,6 +494,100 @@ pub struct ImprovementView {
     pub status_key: String,
 }
 
+/// Which controls the workspace lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Show {
+    Unrecorded,
+    Deficiency,
+    NotTested,
+    All,
+}
+
+impl Show {
+    pub const ALL: [Show; 4] = [
+        Show::Unrecorded,
+        Show::Deficiency,
+        Show::NotTested,
+        Show::All,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Show::Unrecorded => "unrecorded",
+            Show::Deficiency => "deficiency",
+            Show::NotTested => "not_tested",
+            Show::All => "all",
+        }
+    }
+
+    /// An unknown or empty choice shows everything.
+    fn parse(key: &str) -> Show {
+        Show::ALL
+            .into_iter()
+            .find(|s| s.key() == key.trim())
+            .unwrap_or(Show::All)
+    }
+
+    fn keeps(self, row: &AuditRow) -> bool {
+        let result = row.result.as_ref().map(|r| r.key.as_str());
+        match self {
+            Show::Unrecorded => result.is_none(),
+            Show::Deficiency => result == Some("deficiency"),
+            Show::NotTested => result == Some("not_tested"),
+            Show::All => true,
+        }
+    }
+}
+
+/// The workspace's choice of chapter and controls, from the page's links
+/// and its 表示 form; empty or unknown values mean the defaults.
+#[derive(Debug, Default, Deserialize)]
+pub struct ViewQuery {
+    #[serde(default)]
+    chapter: String,
+    #[serde(default)]
+    show: String,
+}
+
+pub struct ChapterLink {
+    pub number: u16,
+    pub label: String,
+    pub href: String,
+    pub recorded: usize,
+    pub total: usize,
+    pub current: bool,
+}
+
+/// The chapters of one criteria (ガバナンス / マネジメント / 管理策).
+pub struct ChapterGroup {
+    pub label: String,
+    pub chapters: Vec<ChapterLink>,
+}
+
+pub struct FilterLink {
+    pub key: &'static str,
+    pub label: String,
+    pub href: String,
+    pub count: usize,
+    pub current: bool,
+}
+
+/// The rows under one control objective (統制目標), the objective first.
+pub struct ObjectiveGroup {
+    pub anchor: String,
+    pub heading: String,
+    pub rows: Vec<AuditRow>,
+}
+
+pub struct Workspace {
+    pub chapters: Vec<ChapterGroup>,
+    pub chapter: u16,
+    pub chapter_title: String,
+    pub show: &'static str,
+    pub filters: Vec<FilterLink>,
+    pub groups: Vec<ObjectiveGroup>,
+}
+
 #[derive(Template)]
 #[template(path = "engagement.html")]
 pub struct EngagementPage {
@@ -354,16 +600,42 @@ pub struct EngagementPage {
     pub candidates: Vec<(i64, String)>,
     pub can_assign: bool,
     pub can_audit: bool,
+    pub can_issue: bool,
     pub can_improve: bool,
     pub sees_evidence: bool,
-    pub rows: Vec<AuditRow>,
     pub recorded: usize,
+    pub total: usize,
+    pub work: Workspace,
     pub evidence: Vec<EvidenceView>,
     pub reports: Vec<ReportLink>,
     pub deficiencies: Vec<DeficiencyView>,
     pub improvements: Vec<ImprovementView>,
     pub latest_report: Option<i64>,
+    pub next_issue: i64,
     pub today: String,
+}
+
+impl EngagementPage {
+    fn progress(&self) -> String {
+        progress_text(&self.frame, self.recorded, self.total)
+    }
+
+    fn issue_confirm(&self) -> String {
+        self.frame.tr(
+            "audit-issue-confirm",
+            &[("issue", self.next_issue.to_string())],
+        )
+    }
+}
+
+fn progress_text(frame: &Frame, recorded: usize, total: usize) -> String {
+    frame.tr(
+        "audit-progress-count",
+        &[
+            ("recorded", recorded.to_string()),
+            ("total", total.to_string()),
+        ],
+    )
 }
 
 impl AuditRow {
@@ -372,7 +644,7 @@ impl AuditRow {
     }
 }
 
-/// What a row of the audit table needs from its page (the engagement page
+/// What a row of the workspace needs from its page (the engagement page
 /// has the same fields, so the row template serves both).
 struct RowPage {
     frame: Frame,
@@ -380,15 +652,28 @@ struct RowPage {
     can_audit: bool,
 }
 
-/// A row of the audit table on its own, as htmx swaps it after a save.
+/// Rows on their own, as htmx swaps them after a save, with the progress
+/// counters out of band.
 #[derive(Template)]
-#[template(path = "audit_row.html")]
-struct AuditRowFragment {
+#[template(
+    ext = "html",
+    source = r##"{% for row in rows %}{% include "audit_row.html" %}{% endfor %}
+<strong id="audit-progress" hx-swap-oob="true">{{ progress }}</strong>
+<a href="#workspace" id="audit-progress-summary" hx-swap-oob="true">{{ progress }}</a>
+{% for (n, count) in chapter_counts %}<span id="chapter-count-{{ n }}" class="muted" hx-swap-oob="true">{{ count }}</span>
+{% endfor %}{% if let Some(status) = status %}<p id="bulk-status" role="status" hx-swap-oob="true">{{ status }}</p>{% endif %}"##
+)]
+struct AuditRowsFragment {
     page: RowPage,
-    row: AuditRow,
+    rows: Vec<AuditRow>,
+    progress: String,
+    /// (chapter, "recorded / total") of the chapters the saved rows are in.
+    chapter_counts: Vec<(u16, String)>,
+    /// A sentence for the bulk form's status line, if any.
+    status: Option<String>,
 }
 
-/// One control's row: title, the statement's decision, the current result.
+/// One control's row: title, the statement's decision and text, the result.
 fn audit_row(
     frame: &Frame,
     audited: &Audited<'_>,
@@ -397,20 +682,158 @@ fn audit_row(
 ) -> AuditRow {
     let control = audited.catalog.get(id.number());
     let text = id.to_string();
+    let decided = audited.statement.controls.get(&id.number());
+    let mut notes = Vec::new();
+    if let Some(d) = decided {
+        for (label, value) in [
+            ("web-individual-control", &d.individual_control),
+            ("audit-statement-reason", &d.reason),
+            ("audit-statement-from", &d.from),
+            ("audit-statement-confirmation", &d.confirmation),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                notes.push((frame.t(label), value.to_owned()));
+            }
+        }
+    }
     AuditRow {
         anchor: format!("c-{}", text.replace('.', "-")),
+        chapter: id.chapter(),
+        objective: id.level() == Level::Objective,
         title: control
             .map(|c| frame.pick(&c.title.ja, &c.title.en).to_owned())
             .unwrap_or_default(),
-        decision: audited
-            .statement
-            .controls
-            .get(&id.number())
-            .and_then(|d| d.decision)
-            .map(|d| frame.t(&format!("web-decision-{}", d.key().replace('_', "-"))))
+        text: control
+            .map(|c| frame.pick(&c.text.ja, &c.text.en).to_owned())
             .unwrap_or_default(),
+        decision: match decided.and_then(|d| d.decision) {
+            Some(d) => frame.label("decision", d.key()),
+            None => frame.label("decision", "undecided"),
+        },
+        notes,
+        seen: result.map_or(0, |r| r.id),
         result: result.map(|r| result_view(frame, r)),
+        select_label: frame.tr("audit-select-control", &[("control", text.clone())]),
         control: text,
+        oob: false,
+    }
+}
+
+fn workspace_href(engagement: i64, chapter: u16, show: Show) -> String {
+    format!(
+        "/engagements/{engagement}?chapter={chapter}&show={}#workspace",
+        show.key()
+    )
+}
+
+/// Splits the rows into the chapters' navigation, the filters, and the
+/// chosen chapter's rows under their objectives.
+fn workspace(frame: &Frame, engagement: i64, rows: Vec<AuditRow>, view: &ViewQuery) -> Workspace {
+    let show = Show::parse(&view.show);
+    let mut numbers: Vec<u16> = rows.iter().map(|r| r.chapter).collect();
+    numbers.dedup();
+    let chapter = view
+        .chapter
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|n| numbers.contains(n))
+        .or_else(|| numbers.first().copied())
+        .unwrap_or(0);
+    let mut groups: Vec<ChapterGroup> = Vec::new();
+    for criteria in [
+        Criteria::Governance,
+        Criteria::Management,
+        Criteria::ControlMeasures,
+    ] {
+        let chapters: Vec<ChapterLink> = numbers
+            .iter()
+            .filter(|n| Criteria::of_chapter(**n) == criteria)
+            .map(|&n| {
+                let in_chapter = rows.iter().filter(|r| r.chapter == n);
+                ChapterLink {
+                    number: n,
+                    label: String::new(),
+                    href: workspace_href(engagement, n, show),
+                    recorded: in_chapter.clone().filter(|r| r.result.is_some()).count(),
+                    total: in_chapter.count(),
+                    current: n == chapter,
+                }
+            })
+            .collect();
+        if !chapters.is_empty() {
+            groups.push(ChapterGroup {
+                label: frame.t(&format!(
+                    "web-criteria-{}",
+                    criteria.key().replace('_', "-")
+                )),
+                chapters,
+            });
+        }
+    }
+    let in_chapter: Vec<AuditRow> = rows.into_iter().filter(|r| r.chapter == chapter).collect();
+    let filters = Show::ALL
+        .into_iter()
+        .map(|s| FilterLink {
+            key: s.key(),
+            label: frame.t(&format!("audit-show-{}", s.key().replace('_', "-"))),
+            href: workspace_href(engagement, chapter, s),
+            count: in_chapter.iter().filter(|r| s.keeps(r)).count(),
+            current: s == show,
+        })
+        .collect();
+    let mut objectives: Vec<ObjectiveGroup> = Vec::new();
+    for row in in_chapter.into_iter().filter(|r| show.keeps(r)) {
+        let objective = objective_of(&row.control);
+        let anchor = format!("o-{}", objective.replace('.', "-"));
+        match objectives.last_mut() {
+            Some(group) if group.anchor == anchor => group.rows.push(row),
+            _ => objectives.push(ObjectiveGroup {
+                heading: String::new(),
+                anchor,
+                rows: vec![row],
+            }),
+        }
+    }
+    Workspace {
+        chapters: groups,
+        chapter,
+        chapter_title: String::new(),
+        show: show.key(),
+        filters,
+        groups: objectives,
+    }
+}
+
+/// "8.1.2" of "8.1.2.7.PB" (an objective is its own objective).
+fn objective_of(control: &str) -> String {
+    control.split('.').take(3).collect::<Vec<_>>().join(".")
+}
+
+/// Fills in the chapter and objective headings from the catalog.
+fn name_workspace(frame: &Frame, audited: &Audited<'_>, work: &mut Workspace) {
+    let chapter_name = |n: u16| {
+        audited
+            .catalog
+            .chapter(n)
+            .map(|c| format!("{n}. {}", frame.pick(&c.title.ja, &c.title.en)))
+            .unwrap_or_else(|| n.to_string())
+    };
+    for group in &mut work.chapters {
+        for c in &mut group.chapters {
+            c.label = chapter_name(c.number);
+        }
+    }
+    work.chapter_title = chapter_name(work.chapter);
+    for group in &mut work.groups {
+        let id = objective_of(&group.rows[0].control);
+        let title = id
+            .parse::<ismap_domain::ControlId>()
+            .ok()
+            .and_then(|c| audited.catalog.get(c.number()))
+            .map(|c| frame.pick(&c.title.ja, &c.title.en).to_owned())
+            .unwrap_or_default();
+        group.heading = format!("{id} {title}");
     }
 }
 
@@ -418,6 +841,7 @@ async fn engagement_page(
     state: &AppState,
     ctx: &Ctx,
     engagement: &Engagement,
+    view: &ViewQuery,
 ) -> Result<EngagementPage, Failure> {
     let p = ctx.principal.as_ref();
     let frame = Frame::new(ctx);
@@ -430,6 +854,9 @@ async fn engagement_page(
         .map(|id| audit_row(&frame, &audited, id, results.get(&id.to_string())))
         .collect();
     let recorded = rows.iter().filter(|r| r.result.is_some()).count();
+    let total = rows.len();
+    let mut work = workspace(&frame, engagement.id, rows, view);
+    name_workspace(&frame, &audited, &mut work);
     let can_assign = allows_engagement(p, EngagementAction::AssignAuditors, parties);
     let sees_evidence = p.is_some_and(|p| {
         allows_file(
@@ -487,8 +914,8 @@ async fn engagement_page(
             id: i.id,
             control: i.control_id,
             measure: i.measure,
-            due_date: i.due_date.to_string(),
-            status: frame.t(&format!("web-improvement-{}", i.status.key())),
+            due_date: frame.day(&i.due_date),
+            status: frame.label("improvement-status", i.status.key()),
             status_key: i.status.key().to_owned(),
         })
         .collect();
@@ -501,17 +928,20 @@ async fn engagement_page(
         candidates,
         can_assign,
         can_audit: allows_engagement(p, EngagementAction::Audit, parties),
+        can_issue: allows_engagement(p, EngagementAction::IssueReport, parties),
         can_improve: allows_engagement(p, EngagementAction::Improve, parties),
         sees_evidence,
-        rows,
         recorded,
+        total,
+        work,
         evidence,
         latest_report: latest.map(|r| r.issue),
+        next_issue: latest.map_or(1, |r| r.issue + 1),
         reports: reports
             .iter()
             .map(|r| ReportLink {
                 issue: r.issue,
-                issued_at: r.issued_at.clone(),
+                issued_at: frame.when(&r.issued_at),
                 reason: r.reason.clone(),
             })
             .collect(),
@@ -531,19 +961,22 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Query(view): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
     let engagement = load(&state, ctx.principal.as_ref(), id, EngagementAction::View).await?;
-    render(&engagement_page(&state, &ctx, &engagement).await?)
+    render(&engagement_page(&state, &ctx, &engagement, &view).await?)
 }
 
 #[derive(Deserialize)]
 pub struct AssignForm {
-    user_id: i64,
+    #[serde(default)]
+    user_id: String,
 }
 
 pub async fn assign(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, PageError> {
@@ -551,19 +984,126 @@ pub async fn assign(
     let engagement = load(&state, p, id, EngagementAction::AssignAuditors).await?;
     let auditors =
         users::with_role(&state.db, engagement.audit_organization_id, Role::Auditor).await?;
-    if !auditors.iter().any(|u| u.id == form.user_id) {
+    let chosen = form.user_id.trim().parse::<i64>().ok();
+    let Some(user) = auditors.iter().find(|u| Some(u.id) == chosen) else {
         return Err(Failure::Invalid {
             field: "user_id".into(),
-            message: "choose an auditor of this audit organization".into(),
+            message: ismap_i18n::Messages::get().text(ctx.lang, "audit-assign-choose", &[]),
         }
         .into());
+    };
+    if engagement.is_assigned(user.id) {
+        return Err(Failure::Conflict(ismap_i18n::Messages::get().text(
+            ctx.lang,
+            "audit-assign-already",
+            &[("name", user.display_name.clone())],
+        ))
+        .into());
     }
-    engagements::assign_auditor(&state.db, &actor(p)?, &engagement, form.user_id).await?;
-    Ok(Redirect::to(&format!("/engagements/{id}")).into_response())
+    engagements::assign_auditor(&state.db, &actor(p)?, &engagement, user.id)
+        .await
+        .map_err(|e| match e {
+            ismap_store::StoreError::Conflict(_) => {
+                Failure::Conflict(ismap_i18n::Messages::get().text(
+                    ctx.lang,
+                    "audit-assign-already",
+                    &[("name", user.display_name.clone())],
+                ))
+            }
+            other => other.into(),
+        })?;
+    Ok(see_other(&headers, &format!("/engagements/{id}")))
 }
 
 pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
+}
+
+/// A row's form: the result, and the recording it was seen with.
+#[derive(Debug, Default, Deserialize)]
+pub struct RowForm {
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    performed: String,
+    #[serde(default)]
+    finding: String,
+    #[serde(default)]
+    samples: String,
+    /// The id of the latest recording when the row was shown ("0": none);
+    /// absent, the save does not look (a form of an older page).
+    #[serde(default)]
+    seen: Option<String>,
+}
+
+/// The expected latest recording of a control, from a form's "seen".
+fn parse_seen(text: &str) -> Result<Option<i64>, Failure> {
+    match text.trim().parse::<i64>() {
+        Ok(0) => Ok(None),
+        Ok(id) if id > 0 => Ok(Some(id)),
+        _ => Err(Failure::Invalid {
+            field: "seen".into(),
+            message: format!("{text:?}"),
+        }),
+    }
+}
+
+/// The rows of `saved`, freshly rendered, with the progress counters (the
+/// answer to a save through htmx).
+async fn saved_rows(
+    state: &AppState,
+    ctx: &Ctx,
+    engagement: &Engagement,
+    audited: &Audited<'_>,
+    saved: &[ResultRecord],
+    oob: bool,
+    status: Option<String>,
+) -> Result<Response, PageError> {
+    let frame = Frame::new(ctx);
+    let results = engagements::current_results(&state.db, engagement.id).await?;
+    let mut rows = Vec::new();
+    let mut chapters: Vec<u16> = Vec::new();
+    for record in saved {
+        let id = audited
+            .controls
+            .iter()
+            .find(|c| c.to_string() == record.control_id)
+            .ok_or_else(|| Failure::Internal("the saved control left the scope".into()))?;
+        let mut row = audit_row(&frame, audited, id, results.get(&record.control_id));
+        row.oob = oob;
+        if !chapters.contains(&row.chapter) {
+            chapters.push(row.chapter);
+        }
+        rows.push(row);
+    }
+    let chapter_counts = chapters
+        .into_iter()
+        .map(|n| {
+            let in_chapter = audited.controls.iter().filter(|c| c.chapter() == n);
+            let total = in_chapter.clone().count();
+            let recorded = in_chapter
+                .filter(|c| results.contains_key(&c.to_string()))
+                .count();
+            (n, format!("{recorded} / {total}"))
+        })
+        .collect();
+    let recorded = audited
+        .controls
+        .iter()
+        .filter(|c| results.contains_key(&c.to_string()))
+        .count();
+    render(&AuditRowsFragment {
+        progress: progress_text(&frame, recorded, audited.controls.len()),
+        page: RowPage {
+            frame,
+            engagement_id: engagement.id,
+            // The save itself was allowed only to an assigned auditor.
+            can_audit: true,
+        },
+        rows,
+        chapter_counts,
+        status,
+    })
 }
 
 pub async fn record_result(
@@ -571,34 +1111,127 @@ pub async fn record_result(
     ctx: Ctx,
     headers: HeaderMap,
     Path((id, control)): Path<(i64, String)>,
-    Form(input): Form<ResultInput>,
+    Form(form): Form<RowForm>,
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref();
     let engagement = load(&state, p, id, EngagementAction::Audit).await?;
     let audited = audited(&state, &engagement).await?;
-    let saved =
-        audit_ops::record(&state, &actor(p)?, &engagement, &audited, &control, &input).await?;
+    let input = ResultInput {
+        result: form.result,
+        performed: form.performed,
+        finding: form.finding,
+        samples: form.samples,
+    };
+    let checked = audit_ops::check(ctx.lang, &audited, &control, &input)?;
+    let seen = match form.seen.as_deref() {
+        Some(text) => parse_seen(text)?,
+        // No expectation sent: the save follows whatever is there now.
+        None => engagements::current_results(&state.db, engagement.id)
+            .await?
+            .get(&checked.control.to_string())
+            .map(|r| r.id),
+    };
+    let saved = audit_ops::record_seen(
+        &state,
+        ctx.lang,
+        &actor(p)?,
+        &engagement,
+        &[(checked.control, seen)],
+        &input,
+        checked.result,
+    )
+    .await?;
     if !is_htmx(&headers) {
-        let anchor = saved.control_id.replace('.', "-");
-        return Ok(Redirect::to(&format!("/engagements/{id}#c-{anchor}")).into_response());
+        let anchor = checked.control.to_string().replace('.', "-");
+        return Ok(Redirect::to(&format!(
+            "/engagements/{id}?chapter={}#c-{anchor}",
+            checked.control.chapter()
+        ))
+        .into_response());
     }
-    // Only the saved row goes back: the rest of the page has not changed.
-    let id = audited
-        .controls
-        .iter()
-        .find(|c| c.to_string() == saved.control_id)
-        .ok_or_else(|| Failure::Internal("the saved control left the scope".into()))?;
-    let frame = Frame::new(&ctx);
-    let row = audit_row(&frame, &audited, id, Some(&saved));
-    render(&AuditRowFragment {
-        page: RowPage {
-            frame,
-            engagement_id: engagement.id,
-            // The save itself was allowed only to an assigned auditor.
-            can_audit: true,
-        },
-        row,
-    })
+    saved_rows(&state, &ctx, &engagement, &audited, &saved, false, None).await
+}
+
+/// Marks the chosen controls conforming with one procedure text, all or
+/// none: each checkbox sends "control@seen".
+pub async fn record_bulk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let p = ctx.principal.as_ref();
+    let engagement = load(&state, p, id, EngagementAction::Audit).await?;
+    let audited = audited(&state, &engagement).await?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let messages = ismap_i18n::Messages::get();
+    let mut chosen: Vec<(ismap_domain::ControlId, Option<i64>)> = Vec::new();
+    for (_, value) in fields.iter().filter(|(k, _)| k == "control") {
+        let (control, seen) = value.rsplit_once('@').unwrap_or((value.as_str(), ""));
+        let control = audit_ops::in_scope(ctx.lang, &audited, control)?;
+        let seen = parse_seen(seen)?;
+        if !chosen.iter().any(|(c, _)| c.number() == control.number()) {
+            chosen.push((control, seen));
+        }
+    }
+    if chosen.is_empty() {
+        return Err(Failure::Invalid {
+            field: "control".into(),
+            message: messages.text(ctx.lang, "audit-bulk-none", &[]),
+        }
+        .into());
+    }
+    let input = ResultInput {
+        result: AuditResult::Conforming.key().into(),
+        performed: field("performed"),
+        finding: String::new(),
+        samples: String::new(),
+    };
+    // The same rules as one row's save, checked for every control first.
+    for (control, _) in &chosen {
+        audit_ops::check(ctx.lang, &audited, &control.to_string(), &input)?;
+    }
+    let saved = audit_ops::record_seen(
+        &state,
+        ctx.lang,
+        &actor(p)?,
+        &engagement,
+        &chosen,
+        &input,
+        AuditResult::Conforming,
+    )
+    .await?;
+    if !is_htmx(&headers) {
+        let chapter = field("chapter")
+            .trim()
+            .parse::<u16>()
+            .unwrap_or_else(|_| chosen[0].0.chapter());
+        return Ok(
+            Redirect::to(&workspace_href(id, chapter, Show::parse(&field("show")))).into_response(),
+        );
+    }
+    let status = messages.text(
+        ctx.lang,
+        "audit-bulk-done",
+        &[("count", saved.len().to_string())],
+    );
+    saved_rows(
+        &state,
+        &ctx,
+        &engagement,
+        &audited,
+        &saved,
+        true,
+        Some(status),
+    )
+    .await
 }
 
 pub async fn add_evidence(
@@ -611,31 +1244,18 @@ pub async fn add_evidence(
     let p = ctx.principal.as_ref();
     let engagement = load(&state, p, id, EngagementAction::Audit).await?;
     let master = uploads::master_key(&state)?;
-    let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
+    let max = state.config.max_upload_bytes;
+    let messages = ismap_i18n::Messages::get();
+    let upload = uploads::read(multipart, max)
+        .await
+        .map_err(|e| audit_ops::upload_failure(ctx.lang, e, max))?;
     let audited = audited(&state, &engagement).await?;
-    let control = crate::error::parse_control(upload.text("control"), "control")?;
-    if !audited
-        .controls
-        .iter()
-        .any(|c| c.number() == control.number())
-    {
-        return Err(Failure::Invalid {
-            field: "control".into(),
-            message: format!("{control} is not in the scope of this engagement"),
-        }
-        .into());
-    }
+    let control = audit_ops::in_scope(ctx.lang, &audited, upload.text("control"))?;
     let (file_name, declared, bytes) = upload.file().ok_or_else(|| Failure::Invalid {
         field: "file".into(),
-        message: "choose a file".into(),
+        message: messages.text(ctx.lang, "audit-upload-choose", &[]),
     })?;
-    let content_type = uploads::check(
-        "file",
-        file_name,
-        declared,
-        bytes,
-        state.config.max_upload_bytes,
-    )?;
+    let content_type = audit_ops::check_upload(ctx.lang, "file", file_name, declared, bytes, max)?;
     engagements::add_evidence(
         &state.db,
         master,
@@ -672,14 +1292,28 @@ pub struct IssueForm {
 pub async fn issue_report(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<IssueForm>,
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref();
     let engagement = load(&state, p, id, EngagementAction::IssueReport).await?;
+    let messages = ismap_i18n::Messages::get();
+    let issued = engagements::reports(&state.db, id).await?;
+    if let Some(last) = issued.last()
+        && form.reason.trim().is_empty()
+    {
+        // A state the page may not have shown (issued a moment ago): 409.
+        return Err(Failure::Conflict(messages.text(
+            ctx.lang,
+            "audit-reissue-reason-required",
+            &[("issue", last.issue.to_string())],
+        ))
+        .into());
+    }
     let audited = audited(&state, &engagement).await?;
     let results = engagements::current_results(&state.db, engagement.id).await?;
-    let snapshot = audit_ops::snapshot(&engagement, &audited, &results)?;
+    let snapshot = audit_ops::snapshot_in(ctx.lang, &engagement, &audited, &results)?;
     let content = serde_json::to_value(&snapshot).map_err(|e| Failure::Internal(e.to_string()))?;
     let report = engagements::issue_report(
         &state.db,
@@ -688,8 +1322,17 @@ pub async fn issue_report(
         &content,
         form.reason.trim(),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/engagements/{id}/reports/{}", report.issue)).into_response())
+    .await
+    .map_err(|e| match e {
+        ismap_store::StoreError::Conflict(_) => {
+            Failure::Conflict(messages.text(ctx.lang, "audit-issue-conflict", &[]))
+        }
+        other => other.into(),
+    })?;
+    Ok(see_other(
+        &headers,
+        &format!("/engagements/{id}/reports/{}", report.issue),
+    ))
 }
 
 #[derive(Template)]
@@ -698,9 +1341,10 @@ struct ReportPage {
     frame: Frame,
     engagement_id: i64,
     issue: i64,
-    issued_at: String,
+    issued_at: When,
     reason: String,
     report: ReportSnapshot,
+    period: String,
     scope: String,
     later_issue: Option<i64>,
 }
@@ -743,7 +1387,12 @@ pub async fn show_report(
         scope: scope_label(&frame, &engagement),
         engagement_id: id,
         issue,
-        issued_at: report.issued_at,
+        issued_at: frame.when(&report.issued_at),
+        period: format!(
+            "{} – {}",
+            frame.day(&snapshot.period_start),
+            frame.day(&snapshot.period_end)
+        ),
         reason: report.reason,
         report: snapshot,
         later_issue: later,
@@ -823,12 +1472,13 @@ pub async fn improvements_oscal(
 ) -> Result<Response, PageError> {
     load(&state, ctx.principal.as_ref(), id, EngagementAction::View).await?;
     let reports = engagements::reports(&state.db, id).await?;
+    let say = |id: &str| ismap_i18n::Messages::get().text(ctx.lang, id, &[]);
     let report = reports
         .last()
-        .ok_or_else(|| Failure::Conflict("no report has been issued yet".into()))?;
+        .ok_or_else(|| Failure::Conflict(say("audit-improvement-no-report")))?;
     let items = improvement::items(&state.db, id).await?;
     if items.is_empty() {
-        return Err(Failure::Conflict("the improvement plan has no measure yet".into()).into());
+        return Err(Failure::Conflict(say("audit-improvement-empty")).into());
     }
     let due: Vec<String> = items.iter().map(|i| i.due_date.to_string()).collect();
     let plan: Vec<ismap_formats::oscal_assessment::PlanItem<'_>> = items
@@ -862,23 +1512,36 @@ pub struct ImprovementForm {
 pub async fn add_improvement(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<ImprovementForm>,
 ) -> Result<Response, PageError> {
     let p = ctx.principal.as_ref();
     let engagement = load(&state, p, id, EngagementAction::Improve).await?;
+    let messages = ismap_i18n::Messages::get();
+    let say = |id: &str, args: &[(&str, String)]| messages.text(ctx.lang, id, args);
     let reports = engagements::reports(&state.db, id).await?;
-    let report = reports.last().ok_or_else(|| {
-        Failure::Conflict("an improvement plan answers an issued report; none is issued yet".into())
-    })?;
+    let report = reports
+        .last()
+        .ok_or_else(|| Failure::Conflict(say("audit-improvement-no-report", &[])))?;
     let snapshot = snapshot_of(report)?;
-    let control = crate::error::parse_control(&form.control, "control")?;
+    let control =
+        crate::error::parse_control(&form.control, "control").map_err(|_| Failure::Invalid {
+            field: "control".into(),
+            message: say(
+                "audit-control-unreadable",
+                &[("text", form.control.trim().to_owned())],
+            ),
+        })?;
     let row = snapshot.rows.iter().find(|r| {
         r.control
             .parse::<ismap_domain::ControlId>()
             .is_ok_and(|c| c.number() == control.number())
     });
-    let due = parse_date(&form.due_date, "due_date")?;
+    let due = parse_date(&form.due_date, "due_date").map_err(|_| Failure::Invalid {
+        field: "due_date".into(),
+        message: say("audit-improvement-due-invalid", &[]),
+    })?;
     let issued_on = parse_date(report.issued_at.get(..10).unwrap_or(""), "issued_at")?;
     check_improvement(
         control,
@@ -887,9 +1550,34 @@ pub async fn add_improvement(
         due,
         issued_on,
     )
-    .map_err(|e| Failure::Invalid {
-        field: "measure".into(),
-        message: e.to_string(),
+    .map_err(|e| {
+        let (field, message) = match e {
+            ImprovementError::NotADeficiency(c) => (
+                "control",
+                say(
+                    "audit-improvement-not-deficiency",
+                    &[("control", c.to_string())],
+                ),
+            ),
+            ImprovementError::EmptyMeasure(c) => (
+                "measure",
+                say(
+                    "audit-improvement-empty-measure",
+                    &[("control", c.to_string())],
+                ),
+            ),
+            ImprovementError::DueBeforeReport { due, issued } => (
+                "due_date",
+                say(
+                    "audit-improvement-due-before-report",
+                    &[("due", due.to_string()), ("issued", issued.to_string())],
+                ),
+            ),
+        };
+        Failure::Invalid {
+            field: field.into(),
+            message,
+        }
     })?;
     improvement::add(
         &state.db,
@@ -903,7 +1591,10 @@ pub async fn add_improvement(
         },
     )
     .await?;
-    Ok(Redirect::to(&format!("/engagements/{id}#improvement")).into_response())
+    Ok(see_other(
+        &headers,
+        &format!("/engagements/{id}#improvement"),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -916,6 +1607,7 @@ pub struct StatusForm {
 pub async fn improvement_status(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(item_id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, PageError> {
@@ -930,7 +1622,11 @@ pub async fn improvement_status(
         })?;
     let status = ImprovementStatus::from_key(&form.status).ok_or_else(|| Failure::Invalid {
         field: "status".into(),
-        message: format!("{:?}: choose open, in_progress or completed", form.status),
+        message: ismap_i18n::Messages::get().text(
+            ctx.lang,
+            "audit-improvement-status-unknown",
+            &[],
+        ),
     })?;
     improvement::set_status(
         &state.db,
@@ -941,7 +1637,10 @@ pub async fn improvement_status(
         form.reason.trim(),
     )
     .await?;
-    Ok(Redirect::to(&format!("/engagements/{}#improvement", engagement.id)).into_response())
+    Ok(see_other(
+        &headers,
+        &format!("/engagements/{}#improvement", engagement.id),
+    ))
 }
 
 /// Engagement counts for a dashboard: (waiting for auditors, in progress, reported).

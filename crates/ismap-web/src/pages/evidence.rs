@@ -5,15 +5,16 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use ismap_domain::audit_work::{EvidenceFreshness, evidence_freshness};
+use ismap_i18n::{Lang, Messages};
 use ismap_store::engagements;
 use ismap_store::evidence_library::{self, EvidenceItem};
 use ismap_store::files::{self, NewFile};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::audit_ops::{actor, parties};
+use crate::audit_ops::{self, actor, parties};
 use crate::auth::Ctx;
 use crate::error::parse_date;
 use crate::error::{Failure, PageError};
@@ -72,7 +73,16 @@ struct EvidencePage {
     items: Vec<ItemView>,
     organization_id: i64,
     can_destroy: bool,
+    destroy_label: String,
     max_upload_mib: usize,
+}
+
+/// "To confirm, type “destroy key”" in the page's language.
+pub fn destroy_label(frame: &Frame) -> String {
+    frame.tr(
+        "evidence-destroy-phrase-label",
+        &[("phrase", frame.t("evidence-destroy-phrase"))],
+    )
 }
 
 fn librarian(ctx: &Ctx) -> Result<&Principal, Failure> {
@@ -97,6 +107,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             Some(p.organization.id),
         ),
         max_upload_mib: state.config.max_upload_bytes / (1024 * 1024),
+        destroy_label: destroy_label(&frame),
         frame,
     })
 }
@@ -108,21 +119,33 @@ pub async fn create(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let p = librarian(&ctx)?;
-    let upload = uploads::read(multipart, state.config.max_upload_bytes).await?;
+    let max = state.config.max_upload_bytes;
+    let say = |id: &str, args: &[(&str, String)]| Messages::get().text(ctx.lang, id, args);
+    let upload = uploads::read(multipart, max)
+        .await
+        .map_err(|e| audit_ops::upload_failure(ctx.lang, e, max))?;
     let title = upload.text("title").trim();
     let owner = upload.text("owner").trim();
     for (field, value) in [("title", title), ("owner", owner)] {
         if value.is_empty() {
             return Err(Failure::Invalid {
                 field: field.into(),
-                message: format!("{field} is required"),
+                message: say(
+                    "evidence-field-required",
+                    &[("field", say(&format!("evidence-field-{field}"), &[]))],
+                ),
             }
             .into());
         }
     }
     let expires_on = match upload.text("expires_on").trim() {
         "" => None,
-        text => Some(parse_date(text, "expires_on")?),
+        text => Some(
+            parse_date(text, "expires_on").map_err(|_| Failure::Invalid {
+                field: "expires_on".into(),
+                message: say("evidence-date-invalid", &[]),
+            })?,
+        ),
     };
     let catalog = state.default_catalog();
     let mut controls = Vec::new();
@@ -132,17 +155,32 @@ pub async fn create(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let id = crate::error::parse_control(text, "controls")?;
+        let id = crate::error::parse_control(text, "controls").map_err(|_| Failure::Invalid {
+            field: "controls".into(),
+            message: say("audit-control-unreadable", &[("text", text.to_owned())]),
+        })?;
         let known = catalog.get(id.number()).ok_or_else(|| Failure::Invalid {
             field: "controls".into(),
-            message: format!("{text} is not a control of {}", catalog.id()),
+            message: say(
+                "evidence-control-unknown",
+                &[
+                    ("control", text.to_owned()),
+                    (
+                        "catalog",
+                        match ctx.lang {
+                            Lang::Ja => catalog.info().title.ja.clone(),
+                            Lang::En => catalog.info().title.en.clone(),
+                        },
+                    ),
+                ],
+            ),
         })?;
         controls.push(known.id.to_string());
     }
     let checked = match upload.file() {
         Some((name, declared, bytes)) => Some((
             name.as_str(),
-            uploads::check("file", name, declared, bytes, state.config.max_upload_bytes)?,
+            audit_ops::check_upload(ctx.lang, "file", name, declared, bytes, max)?,
             bytes.as_slice(),
         )),
         None => None,
@@ -241,10 +279,12 @@ pub struct DestroyForm {
 }
 
 /// Destroys the organization's key: every file it uploaded so far becomes
-/// unreadable, for good. The form asks to type the word "erase" to confirm.
+/// unreadable, for good. The form asks for a confirmation in a dialog and
+/// to type the catalog's phrase (鍵を破棄 / destroy key).
 pub async fn destroy_key(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(organization_id): Path<i64>,
     Form(form): Form<DestroyForm>,
 ) -> Result<Response, PageError> {
@@ -263,13 +303,23 @@ pub async fn destroy_key(
     ) {
         return Err(Failure::Forbidden.into());
     }
-    if form.confirm.trim() != "erase" {
+    // The phrase of either language: the page may have been switched.
+    let messages = Messages::get();
+    let phrases = [Lang::Ja, Lang::En].map(|l| messages.text(l, "evidence-destroy-phrase", &[]));
+    if !phrases.iter().any(|p| p == form.confirm.trim()) {
         return Err(Failure::Invalid {
             field: "confirm".into(),
-            message: "type erase to confirm that the files are to be erased for good".into(),
+            message: messages.text(
+                ctx.lang,
+                "evidence-destroy-phrase-wrong",
+                &[(
+                    "phrase",
+                    messages.text(ctx.lang, "evidence-destroy-phrase", &[]),
+                )],
+            ),
         }
         .into());
     }
     files::destroy_keys(&state.db, &actor(Some(p))?, organization_id, &form.reason).await?;
-    Ok(Redirect::to("/").into_response())
+    Ok(see_other(&headers, "/"))
 }

@@ -21,16 +21,16 @@ pub struct ServiceRow {
     pub statements: usize,
     /// Errors and warnings of the latest revision of the latest statement.
     pub latest: Option<(i64, i64, i64)>,
+    /// Where that statement can be opened by the person looking, if anywhere
+    /// (the provider: always; IPA and the committee: once submitted).
+    pub latest_href: Option<String>,
     /// An improvement plan has measures not completed (spec §4).
     pub open_plan: bool,
 }
 
-pub struct EventRow {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub object: String,
-}
+/// An activity-feed entry; `event_table.html` shows it as a sentence
+/// (`frame.event`) with its time (`frame.when`).
+pub type EventRow = events::NamedEvent;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -43,7 +43,6 @@ struct HomePage {
     is_reviewer: bool,
     is_committee: bool,
     is_secretariat: bool,
-    is_agency: bool,
     services: Vec<ServiceRow>,
     events: Vec<EventRow>,
     organization_count: usize,
@@ -60,8 +59,69 @@ struct HomePage {
     /// Applications this person acts on: IPA's queue (oldest first), the
     /// committee's agenda, the provider's own.
     applications: Vec<crate::pages::applications::ApplicationRow>,
-    /// The secretariat's overview: (label, count).
-    overview: Vec<(String, usize)>,
+    /// The committee's agenda: applications referred to it awaiting its decision.
+    agenda: usize,
+    /// IPA's queue: applications waiting for its review.
+    queue: usize,
+    /// The provider's open questions from IPA, soonest due first.
+    tasks: Vec<TaskRow>,
+    /// The secretariat's pipeline: applications by state.
+    pipeline: Vec<CountLink>,
+    /// The secretariat's view of the public lists: what each shows.
+    listed: Vec<CountLink>,
+}
+
+/// A count on a dashboard and the list it counts.
+pub struct CountLink {
+    /// The element id of the count (`pipeline-technical_review`).
+    pub id: String,
+    pub label: String,
+    pub count: usize,
+    pub href: String,
+}
+
+/// Something the provider has to do: answer a question from IPA.
+pub struct TaskRow {
+    pub href: String,
+    /// 「申請 #3（サービス名）の質問に回答する」
+    pub label: String,
+    pub application: i64,
+    pub service: String,
+    pub question: String,
+    pub due: String,
+    pub due_sort: chrono::NaiveDate,
+    pub overdue: bool,
+}
+
+/// The application states the secretariat's pipeline counts, in order.
+const PIPELINE: [ismap_domain::review::ApplicationState; 9] =
+    ismap_domain::review::ApplicationState::ALL;
+
+/// The days of the lists' expiry filter the secretariat's dashboard counts
+/// (the first expiry warning, spec §6).
+pub const EXPIRING_DAYS: i64 = 90;
+
+/// How many entries the public list `list` shows today, all or those
+/// expiring within `expiring` days: the very query the list page runs.
+async fn listed_count(
+    state: &AppState,
+    list: ismap_domain::registration::ListKind,
+    expiring: Option<i64>,
+    today: chrono::NaiveDate,
+) -> Result<usize, PageError> {
+    let query = ismap_store::registrations::ListQuery {
+        list,
+        text: None,
+        model: None,
+        status: None,
+        expiring_within: expiring,
+        sort: ismap_store::registrations::Sort::Number,
+        descending: false,
+        page: 1,
+        per_page: 1,
+    };
+    let (total, _) = ismap_store::registrations::public_list(&state.db, &query, today).await?;
+    Ok(usize::try_from(total).unwrap_or(0))
 }
 
 pub struct RenewalRow {
@@ -75,9 +135,23 @@ pub struct RenewalRow {
 
 pub async fn services_for(
     state: &AppState,
+    p: Option<&crate::policy::Principal>,
     scope: Option<i64>,
 ) -> Result<Vec<ServiceRow>, PageError> {
     let mut rows = Vec::new();
+    // Statements the overseeing bodies may open: those submitted in an
+    // application, for those who read submitted statements.
+    let submitted: std::collections::HashSet<i64> = if scope.is_none()
+        && crate::policy::allows(p, crate::policy::Action::ReadSubmittedStatement, None)
+    {
+        ismap_store::applications::list(&state.db, None)
+            .await?
+            .iter()
+            .map(|a| a.statement_id)
+            .collect()
+    } else {
+        std::collections::HashSet::new()
+    };
     let open_plans = ismap_store::improvement::services_with_open_plans(&state.db).await?;
     for service in services::list(&state.db, scope).await? {
         let statements = statements::of_service(&state.db, service.id).await?;
@@ -88,7 +162,17 @@ pub async fn services_for(
             }
             None => None,
         };
+        let latest_href = latest
+            .filter(|(id, _, _)| {
+                crate::policy::allows(
+                    p,
+                    crate::policy::Action::ViewStatement,
+                    Some(service.organization_id),
+                ) || submitted.contains(id)
+            })
+            .map(|(id, _, _)| format!("/statements/{id}"));
         rows.push(ServiceRow {
+            latest_href,
             id: service.id,
             name: service.name,
             organization: service.organization_name,
@@ -106,16 +190,7 @@ pub async fn recent_events(
     scope: Option<i64>,
     limit: i64,
 ) -> Result<Vec<EventRow>, PageError> {
-    Ok(events::list(&state.db, scope, limit)
-        .await?
-        .into_iter()
-        .map(|e| EventRow {
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            object: format!("{} {}", e.object_type, e.object_id),
-        })
-        .collect())
+    Ok(events::list_named(&state.db, scope, limit).await?)
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -124,7 +199,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     let p = ctx.principal.as_ref();
     let has = |role| p.is_some_and(|p| p.has(role));
     let services = match service_scope(p) {
-        Some(scope) => services_for(&state, scope).await?,
+        Some(scope) => services_for(&state, p, scope).await?,
         None => Vec::new(),
     };
     let events = match event_scope(p) {
@@ -169,7 +244,11 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     let today = crate::today();
     let mut renewals = Vec::new();
     let mut applications = Vec::new();
-    let mut overview = Vec::new();
+    let mut pipeline = Vec::new();
+    let mut listed = Vec::new();
+    let mut tasks = Vec::new();
+    let mut agenda = 0;
+    let mut queue = 0;
     if let Some(p) = p {
         if p.organization.kind == ismap_domain::OrgKind::Csp {
             renewals = ismap_store::registrations::current(&state.db, Some(p.organization.id))
@@ -179,7 +258,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
                     href: format!("/lists/{}/{}", r.list.key(), r.number),
                     number: r.number.clone(),
                     name: r.name.clone(),
-                    valid_until: r.valid_until.to_string(),
+                    valid_until: frame.day(&r.valid_until),
                     warning: ismap_domain::registration::expiry_warning(r.valid_until, today),
                     renewal_pending: r.renewal_pending,
                 })
@@ -201,34 +280,75 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             .map(|a| crate::pages::applications::application_row(&frame, a))
             .collect();
         applications.sort_by_key(|a| -a.age_days);
-        if has(Role::SecretariatOfficer) {
-            for state_key in ismap_domain::review::ApplicationState::ALL {
-                let n = mine.iter().filter(|a| a.state == state_key).count();
-                overview.push((frame.t(&format!("web-app-state-{}", state_key.key())), n));
+        agenda = mine
+            .iter()
+            .filter(|a| a.state == ismap_domain::review::ApplicationState::ReferredToCommittee)
+            .count();
+        queue = mine.iter().filter(|a| a.state.is_with_reviewer()).count();
+        if p.organization.kind == ismap_domain::OrgKind::Csp {
+            for a in mine.iter().filter(|a| !a.state.is_final()) {
+                for q in ismap_store::applications::questions(&state.db, a.id).await? {
+                    if q.answer.is_none() {
+                        tasks.push(TaskRow {
+                            href: format!("/applications/{}#q-{}", a.id, q.id),
+                            label: frame.tr(
+                                "review-dash-task-answer",
+                                &[
+                                    ("application", a.id.to_string()),
+                                    ("service", a.service_name.clone()),
+                                ],
+                            ),
+                            application: a.id,
+                            service: a.service_name.clone(),
+                            question: q.question.clone(),
+                            due: frame.day(&q.due_date),
+                            due_sort: q.due_date,
+                            overdue: q.due_date < today,
+                        });
+                    }
+                }
             }
-            let current = ismap_store::registrations::current(&state.db, None).await?;
-            overview.push((
-                frame.t("web-card-registrations"),
-                current
-                    .iter()
-                    .filter(|r| r.status(today).is_listed())
-                    .count(),
-            ));
-            overview.push((
-                frame.t("web-expiry-warning"),
-                current
-                    .iter()
-                    .filter(|r| {
-                        ismap_domain::registration::expiry_warning(r.valid_until, today).is_some()
-                    })
-                    .count(),
-            ));
+            tasks.sort_by_key(|t| t.due_sort);
+        }
+        if has(Role::SecretariatOfficer) {
+            for state_key in PIPELINE {
+                pipeline.push(CountLink {
+                    id: format!("pipeline-{}", state_key.key()),
+                    label: frame.t(&format!("web-app-state-{}", state_key.key())),
+                    count: mine.iter().filter(|a| a.state == state_key).count(),
+                    href: "/applications".to_owned(),
+                });
+            }
+            for list in ismap_domain::registration::ListKind::ALL {
+                listed.push(CountLink {
+                    id: format!("listed-{}", list.key()),
+                    label: frame.t(&format!("web-list-{}", list.key())),
+                    count: listed_count(&state, list, None, today).await?,
+                    href: format!("/lists/{}", list.key()),
+                });
+                listed.push(CountLink {
+                    id: format!("expiring-{}", list.key()),
+                    label: frame.tr(
+                        "review-dash-expiring",
+                        &[
+                            ("list", frame.t(&format!("web-list-{}", list.key()))),
+                            ("days", EXPIRING_DAYS.to_string()),
+                        ],
+                    ),
+                    count: listed_count(&state, list, Some(EXPIRING_DAYS), today).await?,
+                    href: format!("/lists/{}?expiring={EXPIRING_DAYS}", list.key()),
+                });
+            }
         }
     }
     let page = HomePage {
         renewals,
         applications,
-        overview,
+        agenda,
+        queue,
+        tasks,
+        pipeline,
+        listed,
         is_audit_org: has(Role::Auditor) || has(Role::AuditManager),
         engagements,
         expiring,
@@ -246,7 +366,6 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         is_reviewer: has(Role::Reviewer),
         is_committee: has(Role::CommitteeMember),
         is_secretariat,
-        is_agency: has(Role::AgencyOfficer),
         services,
         events,
         organization_count,

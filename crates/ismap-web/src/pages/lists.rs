@@ -117,10 +117,21 @@ pub struct ParamError {
 }
 
 impl ParamError {
-    /// The message in `lang`, naming the field (Fluent: web-listq-*).
+    /// The message in `lang`, naming the field with its parameter name
+    /// (Fluent: web-listq-*): for the API, whose callers write the names.
     pub fn message(&self, lang: Lang) -> String {
+        self.message_naming(lang, "web-listq-field")
+    }
+
+    /// The message in `lang` for the list page, naming the field by the
+    /// label the form shows it with (issue 13: no parameter names).
+    pub fn page_message(&self, lang: Lang) -> String {
+        self.message_naming(lang, "lists-field")
+    }
+
+    fn message_naming(&self, lang: Lang, field_ids: &str) -> String {
         let m = ismap_i18n::Messages::get();
-        let field = m.text(lang, &format!("web-listq-field-{}", self.field), &[]);
+        let field = m.text(lang, &format!("{field_ids}-{}", self.field), &[]);
         // A long value is shortened: the message names it, not repeats it.
         let mut value: String = self.value.chars().take(40).collect();
         if self.value.chars().nth(40).is_some() {
@@ -407,8 +418,8 @@ fn entry_row(frame: &Frame, r: &Registration, today: NaiveDate) -> EntryRow {
         },
         provider: frame.pick(&r.provider, &r.provider_en).to_owned(),
         model: r.model.clone(),
-        registered_on: r.registered_on.to_string(),
-        valid_until: r.valid_until.to_string(),
+        registered_on: frame.day(&r.registered_on),
+        valid_until: frame.day(&r.valid_until),
         status: frame.t(&format!("web-reg-status-{}", status.key())),
         status_class: match status {
             ismap_domain::registration::RegistrationStatus::Valid => "badge badge-ok",
@@ -501,7 +512,7 @@ pub async fn page(
     let params = match validate(&raw) {
         Ok(params) => params,
         Err(e) => {
-            page.error = Some(e.message(page.frame.lang));
+            page.error = Some(e.page_message(page.frame.lang));
             let html = page
                 .render()
                 .map_err(|e| Failure::Internal(format!("template: {e}")))?;
@@ -617,25 +628,35 @@ pub async fn api(
     ))
 }
 
+/// The columns of the CSV and XLSX downloads: the message id of each
+/// header (the user's language; the JSON keeps machine names).
 const COLUMNS: [&str; 14] = [
-    "registration_number",
-    "service_name",
-    "service_name_en",
-    "provider",
-    "provider_en",
-    "provider_address",
-    "service_url",
-    "model",
-    "registered_on",
-    "valid_from",
-    "valid_until",
-    "status",
-    "improvement_plan",
-    "list",
+    "web-reg-number",
+    "web-service-name",
+    "web-service-name-en",
+    "web-provider",
+    "lists-provider-en",
+    "web-provider-address",
+    "web-service-url",
+    "web-service-model",
+    "web-registered-on",
+    "web-valid-from",
+    "web-valid-until",
+    "web-status",
+    "web-improvement-flag",
+    "web-list",
 ];
 
-fn columns(r: &Registration, today: NaiveDate) -> Vec<String> {
+fn column_headers(lang: Lang) -> Vec<String> {
+    COLUMNS.iter().map(|id| crate::text::t(lang, id)).collect()
+}
+
+/// One row of the CSV and XLSX downloads, in `lang`: the status, the
+/// improvement flag and the list as labels; dates as ISO dates, which
+/// spreadsheets read as dates.
+fn columns(r: &Registration, today: NaiveDate, lang: Lang) -> Vec<String> {
     let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let t = |id: &str| crate::text::t(lang, id);
     vec![
         r.number.clone(),
         r.name.clone(),
@@ -648,15 +669,20 @@ fn columns(r: &Registration, today: NaiveDate) -> Vec<String> {
         r.registered_on.to_string(),
         r.valid_from.to_string(),
         r.valid_until.to_string(),
-        r.status(today).key().to_owned(),
-        r.improvement_plan.to_string(),
-        r.list.key().to_owned(),
+        t(&format!("web-reg-status-{}", r.status(today).key())),
+        t(if r.improvement_plan {
+            "web-yes"
+        } else {
+            "web-no"
+        }),
+        t(&format!("web-list-{}", r.list.key())),
     ]
 }
 
 /// `/lists/{list}/export?format=csv|xlsx|json`: the whole filtered list.
 pub async fn export(
     State(state): State<AppState>,
+    ctx: Ctx,
     headers: HeaderMap,
     Path(list_key): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
@@ -677,17 +703,24 @@ pub async fn export(
         }
         q.page += 1;
     }
+    // The page's download links name the language (`lang=`), so the URL
+    // alone decides the answer a CDN keeps; else the language cookie.
+    let lang = ctx.lang;
     let name = format!("ismap-list-{}-{today}", list.key());
     let (content_type, extension, body) = match format {
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
             writer
-                .write_record(COLUMNS)
+                .write_record(column_headers(lang))
                 .map_err(|e| Failure::Internal(e.to_string()))?;
             // Text a spreadsheet would read as a formula gets a leading '.
             for r in &rows {
                 writer
-                    .write_record(columns(r, today).iter().map(|c| csv_safe(c).into_owned()))
+                    .write_record(
+                        columns(r, today, lang)
+                            .iter()
+                            .map(|c| csv_safe(c).into_owned()),
+                    )
                     .map_err(|e| Failure::Internal(e.to_string()))?;
             }
             let mut body = "\u{feff}".as_bytes().to_vec();
@@ -699,8 +732,10 @@ pub async fn export(
             ("text/csv; charset=utf-8", "csv", body)
         }
         Format::Xlsx => {
-            let table: Vec<Vec<String>> = rows.iter().map(|r| columns(r, today)).collect();
-            let body = ismap_formats::table_xlsx::table_to_xlsx(list.key(), &COLUMNS, &table)
+            let table: Vec<Vec<String>> = rows.iter().map(|r| columns(r, today, lang)).collect();
+            let names = column_headers(lang);
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let body = ismap_formats::table_xlsx::table_to_xlsx(list.key(), &names, &table)
                 .map_err(|e| Failure::Internal(e.to_string()))?;
             (
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -780,7 +815,7 @@ pub async fn entry(
         name_en: r.name_en.clone(),
         address: text(&r.public["provider_address"]),
         url: text(&r.public["service_url"]),
-        valid_from: r.valid_from.to_string(),
+        valid_from: frame.day(&r.valid_from),
         suspension_reason: r.suspension_reason.clone(),
         renewal_pending: r.renewal_pending,
         scope: text(&r.public["scope"]),
@@ -799,11 +834,13 @@ pub async fn entry(
                     .collect()
             })
             .unwrap_or_default(),
-        audit_period: format!(
-            "{} – {}",
-            text(&r.public["audit_period"]["start"]),
-            text(&r.public["audit_period"]["end"])
-        ),
+        audit_period: match (
+            frame.day(&text(&r.public["audit_period"]["start"])),
+            frame.day(&text(&r.public["audit_period"]["end"])),
+        ) {
+            (start, end) if start.is_empty() && end.is_empty() => String::new(),
+            (start, end) => format!("{start} – {end}"),
+        },
         subsequent_events: text(&r.public["subsequent_events"]),
         risk_information: [
             ("capital_and_officers", "web-risk-info-capital"),
@@ -827,8 +864,8 @@ pub async fn entry(
             .map(|h| {
                 (
                     h.number.clone(),
-                    h.valid_from.to_string(),
-                    h.valid_until.to_string(),
+                    frame.day(&h.valid_from),
+                    frame.day(&h.valid_until),
                 )
             })
             .collect(),
@@ -1081,5 +1118,42 @@ mod tests {
         assert!(e.message(Lang::En).chars().count() < 200);
         let failure: Failure = e.into();
         assert!(matches!(failure, Failure::Invalid { field, .. } if field == "page"));
+    }
+
+    #[test]
+    fn the_page_names_fields_by_their_labels() {
+        let e = validate(&raw(&[("expiring", "99999999999")])).unwrap_err();
+        let ja = e.page_message(Lang::Ja);
+        let en = e.page_message(Lang::En);
+        assert!(ja.starts_with("有効期限まで（日以内）: "), "{ja}");
+        assert!(en.starts_with("Expiring within (days): "), "{en}");
+        for message in [&ja, &en] {
+            assert!(!message.contains("(expiring)") && !message.contains("（expiring）"));
+        }
+        // Every parameter has a label in both languages.
+        let m = ismap_i18n::Messages::get();
+        for field in [
+            "q", "model", "status", "expiring", "sort", "order", "page", "per_page", "format",
+        ] {
+            for lang in Lang::ALL {
+                assert!(
+                    m.has(lang, &format!("lists-field-{field}")),
+                    "{field} {lang}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn downloads_have_headers_and_labels_in_the_users_language() {
+        assert_eq!(column_headers(Lang::Ja)[0], "登録番号");
+        assert_eq!(column_headers(Lang::En)[0], "Registration number");
+        for lang in Lang::ALL {
+            let headers = column_headers(lang);
+            assert_eq!(headers.len(), COLUMNS.len());
+            for (id, header) in COLUMNS.iter().zip(&headers) {
+                assert_ne!(id, header, "{lang}: a label, not the id");
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama templates in `templates/`).
 
+pub mod about;
 pub mod account;
 pub mod applications;
 pub mod audit_orgs;
@@ -11,6 +12,7 @@ pub mod evidence;
 pub mod home;
 pub mod lists;
 pub mod services;
+pub mod statement_view;
 
 use crate::error::Query;
 use askama::Template;
@@ -73,7 +75,7 @@ pub fn is_local_path(next: &str) -> bool {
 
 /// A `Location` carries ASCII: anything else (a Japanese search word in
 /// the page to return to) goes back percent-encoded, as it came.
-fn percent_encode_non_ascii(path: &str) -> String {
+pub(crate) fn percent_encode_non_ascii(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         if c.is_ascii() {

@@ -36,7 +36,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     let scope = service_scope(ctx.principal.as_ref()).ok_or(Failure::Forbidden)?;
     let p = ctx.principal.as_ref();
     let page = ServicesPage {
-        services: services_for(&state, scope).await?,
+        services: services_for(&state, p, scope).await?,
         can_create: p
             .is_some_and(|p| allows(Some(p), Action::CreateService, Some(p.organization.id))),
         frame: Frame::new(&ctx),
@@ -165,6 +165,8 @@ struct ServicePage {
     statements: Vec<StatementRow>,
     can_view_statements: bool,
     can_edit_statements: bool,
+    /// The service model's label.
+    model: String,
 }
 
 impl ServicePage {
@@ -188,14 +190,32 @@ pub async fn show(
         "service",
         id,
     )?;
-    let can_view_statements = allows(
+    let can_edit_statements = allows(
         ctx.principal.as_ref(),
         Action::ViewStatement,
         Some(service.organization_id),
     );
+    // IPA and the committee see the statements submitted in applications
+    // (read-only); drafts stay with the provider.
+    let submitted: Vec<i64> = if !can_edit_statements
+        && allows(ctx.principal.as_ref(), Action::ReadSubmittedStatement, None)
+    {
+        ismap_store::applications::list(&state.db, Some(service.organization_id))
+            .await?
+            .iter()
+            .filter(|a| a.service_id == id)
+            .map(|a| a.statement_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_view_statements = can_edit_statements || !submitted.is_empty();
     let mut rows = Vec::new();
     if can_view_statements {
         for s in statements::of_service(&state.db, id).await? {
+            if !can_edit_statements && !submitted.contains(&s.id) {
+                continue;
+            }
             let latest = statements::revision_at(&state.db, s.id, s.latest_revision).await?;
             rows.push(StatementRow {
                 id: s.id,
@@ -215,6 +235,7 @@ pub async fn show(
             Action::EditStatement,
             Some(service.organization_id),
         ),
+        model: crate::text::label(ctx.lang, "service-model", service.model.key()),
         service,
         statements: rows,
         can_view_statements,
@@ -246,14 +267,18 @@ pub async fn statement(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    signed_in(ctx.principal.as_ref())?;
+    let p = signed_in(ctx.principal.as_ref())?;
     let record = statements::get(&state.db, id).await?;
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| allows(Some(p), Action::ViewStatement, Some(record.organization_id)),
-        "statement",
-        id,
-    )?;
+    if !allows(Some(p), Action::ViewStatement, Some(record.organization_id)) {
+        // IPA and the committee read a statement submitted in an
+        // application, read-only; to anyone else it stays hidden.
+        return match crate::pages::statement_view::readable(&state, p, id).await? {
+            Some(application) => {
+                crate::pages::statement_view::page(&state, &ctx, id, application).await
+            }
+            None => Err(PageError(crate::policy::hidden("statement", id))),
+        };
+    }
     let service = services::get(&state.db, record.service_id).await?;
     let frame = Frame::new(&ctx);
     let loaded = crate::statement_ops::load(&state, record).await?;

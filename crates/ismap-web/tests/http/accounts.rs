@@ -240,7 +240,12 @@ async fn tokens_have_a_scope_an_expiry_and_leave_events() {
             "one per token per day, {backend:?}"
         );
         let events_page = client.get("/events").await.text().await.unwrap();
-        assert!(events_page.contains("api_token.use"));
+        // Said as a sentence (issue 13), not as the event code.
+        assert!(
+            events_page.contains("」</a>を使用しました"),
+            "{events_page}"
+        );
+        assert!(!events_page.contains("api_token.use"));
         let tokens = sessions::tokens_of(&server.db, admin).await.unwrap();
         assert!(tokens.iter().all(|t| t.last_used_at.is_some()));
 

@@ -40,7 +40,14 @@ async fn from_engagement_to_report_and_improvement_plan() {
             .post_form(&format!("/engagements/{e}/reports"), &[])
             .await;
         assert_eq!(early.status(), 409);
-        assert!(early.text().await.unwrap().contains("no result yet"));
+        assert!(
+            early
+                .text()
+                .await
+                .unwrap()
+                .contains("件の管理策に結果がありません"),
+            "said in Japanese"
+        );
 
         // A deficiency needs its finding: refused, and nothing recorded.
         let refused = auditor
@@ -136,6 +143,13 @@ async fn from_engagement_to_report_and_improvement_plan() {
             .post_form(&format!("/engagements/{e}/reports"), &[])
             .await;
         assert_eq!(no_reason.status(), 409);
+        assert!(
+            no_reason
+                .text()
+                .await
+                .unwrap()
+                .contains("訂正の理由を入力してください")
+        );
         let corrected = auditor
             .post_form(
                 &format!("/engagements/{e}/reports"),
@@ -359,12 +373,27 @@ async fn evidence_files_stay_with_their_organization_and_die_with_its_key() {
             )
             .await;
         assert_eq!(unconfirmed.status(), 422);
+        assert!(
+            unconfirmed
+                .text()
+                .await
+                .unwrap()
+                .contains("「鍵を破棄」と入力してください")
+        );
+        // The audit manager finds the form beside the organization's engagements.
+        let page = manager.get("/engagements").await.text().await.unwrap();
+        assert!(
+            page.contains("data-confirm=\"組織の暗号鍵を破棄します"),
+            "{page}"
+        );
+        assert!(page.contains("class=\"button-danger\""));
+        assert!(page.contains("確認のため「鍵を破棄」と入力"));
         let destroyed = manager
             .post_form(
                 &format!("/organizations/{}/destroy-key", ids.audit_org),
                 &[
                     ("reason", "engagement closed; retention ended"),
-                    ("confirm", "erase"),
+                    ("confirm", "鍵を破棄"),
                 ],
             )
             .await;
@@ -455,8 +484,31 @@ async fn the_audit_organization_list_is_public_and_kept_by_the_secretariat() {
         let secretariat = Client::new(&server);
         secretariat.sign_in("secretariat").await;
         let org = entry["organization_id"].as_i64().unwrap();
+        // The renew button asks first, stating the consequence; the form
+        // sends the term it saw, so a stale page does not renew twice.
+        let list = secretariat
+            .get("/audit-organizations")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("data-confirm=\"サンプル監査法人 の登録"),
+            "{list}"
+        );
+        let stale = secretariat
+            .post_form(
+                &format!("/audit-organizations/{org}/renew"),
+                &[("valid_until", "2000-01-01")],
+            )
+            .await;
+        assert_eq!(stale.status(), 409);
+        assert!(stale.text().await.unwrap().contains("何も更新していません"));
         let renewed = secretariat
-            .post_form(&format!("/audit-organizations/{org}/renew"), &[])
+            .post_form(
+                &format!("/audit-organizations/{org}/renew"),
+                &[("valid_until", &until.to_string())],
+            )
             .await;
         assert_eq!(renewed.status(), 303);
         let json: Value = anonymous
@@ -532,5 +584,384 @@ async fn uploaded_file_names_lose_bidi_and_control_characters() {
         for bad in ['\u{202E}', '\u{2066}', '\u{85}', '\u{9B}'] {
             assert!(!page.contains(bad), "{backend:?}: {bad:?} on the page");
         }
+    }
+}
+
+/// Three controls of the governance chapter, in the scope of a full audit.
+const BULK: [&str; 3] = ["3.1.2.1", "3.1.2.2", "3.1.2.3"];
+
+fn bulk_fields<'a>(controls: &'a [String], performed: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut fields: Vec<(&str, &str)> = controls.iter().map(|c| ("control", c.as_str())).collect();
+    fields.push(("performed", performed));
+    fields.push(("chapter", "3"));
+    fields.push(("show", "unrecorded"));
+    fields
+}
+
+async fn history_len(server: &ismap_web::testing::TestServer, e: i64, control: &str) -> usize {
+    ismap_store::engagements::result_history(&server.db, e, control)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_result_must_be_chosen_and_the_refusal_is_said_in_the_users_language() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = engaged(&server).await.engagement;
+        let auditor = Client::new(&server);
+        auditor.sign_in("auditor").await;
+
+        // The workspace offers no default result: the empty choice comes first.
+        let page = auditor
+            .get(&format!("/engagements/{e}?chapter=3&show=unrecorded"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(r#"<option value="" selected>選択してください</option>"#));
+        assert!(
+            !page.contains(r#"value="conforming" selected"#),
+            "nothing pre-set"
+        );
+
+        // Saving without a result (as htmx sends it): 422 with the message in Japanese.
+        let refused = auditor
+            .post_body(
+                &format!("/engagements/{e}/results/3.1.2.1"),
+                "application/x-www-form-urlencoded",
+                "result=&performed=%E8%A8%AD%E5%AE%9A%E3%82%92%E9%96%B2%E8%A6%A7&finding=&samples=&seen=0"
+                    .into(),
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{backend:?}");
+        let text = refused.text().await.unwrap();
+        assert!(text.contains("3.1.2.1: 結果を選択してください。"), "{text}");
+        assert_eq!(
+            history_len(&server, e, "3.1.2.1").await,
+            0,
+            "nothing recorded"
+        );
+
+        // A deficiency without its finding: refused in Japanese, naming the field's rule.
+        let no_finding = auditor
+            .post_form(
+                &format!("/engagements/{e}/results/3.1.2.1"),
+                &[
+                    ("result", "deficiency"),
+                    ("performed", "閲覧"),
+                    ("seen", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(no_finding.status(), 422);
+        assert!(
+            no_finding
+                .text()
+                .await
+                .unwrap()
+                .contains("所見を入力してください")
+        );
+
+        // In English once the person switched the page to English.
+        let switched = auditor.get("/lang/en?next=/").await;
+        assert!(switched.status().is_success() || switched.status().is_redirection());
+        let english = auditor
+            .post_form(
+                &format!("/engagements/{e}/results/3.1.2.1"),
+                &[("result", ""), ("performed", "inspection"), ("seen", "0")],
+            )
+            .await;
+        assert_eq!(english.status(), 422);
+        assert!(
+            english
+                .text()
+                .await
+                .unwrap()
+                .contains("3.1.2.1: choose a result.")
+        );
+        assert_eq!(history_len(&server, e, "3.1.2.1").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn bulk_conforming_records_all_or_nothing_and_one_of_two_racing_requests_wins() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = engaged(&server).await.engagement;
+        let auditor = Client::new(&server);
+        auditor.sign_in("auditor").await;
+        let unseen: Vec<String> = BULK.iter().map(|c| format!("{c}@0")).collect();
+
+        // Nothing chosen: refused with a message.
+        let none = auditor
+            .post_form(
+                &format!("/engagements/{e}/results"),
+                &[("performed", "規程を閲覧")],
+            )
+            .await;
+        assert_eq!(none.status(), 422);
+        assert!(
+            none.text()
+                .await
+                .unwrap()
+                .contains("管理策を選択してください")
+        );
+
+        // No procedure: refused for all, nothing recorded.
+        let no_procedure = auditor
+            .post_form(
+                &format!("/engagements/{e}/results"),
+                &bulk_fields(&unseen, " "),
+            )
+            .await;
+        assert_eq!(no_procedure.status(), 422);
+        // One control outside the catalog spoils the whole request.
+        let mut with_unknown = unseen.clone();
+        with_unknown.push("99.1.1@0".into());
+        let unknown = auditor
+            .post_form(
+                &format!("/engagements/{e}/results"),
+                &bulk_fields(&with_unknown, "規程を閲覧"),
+            )
+            .await;
+        assert_eq!(unknown.status(), 422);
+        for c in BULK {
+            assert_eq!(history_len(&server, e, c).await, 0, "{backend:?} {c}");
+        }
+
+        // Another auditor's save since the page was shown: the whole bulk is
+        // refused with 409 naming the control, and nothing of it is recorded.
+        let other = auditor
+            .post_form(
+                &format!("/engagements/{e}/results/{}", BULK[1]),
+                &[
+                    ("result", "deficiency"),
+                    ("performed", "閲覧"),
+                    ("finding", "承認記録がない"),
+                    ("seen", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(other.status(), 303);
+        let stale = auditor
+            .post_form(
+                &format!("/engagements/{e}/results"),
+                &bulk_fields(&unseen, "規程を閲覧"),
+            )
+            .await;
+        assert_eq!(stale.status(), 409, "{backend:?}");
+        let text = stale.text().await.unwrap();
+        assert!(
+            text.contains(BULK[1]) && text.contains("何も記録していません"),
+            "{text}"
+        );
+        assert_eq!(history_len(&server, e, BULK[0]).await, 0);
+        assert_eq!(
+            history_len(&server, e, BULK[1]).await,
+            1,
+            "the deficiency stays"
+        );
+        assert_eq!(history_len(&server, e, BULK[2]).await, 0);
+
+        // Two bulk requests over the same rows as seen at one moment: exactly
+        // one is recorded, the other is refused whole.
+        let latest = ismap_store::engagements::current_results(&server.db, e)
+            .await
+            .unwrap()[BULK[1]]
+            .id;
+        let seen: Vec<String> = vec![
+            format!("{}@0", BULK[0]),
+            format!("{}@{latest}", BULK[1]),
+            format!("{}@0", BULK[2]),
+        ];
+        let second = Client::new(&server);
+        second.sign_in("auditor").await;
+        let path = format!("/engagements/{e}/results");
+        let fields_a = bulk_fields(&seen, "第1の手続: 規程と承認記録を閲覧");
+        let fields_b = bulk_fields(&seen, "第2の手続: 担当者に質問");
+        let (a, b) = tokio::join!(
+            auditor.post_form(&path, &fields_a),
+            second.post_form(&path, &fields_b)
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [303, 409],
+            "{backend:?}: one wins, one is refused"
+        );
+        let results = ismap_store::engagements::current_results(&server.db, e)
+            .await
+            .unwrap();
+        let procedures: Vec<&str> = BULK
+            .iter()
+            .map(|c| results[*c].performed.as_str())
+            .collect();
+        assert!(
+            procedures.iter().all(|p| *p == procedures[0]),
+            "all three from the same request: {procedures:?}"
+        );
+        for c in BULK {
+            let history = ismap_store::engagements::result_history(&server.db, e, c)
+                .await
+                .unwrap();
+            let last = history.last().unwrap();
+            assert_eq!(last.result.key(), "conforming");
+            assert_eq!(last.recorded_by, "監査人", "who recorded it");
+            assert!(!last.recorded_at.is_empty(), "when");
+        }
+        assert_eq!(history_len(&server, e, BULK[0]).await, 1);
+        assert_eq!(history_len(&server, e, BULK[1]).await, 2);
+        assert_eq!(history_len(&server, e, BULK[2]).await, 1);
+        // One event per control recorded, none for the refused request.
+        let events = ismap_store::events::list(&server.db, None, 1000)
+            .await
+            .unwrap();
+        let recorded = events
+            .iter()
+            .filter(|ev| ev.action == "audit_result.record")
+            .count();
+        assert_eq!(recorded, 1 + 3, "{backend:?}");
+
+        // Through htmx, the answer carries the rows and the progress out of band.
+        let page = auditor
+            .get(&format!("/engagements/{e}?chapter=3&show=unrecorded"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("記録済み 3 / 290"), "progress on the page");
+        let plain = auditor
+            .post_form(
+                &path,
+                &[
+                    ("control", "3.1.3.1@0"),
+                    ("control", "3.1.3.2@0"),
+                    ("performed", "閲覧"),
+                    ("chapter", "3"),
+                    ("show", "unrecorded"),
+                ],
+            )
+            .await;
+        assert_eq!(plain.status(), 303, "a plain form is redirected");
+        assert_eq!(
+            plain.headers()["location"],
+            format!("/engagements/{e}?chapter=3&show=unrecorded#workspace").as_str()
+        );
+        let fragment = post_htmx(
+            &auditor,
+            &path,
+            "control=3.1.3.3%400&performed=%E9%96%B2%E8%A6%A7",
+        )
+        .await;
+        assert_eq!(fragment.0, 200);
+        assert!(fragment.1.contains(r#"id="c-3-1-3-3""#), "{}", fragment.1);
+        assert!(
+            fragment
+                .1
+                .contains(r#"id="audit-progress" hx-swap-oob="true">記録済み 6 / 290"#),
+            "{}",
+            fragment.1
+        );
+        assert!(
+            fragment
+                .1
+                .contains("1 件の管理策を「適合」として記録しました")
+        );
+    }
+}
+
+/// A form body sent as htmx sends it (`HX-Request`, the CSRF header):
+/// (status, body).
+async fn post_htmx(client: &Client<'_>, path: &str, body: &str) -> (u16, String) {
+    let csrf = client.csrf().await;
+    let response = client
+        .http
+        .post(client.server.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-csrf-token", csrf)
+        .header("hx-request", "true")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_request_form_marks_required_fields_and_keeps_what_was_typed() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let ids = engaged(&server).await;
+        let (_, statement) = crate::helpers::saas_ids(&server).await;
+        let admin = Client::new(&server);
+        admin.sign_in("saas-admin").await;
+        let form = admin.get("/engagements/new").await.text().await.unwrap();
+        assert!(form.contains(r#"<span class="required">必須</span>"#));
+        assert!(
+            form.contains(r#"class="cycle-years""#),
+            "cycle years in their own box"
+        );
+        assert!(form.contains(r#"<option value="full" selected>"#));
+
+        let statement = statement.to_string();
+        let org = ids.audit_org.to_string();
+        let send = |start: &'static str,
+                    end: &'static str,
+                    scope: &'static str,
+                    years: &'static str,
+                    year: &'static str| {
+            let statement = statement.clone();
+            let org = org.clone();
+            let admin = &admin;
+            async move {
+                let response = admin
+                    .post_form(
+                        "/engagements",
+                        &[
+                            ("statement_id", &statement),
+                            ("audit_organization_id", &org),
+                            ("period_start", start),
+                            ("period_end", end),
+                            ("scope", scope),
+                            ("cycle_years", years),
+                            ("cycle_year", year),
+                        ],
+                    )
+                    .await;
+                (response.status().as_u16(), response.text().await.unwrap())
+            }
+        };
+        // The end before the start: said in Japanese, what was typed kept.
+        let (status, page) = send("2025-04-01", "2025-03-01", "liu", "3", "2").await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            page.contains("監査対象期間の終了日（2025-03-01）が開始日（2025-04-01）より前です"),
+            "{page}"
+        );
+        assert!(page.contains(r#"name="period_start" value="2025-04-01""#));
+        assert!(page.contains(r#"name="period_end" value="2025-03-01""#));
+        assert!(page.contains(r#"<option value="liu" selected>"#));
+        assert!(page.contains(r#"name="cycle_year" min="1" max="5" value="2""#));
+        // Longer than a year.
+        let (status, page) = send("2025-04-01", "2026-04-01", "full", "", "").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("1年を超えています"), "{page}");
+        // A year outside the cycle.
+        let (status, page) = send("2025-04-01", "2026-03-31", "liu", "3", "4").await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("4 年目は 3 年のサイクルの範囲外です"),
+            "{page}"
+        );
+        // An empty date: a message, not a parse error in English.
+        let (status, page) = send("", "2026-03-31", "full", "", "").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("開始日を入力してください"), "{page}");
+        // A full-scope audit ignores the cycle fields (they are hidden for it).
+        let (status, _) = send("2025-04-01", "2026-03-31", "full", "9", "9").await;
+        assert_eq!(status, 303);
     }
 }

@@ -86,6 +86,11 @@ const APPLICATION_LISTERS: &[&str] = &[
     "secretariat",
 ];
 const REVIEWER: &[&str] = &["reviewer"];
+/// Who reads the demo SaaS statement: its provider, and (read-only, as it is
+/// part of the fixture's application) IPA and the committee (issue 13).
+const SAAS_STATEMENT_READERS: &[&str] = &["saas-admin", "saas-editor", "reviewer", "committee"];
+/// Who reads a submitted statement's chapters: the bodies deciding on it.
+const SUBMITTED_STATEMENT_READERS: &[&str] = &["reviewer", "committee"];
 const COMMITTEE: &[&str] = &["committee"];
 
 fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
@@ -94,6 +99,11 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/healthz"), EVERYONE),
         ((Get, "/assets/{file}"), EVERYONE),
         ((Get, "/lang/{code}"), EVERYONE),
+        // The footer pages (chrome, issue 13).
+        ((Get, "/contact"), EVERYONE),
+        ((Get, "/accessibility"), EVERYONE),
+        ((Get, "/privacy"), EVERYONE),
+        ((Get, "/terms"), EVERYONE),
         ((Get, "/signin"), EVERYONE),
         ((Post, "/signin"), EVERYONE),
         // Signing out ends only the caller's own session, if any.
@@ -110,7 +120,11 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/services/new"), CSP_ADMINS),
         ((Post, "/services"), CSP_ADMINS),
         ((Get, "/services/{id}"), SAAS_SERVICE_VIEWERS),
-        ((Get, "/statements/{id}"), SAAS_PROVIDER),
+        ((Get, "/statements/{id}"), SAAS_STATEMENT_READERS),
+        (
+            (Get, "/statements/{id}/chapters/{chapter}"),
+            SUBMITTED_STATEMENT_READERS,
+        ),
         ((Get, "/statements/{id}/edit"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/controls/{control}"), SAAS_PROVIDER),
         ((Post, "/statements/{id}/freeze"), SAAS_PROVIDER),
@@ -162,6 +176,7 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
             ASSIGNED_AUDITOR,
         ),
         ((Post, "/engagements/{id}/evidence"), ASSIGNED_AUDITOR),
+        ((Post, "/engagements/{id}/results"), ASSIGNED_AUDITOR),
         ((Post, "/engagements/{id}/reports"), ASSIGNED_AUDITOR),
         (
             (Get, "/engagements/{id}/reports/{issue}"),
@@ -276,6 +291,7 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{question}", "1")
         .replace("{file}", "ismap.css")
         .replace("{code}", "en")
+        .replace("{chapter}", "8")
         .replace("{control}", "8.1.2.7.PB")
         .replace("{number}", "1")
         .replace("{objective}", "12.3.1")
@@ -333,6 +349,8 @@ fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
     let p = pattern;
     if p.starts_with("/services/{id}") || p.starts_with("/api/v1/services/{id}") {
         Some(SAAS_SERVICE_VIEWERS)
+    } else if p == "/statements/{id}" || p == "/statements/{id}/chapters/{chapter}" {
+        Some(SAAS_STATEMENT_READERS)
     } else if p.starts_with("/statements/{id}") || p.starts_with("/api/v1/statements/{id}") {
         Some(SAAS_PROVIDER)
     } else if p.starts_with("/engagements/{id}")
@@ -365,16 +383,17 @@ fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Denied: 403; 401 from the API; or a redirect to the sign-in page.
+/// Denied: 403; 401 (the API, or a page refusing an anonymous form post:
+/// there is nothing to return to after a POST); or a redirect to the
+/// sign-in page. The sign-in form's own 401 (a wrong password) is its
+/// answer, not a refusal of the route.
 fn denied(path: &str, response: &reqwest::Response) -> bool {
     let status = response.status().as_u16();
     let to_signin = response
         .headers()
         .get("location")
         .is_some_and(|l| l.to_str().unwrap_or("").starts_with("/signin"));
-    status == 403
-        || (status == 401 && path.starts_with("/api/"))
-        || ((300..400).contains(&status) && to_signin)
+    status == 403 || (status == 401 && path != "/signin") || ((300..400).contains(&status) && to_signin)
 }
 
 async fn request(
@@ -689,6 +708,7 @@ async fn hidden_objects_are_indistinguishable_from_missing_ones() {
             (Method::Patch, "/api/v1/services/{id}", ids.service),
             (Method::Get, "/statements/{id}", ids.statement),
             (Method::Get, "/statements/{id}/edit", ids.statement),
+            (Method::Get, "/statements/{id}/chapters/8", ids.statement),
             (Method::Get, "/api/v1/statements/{id}", ids.statement),
             (
                 Method::Get,
@@ -728,11 +748,14 @@ async fn hidden_objects_are_indistinguishable_from_missing_ones() {
                             let value = v.to_str().unwrap_or("");
                             // A cookie's value is random; which cookie is set is compared.
                             let value = if n == "set-cookie" {
-                                value.split('=').next().unwrap_or("")
+                                value.split('=').next().unwrap_or("").to_owned()
+                            } else if n == "location" {
+                                // The sign-in page returns to the page asked for.
+                                without_number(&value.replace("%2F", "/"), object)
                             } else {
-                                value
+                                value.to_owned()
                             };
-                            (n.to_string(), value.to_owned())
+                            (n.to_string(), value)
                         })
                         .collect();
                     headers.sort();

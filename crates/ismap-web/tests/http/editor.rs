@@ -1,5 +1,6 @@
-//! The statement editor: each change is a revision, validated at once; the
-//! lifecycle draft → frozen; export, import and comparison of revisions.
+//! The statement editor: each change is saved and validated at once (one
+//! revision per editing burst); the lifecycle draft → frozen; export,
+//! import and comparison of revisions.
 
 use ismap_formats::statement_file::parse_statement;
 use serde_json::Value;
@@ -28,6 +29,51 @@ async fn save(
         .unwrap()
 }
 
+/// The version the page or fragment is based on (`7.3`).
+fn version_of(html: &str) -> String {
+    let marker = "id=\"based-on\" name=\"based_on\" value=\"";
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no version in:\n{html}"))
+        + marker.len();
+    html[start..][..html[start..].find('"').unwrap()].to_owned()
+}
+
+/// Every chapter's rows under `query`, as the editor loads them.
+async fn all_rows(client: &Client<'_>, statement: i64, query: &str) -> String {
+    let mut rows = String::new();
+    for number in 3..=18 {
+        let response = client
+            .http
+            .get(client.server.url(&format!(
+                "/statements/{statement}/edit?chapter={number}&{query}"
+            )))
+            .header("hx-request", "true")
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            rows.push_str(&response.text().await.unwrap());
+        }
+    }
+    rows
+}
+
+/// One chapter's rows, as the editor loads them when the chapter is opened.
+async fn chapter(client: &Client<'_>, statement: i64, chapter: u16, query: &str) -> String {
+    let response = client
+        .http
+        .get(client.server.url(&format!(
+            "/statements/{statement}/edit?chapter={chapter}&{query}"
+        )))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn each_change_is_a_validated_revision() {
     for backend in BACKENDS {
@@ -42,11 +88,19 @@ async fn each_change_is_a_validated_revision() {
             .text()
             .await
             .unwrap();
+        // Chapters with their progress; rows come when a chapter is opened.
+        assert!(page.contains("id=\"chapter-8\""), "every chapter is listed");
         assert!(
-            page.contains("id=\"row-8-1-2-7-PB\""),
-            "every control has its row"
+            !page.contains("id=\"row-8-1-2-7-PB\""),
+            "rows load with their chapter"
         );
-        assert!(page.contains("id=\"based-on\" name=\"based_on\" value=\"1\""));
+        let rows = chapter(&client, statement, 8, "").await;
+        assert!(rows.contains("id=\"row-8-1-2-7-PB\""), "{rows}");
+        assert!(
+            rows.contains("<h3 class=\"editor-title\">"),
+            "each control is reachable by heading"
+        );
+        assert_eq!(version_of(&page), "1.1");
         assert!(
             page.contains("エラー 0"),
             "the demo statement has no errors"
@@ -70,10 +124,12 @@ async fn each_change_is_a_validated_revision() {
         assert!(fragment.contains("hx-swap-oob"));
         assert!(fragment.contains("<strong>S4</strong>"), "{fragment}");
         assert!(fragment.contains("エラー 1"));
-        assert!(
-            fragment.contains("value=\"2\""),
-            "the next save is based on revision 2"
+        assert_eq!(
+            version_of(&fragment),
+            "2.1",
+            "the next save is based on revision 2 with one change"
         );
+        assert!(fragment.contains("class=\"saved-marker\""), "{fragment}");
 
         // Deciding it again: the finding disappears; the text written
         // before the switch was kept.
@@ -81,13 +137,18 @@ async fn each_change_is_a_validated_revision() {
             &client,
             statement,
             "8.1.2.7.PB",
-            &[("based_on", "2"), ("decision", "implemented")],
+            &[("based_on", "2.1"), ("decision", "implemented")],
         )
         .await
         .text()
         .await
         .unwrap();
         assert!(!fragment.contains("<strong>S4</strong>"), "{fragment}");
+        assert_eq!(
+            version_of(&fragment),
+            "2.2",
+            "the same person's next change joins revision 2"
+        );
         assert!(fragment.contains("エラー 0"));
         assert!(
             fragment.contains("BYOK"),
@@ -103,14 +164,24 @@ async fn each_change_is_a_validated_revision() {
         )
         .await;
         assert_eq!(stale.status(), 409);
+        // So is one based on revision 2 before its last change.
+        let stale = save(
+            &client,
+            statement,
+            "8.1.2.1",
+            &[("based_on", "2.1"), ("decision", "implemented")],
+        )
+        .await;
+        assert_eq!(stale.status(), 409);
 
         let revisions = ismap_store::statements::revisions(&server.db, statement)
             .await
             .unwrap();
-        assert_eq!(revisions.len(), 3);
+        assert_eq!(revisions.len(), 2, "one revision per editing burst");
         assert_eq!(
-            revisions[1].errors, 1,
-            "each revision keeps its validation counts"
+            (revisions[0].edits, revisions[0].errors),
+            (2, 0),
+            "the revision holds both changes and the last validation counts"
         );
 
         let diff = client
@@ -120,23 +191,25 @@ async fn each_change_is_a_validated_revision() {
             .await
             .unwrap();
         assert!(
-            diff.contains("8.1.2.7.PB") && diff.contains("decision"),
-            "{diff}"
+            diff.contains("8.1.2.7.PB") && diff.contains("理由") && diff.contains("diff-changed"),
+            "the diff labels and highlights the change: {diff}"
         );
-        let log = ismap_store::events::list(&server.db, None, 1)
+        assert!(
+            !diff.contains("individual_control") && !diff.contains(">reason<"),
+            "no field names: {diff}"
+        );
+        // Every change is in the event log, though they form one revision.
+        let log = ismap_store::events::list(&server.db, None, 2)
             .await
             .unwrap();
-        assert_eq!(
-            (log[0].action.as_str(), log[0].actor.as_str()),
-            ("statement.revise", "saas-editor")
-        );
+        for event in &log {
+            assert_eq!(
+                (event.action.as_str(), event.actor.as_str()),
+                ("statement.revise", "saas-editor")
+            );
+        }
 
-        let undecided = client
-            .get(&format!("/statements/{statement}/edit?filter=undecided"))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let undecided = chapter(&client, statement, 8, "filter=undecided").await;
         assert!(
             !undecided.contains("id=\"row-8-1-2-7-PB\""),
             "the filter hides decided controls"
@@ -163,21 +236,34 @@ async fn freeze_export_and_reimport_unchanged() {
         let refused = client
             .post_form(
                 &format!("/statements/{statement}/freeze"),
-                &[("based_on", "2")],
+                &[("based_on", "2.1")],
             )
             .await;
         assert_eq!(refused.status(), 422);
+        let page = refused.text().await.unwrap();
+        assert!(
+            page.contains("凍結できません") && page.contains("id=\"chapter-8\""),
+            "the refusal lists the errors on the editor: {page}"
+        );
         save(
             &client,
             statement,
             "8.1.2.3",
-            &[("based_on", "2"), ("decision", "implemented")],
+            &[("based_on", "2.1"), ("decision", "implemented")],
         )
         .await;
+        // A freeze of the version before the last change is stale.
+        let stale = client
+            .post_form(
+                &format!("/statements/{statement}/freeze"),
+                &[("based_on", "2.1")],
+            )
+            .await;
+        assert_eq!(stale.status(), 409);
         let frozen = client
             .post_form(
                 &format!("/statements/{statement}/freeze"),
-                &[("based_on", "3")],
+                &[("based_on", "2.2")],
             )
             .await;
         assert_eq!(frozen.status(), 303);
@@ -189,7 +275,7 @@ async fn freeze_export_and_reimport_unchanged() {
             &client,
             statement,
             "8.1.2.3",
-            &[("based_on", "3"), ("decision", "not_selected")],
+            &[("based_on", "2.2"), ("decision", "not_selected")],
         )
         .await;
         assert_eq!(edit.status(), 409, "a frozen statement does not change");
@@ -323,24 +409,41 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
             .unwrap();
         let editor = client.get(&location).await.text().await.unwrap();
         assert!(
-            editor.contains("id=\"row-3-1-1\""),
+            chapter(&client, id, 3, "")
+                .await
+                .contains("id=\"row-3-1-1\""),
             "every control is listed"
         );
+        // Undecided controls are progress, not errors, until checked.
+        let errors = |page: &str| -> usize {
+            let rest = page
+                .split_once("エラー ")
+                .expect("the summary counts errors")
+                .1;
+            rest.split_once(' ').unwrap().0.parse().unwrap()
+        };
         assert!(
-            !editor.contains("エラー 0"),
-            "an undecided statement has errors"
+            editor.contains("決定済み 0 /") && errors(&editor) < 10,
+            "a new statement opens with its progress, not an error per control: {editor}"
         );
+        let checked = client
+            .get(&format!("/statements/{id}/edit?check=1&filter=findings"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(errors(&checked) > 100, "checking counts undecided controls");
 
         let example = parse_statement("example", &example_statement())
             .unwrap()
             .statement;
-        let mut revision = 1;
+        let mut version = version_of(&editor);
         let today = ismap_web::today().to_string();
         let details = client
             .post_form(
                 &format!("/statements/{id}/details"),
                 &[
-                    ("based_on", &revision.to_string()),
+                    ("based_on", &version),
                     ("name", &example.service.name),
                     ("model", "SaaS"),
                     ("scope", &example.service.scope),
@@ -350,10 +453,10 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
             )
             .await;
         assert_eq!(details.status(), 303);
-        revision += 1;
+        version = version_of(&client.get(&location).await.text().await.unwrap());
         for entry in example.controls.values() {
             let mut fields = vec![
-                ("based_on".to_owned(), revision.to_string()),
+                ("based_on".to_owned(), version.clone()),
                 (
                     "decision".to_owned(),
                     entry.decision.map(|d| d.key()).unwrap_or("").to_owned(),
@@ -375,7 +478,7 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
                 .collect();
             let response = save(&client, id, &entry.id.to_string(), &fields).await;
             assert_eq!(response.status(), 200, "{}", entry.id);
-            revision += 1;
+            version = version_of(&response.text().await.unwrap());
         }
         let page = client
             .get(&format!("/statements/{id}/edit"))
@@ -390,10 +493,18 @@ async fn a_provider_drafts_a_complete_statement_in_the_portal() {
         let frozen = client
             .post_form(
                 &format!("/statements/{id}/freeze"),
-                &[("based_on", &revision.to_string())],
+                &[("based_on", &version)],
             )
             .await;
         assert_eq!(frozen.status(), 303);
+        assert_eq!(
+            ismap_store::statements::revisions(&server.db, id)
+                .await
+                .unwrap()
+                .len(),
+            2,
+            "a burst of one person's changes is one revision"
+        );
 
         let yaml = client
             .get(&format!("/statements/{id}/export?format=yaml"))
@@ -523,12 +634,7 @@ async fn risks_are_recorded_and_shown_beside_their_controls() {
         let client = Client::new(&server);
         client.sign_in("saas-editor").await;
         let (_, statement) = saas_ids(&server).await;
-        let page = client
-            .get(&format!("/statements/{statement}/edit?filter=baseline"))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let page = all_rows(&client, statement, "filter=baseline").await;
         assert!(
             page.contains("href=\"#risk-R1\""),
             "the example's risks show beside their controls"
@@ -574,24 +680,38 @@ async fn risks_are_recorded_and_shown_beside_their_controls() {
             r3.evaluation,
             Some(ismap_domain::statement::RiskLevel::High)
         );
-
-        let removed = client
-            .post_form(
-                &format!("/statements/{statement}/risks/R3/delete"),
-                &[("based_on", "2")],
-            )
-            .await;
-        assert_eq!(removed.status(), 303);
         let diff = client
-            .get(&format!("/statements/{statement}/diff?from=2&to=3"))
+            .get(&format!("/statements/{statement}/diff?from=1&to=2"))
             .await
             .text()
             .await
             .unwrap();
         assert!(
-            diff.contains("risks") && diff.contains("利用者IDの乗っ取り"),
+            diff.contains("リスク") && diff.contains("利用者IDの乗っ取り"),
             "{diff}"
         );
+        let page = client
+            .get(&format!("/statements/{statement}/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("data-confirm=") && page.contains("button-danger"),
+            "removing a risk asks first"
+        );
+
+        let removed = client
+            .post_form(
+                &format!("/statements/{statement}/risks/R3/delete"),
+                &[("based_on", &version_of(&page))],
+            )
+            .await;
+        assert_eq!(removed.status(), 303);
+        let latest = ismap_store::statements::revisions(&server.db, statement)
+            .await
+            .unwrap();
+        assert_eq!((latest[0].number, latest[0].edits), (2, 2));
     }
 }
 
@@ -783,12 +903,7 @@ async fn evidence_references_are_added_to_controls() {
         )
         .await;
     assert_eq!(added.status(), 303);
-    let page = client
-        .get(&format!("/statements/{statement}/edit?filter=baseline"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = all_rows(&client, statement, "filter=baseline").await;
     assert!(
         page.contains("href=\"https://wiki.example.jp/byok\""),
         "the link is shown beside the control"
@@ -889,4 +1004,197 @@ async fn a_save_sends_back_only_rows_the_filtered_page_shows() {
     .await
     .unwrap();
     assert!(all.contains("id=\"row-8-1-2-1\"") && all.contains("id=\"row-8-1-2\""));
+}
+
+/// A refused htmx save (stale version, invalid input, expired session)
+/// answers a message fragment in the page's language with its status; the
+/// statement does not change.
+#[tokio::test]
+async fn refused_htmx_saves_answer_a_message_and_change_nothing() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let client = Client::new(&server);
+        client.sign_in("saas-editor").await;
+        let (_, statement) = saas_ids(&server).await;
+        let page = client
+            .get(&format!("/statements/{statement}/edit"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let first = version_of(&page);
+        let saved = save(
+            &client,
+            statement,
+            "8.1.2.1",
+            &[("based_on", &first), ("decision", "implemented")],
+        )
+        .await;
+        assert_eq!(saved.status(), 200);
+
+        // Another user saved first (here: the same page's old version).
+        let stale = save(
+            &client,
+            statement,
+            "8.1.2.7.PB",
+            &[("based_on", &first), ("decision", "not_selected")],
+        )
+        .await;
+        assert_eq!(stale.status(), 409);
+        let body = stale.text().await.unwrap();
+        assert!(
+            body.contains("class=\"alert alert-error\" role=\"alert\"")
+                && body.contains("他の変更と競合しました")
+                && body.contains("8.1.2.7.PB の変更は保存されていません"),
+            "{body}"
+        );
+        assert!(!body.contains("<html"), "a fragment, not a page: {body}");
+
+        let invalid = save(
+            &client,
+            statement,
+            "8.1.2.7.PB",
+            &[("based_on", "2.1"), ("decision", "maybe")],
+        )
+        .await;
+        assert_eq!(invalid.status(), 422);
+        let body = invalid.text().await.unwrap();
+        assert!(
+            body.contains("role=\"alert\"") && body.contains("入力に誤りがあります"),
+            "{body}"
+        );
+
+        // The session ends (signed out elsewhere, or expired).
+        sqlx::query("DELETE FROM sessions")
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let expired = save(
+            &client,
+            statement,
+            "8.1.2.7.PB",
+            &[("based_on", "2.1"), ("decision", "not_selected")],
+        )
+        .await;
+        assert!(
+            matches!(expired.status().as_u16(), 401 | 403),
+            "{}",
+            expired.status()
+        );
+        let body = expired.text().await.unwrap();
+        assert!(body.contains("role=\"alert\""), "{body}");
+
+        let revisions = ismap_store::statements::revisions(&server.db, statement)
+            .await
+            .unwrap();
+        assert_eq!(
+            (revisions.len(), revisions[0].edits),
+            (2, 1),
+            "{backend:?}: only the first save is stored"
+        );
+    }
+}
+
+/// The details form marks its required field and, refused, comes back
+/// with the message and what was typed.
+#[tokio::test]
+async fn the_details_form_keeps_what_was_typed_after_a_refusal() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let page = client
+        .get(&format!("/statements/{statement}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<span class=\"required\">必須</span>"));
+    let version = version_of(&page);
+    let refused = client
+        .post_form(
+            &format!("/statements/{statement}/details"),
+            &[
+                ("based_on", &version),
+                ("name", "新しいサービス名"),
+                ("model", "SaaS"),
+                ("scope", "新しい言明対象範囲の説明"),
+                ("date", "2026-13-45"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("「2026-13-45」は日付として読めません")
+            && body.contains("value=\"新しいサービス名\"")
+            && body.contains("新しい言明対象範囲の説明")
+            && body.contains("value=\"2026-13-45\""),
+        "{body}"
+    );
+    let no_name = client
+        .post_form(
+            &format!("/statements/{statement}/details"),
+            &[("based_on", &version), ("name", " "), ("scope", "範囲")],
+        )
+        .await;
+    assert_eq!(no_name.status(), 422);
+    let body = no_name.text().await.unwrap();
+    assert!(body.contains("サービス名を入力してください") && body.contains("範囲"));
+    assert_eq!(
+        ismap_store::statements::revisions(&server.db, statement)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "nothing was saved"
+    );
+}
+
+/// The editor's first answer lists the chapters, not the controls; the
+/// freeze form asks for confirmation and states the consequence.
+#[tokio::test]
+async fn the_editor_lists_chapters_and_asks_before_freezing() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let client = Client::new(&server);
+    client.sign_in("saas-editor").await;
+    let (_, statement) = saas_ids(&server).await;
+    let page = client
+        .get(&format!("/statements/{statement}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<h2 id=\"chapter-8-title\"")
+            && page.contains("hx-get=\"/statements/")
+            && page.contains("hx-trigger=\"toggle once\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"row-"),
+        "no rows before a chapter is opened"
+    );
+    assert!(
+        page.contains("data-confirm=\"凍結すると、この言明書はこれ以上編集できません。監査はこの版（改訂 1）に基づいて行われます。\""),
+        "{page}"
+    );
+    // Without scripts, a chapter opens as a page of its own.
+    let open = client
+        .get(&format!("/statements/{statement}/edit?chapter=8"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(open.contains("id=\"row-8-1-2-7-PB\""));
+    // Filters keep working: counts per chapter, rows filtered.
+    let filtered = client
+        .get(&format!(
+            "/statements/{statement}/edit?filter=baseline&chapter=8"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(filtered.contains("id=\"row-8-1-2-7-PB\"") && !filtered.contains("id=\"row-8-1-2-1\""));
 }

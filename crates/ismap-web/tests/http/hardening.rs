@@ -107,13 +107,14 @@ async fn a_query_that_does_not_parse_is_a_422_naming_the_field() {
     );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "iso27001", "{body}");
-    // A page answers with a page in Japanese and English.
-    let response = client
-        .get("/catalogs/ismap-2022-excerpt/audit-plan?years=300")
-        .await;
+    // A page answers with its form again, the field named by its label in
+    // the user's language.
+    let response = client.get("/lists/ismap?expiring=maybe").await;
     assert_eq!(response.status(), 422);
     let page = response.text().await.unwrap();
-    assert!(page.contains("入力に誤りがあります"), "{page}");
-    assert!(page.contains("years"), "{page}");
+    assert!(
+        page.contains("有効期限まで（日以内）: 「maybe」は数ではありません"),
+        "{page}"
+    );
     assert_eq!(client.get("/healthz").await.status(), 200);
 }

@@ -111,7 +111,12 @@ async fn list_numbers_out_of_range_are_refused_naming_the_field() {
         assert_eq!(page.status(), 422);
         assert_eq!(page.headers()["cache-control"], "no-store");
         let html = page.text().await.unwrap();
-        assert!(html.contains("期限までの日数（expiring）"), "{html}");
+        // Named by the form's label, not the parameter (issue 13).
+        assert!(
+            html.contains("有効期限まで（日以内）: 「99999999999」"),
+            "{html}"
+        );
+        assert!(!html.contains("expiring）"), "{html}");
         assert!(html.contains("0 以上 3650 以下"), "{html}");
         assert!(html.contains(r#"name="expiring" min="0" value="99999999999""#));
         assert!(html.contains(r#"name="q" value="サンプル""#));
@@ -125,7 +130,7 @@ async fn list_numbers_out_of_range_are_refused_naming_the_field() {
             .await
             .unwrap();
         assert!(
-            html.contains("Page (page): ")
+            html.contains("Page: ")
                 && html.contains("is out of range; give a number from 1 to 100000"),
             "{html}"
         );
@@ -293,15 +298,15 @@ async fn downloads_keep_formula_like_text_as_text() {
             let i = headers.iter().position(|h| h == name).unwrap();
             evil[i].to_owned()
         };
-        assert_eq!(cell("service_name"), format!("'{EVIL}"));
-        assert_eq!(cell("service_name_en"), "'+SUM(1,1)");
-        assert_eq!(cell("provider"), "'@cmd");
-        assert_eq!(cell("provider_en"), "'-2+3");
-        assert_eq!(cell("provider_address"), "'=1+1");
-        // What we computed stays as it was.
-        assert_eq!(cell("model"), "SaaS");
-        assert_eq!(cell("status"), "valid");
-        assert!(cell("valid_until").starts_with("20"));
+        assert_eq!(cell("サービス名"), format!("'{EVIL}"));
+        assert_eq!(cell("サービス名（英語）"), "'+SUM(1,1)");
+        assert_eq!(cell("クラウドサービス事業者"), "'@cmd");
+        assert_eq!(cell("クラウドサービス事業者（英語）"), "'-2+3");
+        assert_eq!(cell("事業者の所在地"), "'=1+1");
+        // What we computed stays as it was (labels in Japanese).
+        assert_eq!(cell("サービスモデル"), "SaaS");
+        assert_eq!(cell("状態"), "有効");
+        assert!(cell("有効期間の終了日").starts_with("20"));
 
         let xlsx = public
             .get("/lists/ismap/export?format=xlsx")
@@ -471,7 +476,14 @@ async fn random_list_parameters_get_200_or_422() {
                             prop_assert!(PARAMETERS.contains(&field), "{problem}");
                         } else {
                             prop_assert!(body.contains("alert-error"), "{body}");
-                            prop_assert!(body.contains("（"), "the field is named: {body}");
+                            let m = ismap_i18n::Messages::get();
+                            prop_assert!(
+                                PARAMETERS.iter().any(|p| body.contains(&format!(
+                                    "{}: ",
+                                    m.text(ismap_i18n::Lang::Ja, &format!("lists-field-{p}"), &[])
+                                ))),
+                                "the field is named: {body}"
+                            );
                         }
                     }
                     Ok(())
@@ -499,4 +511,481 @@ async fn random_list_parameters_get_200_or_422() {
         }
         assert_eq!(client.get("/healthz").await.status(), 200);
     }
+}
+
+/// One field of a form as the page renders it.
+#[derive(Debug, Clone)]
+struct FormField {
+    name: String,
+    /// The `type` of an input ("" for a select).
+    kind: String,
+    /// The value the browser sends if nothing is changed.
+    value: String,
+    /// A select's option values (empty for an input).
+    options: Vec<String>,
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The attributes of a start tag (`<input name="q" value="x" required>`).
+fn attributes(tag: &str) -> Vec<(String, Option<String>)> {
+    let mut rest = tag
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim_end_matches('/');
+    // Skip the element name.
+    rest = rest.trim_start_matches(|c: char| !c.is_whitespace());
+    let mut out = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return out;
+        }
+        let end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let name = rest[..end].to_ascii_lowercase();
+        rest = rest[end..].trim_start();
+        if let Some(after) = rest.strip_prefix('=') {
+            let after = after.trim_start();
+            let (value, tail) = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let close = after[1..].find(q).expect("closed attribute") + 1;
+                    (&after[1..close], &after[close + 1..])
+                }
+                _ => {
+                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            out.push((name, Some(unescape(value))));
+            rest = tail;
+        } else {
+            out.push((name, None));
+        }
+    }
+}
+
+fn attribute(attrs: &[(String, Option<String>)], name: &str) -> Option<String> {
+    attrs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone().unwrap_or_default())
+}
+
+/// The fields of the first `<form>` whose start tag contains `marker`, as
+/// a browser reads them (inputs with their value, selects with their
+/// options and the one selected or else the first; unnamed buttons send
+/// nothing).
+fn form_fields(html: &str, marker: &str) -> Vec<FormField> {
+    let start = html
+        .match_indices("<form")
+        .map(|(i, _)| i)
+        .find(|i| html[*i..].split('>').next().unwrap().contains(marker))
+        .unwrap_or_else(|| panic!("no form with {marker:?} in:\n{html}"));
+    let end = start + html[start..].find("</form>").expect("the form ends");
+    let form = &html[start..end];
+    let mut fields: Vec<FormField> = Vec::new();
+    let mut select: Option<(FormField, Option<usize>)> = None;
+    let mut at = 0;
+    while let Some(open) = form[at..].find('<') {
+        let open = at + open;
+        let close = open + form[open..].find('>').expect("tag ends");
+        let tag = &form[open..=close];
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let attrs = attributes(tag);
+        match name.as_str() {
+            "input" => {
+                let kind = attribute(&attrs, "type").unwrap_or_else(|| "text".into());
+                if let Some(field) = attribute(&attrs, "name")
+                    && !["submit", "button", "reset", "image"].contains(&kind.as_str())
+                {
+                    assert!(
+                        !["checkbox", "radio"].contains(&kind.as_str()),
+                        "the search form has no {kind}"
+                    );
+                    fields.push(FormField {
+                        name: field,
+                        kind,
+                        value: attribute(&attrs, "value").unwrap_or_default(),
+                        options: Vec::new(),
+                    });
+                }
+            }
+            "select" => {
+                let field = attribute(&attrs, "name").expect("a named select");
+                select = Some((
+                    FormField {
+                        name: field,
+                        kind: String::new(),
+                        value: String::new(),
+                        options: Vec::new(),
+                    },
+                    None,
+                ));
+            }
+            "option" => {
+                let (field, selected) = select.as_mut().expect("an option inside a select");
+                let text_end = form[close + 1..]
+                    .find('<')
+                    .map_or(form.len(), |i| close + 1 + i);
+                let value = attribute(&attrs, "value")
+                    .unwrap_or_else(|| unescape(form[close + 1..text_end].trim()));
+                if attribute(&attrs, "selected").is_some() {
+                    *selected = Some(field.options.len());
+                }
+                field.options.push(value);
+            }
+            "/select" => {
+                let (mut field, selected) = select.take().expect("a select ends");
+                field.value = field.options[selected.unwrap_or(0)].clone();
+                fields.push(field);
+            }
+            "textarea" => panic!("the search form has no textarea"),
+            _ => {}
+        }
+        at = close + 1;
+    }
+    fields
+}
+
+fn submitted(fields: &[FormField]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|f| (f.name.clone(), f.value.clone()))
+        .collect()
+}
+
+/// A registration on the ISMAP-LIU list, valid today, under a new
+/// provider: the demo world lists nothing there.
+async fn listed_liu(server: &TestServer) -> String {
+    let actor = ismap_store::Actor::system("test");
+    let org = ismap_store::orgs::create(
+        &server.db,
+        &actor,
+        "ＬＩＵテスト株式会社",
+        "LIU Test K.K.",
+        ismap_domain::OrgKind::Csp,
+    )
+    .await
+    .unwrap();
+    let service = ismap_store::services::create(
+        &server.db,
+        &actor,
+        ismap_store::services::NewService {
+            organization_id: org.id,
+            name: "ﾃｽﾄ低リスクSaaS",
+            model: ismap_domain::ServiceModel::SaaS,
+            description: "",
+            url: "https://liu.example.jp",
+            registration_number: None,
+        },
+    )
+    .await
+    .unwrap();
+    let today = ismap_web::today();
+    let number = ismap_domain::RegistrationNumber::first('L', today, 1);
+    let valid_from = today - chrono::Duration::days(20);
+    registrations::record_existing(
+        &server.db,
+        &actor,
+        ExistingRegistration {
+            service_id: service.id,
+            organization_id: org.id,
+            list: ismap_domain::registration::ListKind::Liu,
+            number: &number,
+            details: NewRegistration {
+                valid_from,
+                valid_until: ismap_domain::validity::period_end(valid_from, 16).unwrap(),
+                registered_on: valid_from,
+                improvement_plan: true,
+                name: "ﾃｽﾄ低リスクSaaS",
+                name_en: "Test low-risk SaaS",
+                provider: "ＬＩＵテスト株式会社",
+                provider_en: "LIU Test K.K.",
+                model: "SaaS",
+                public: &serde_json::json!({ "service_url": "https://liu.example.jp" }),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    number.to_string()
+}
+
+/// GETs the list page with `fields` as the form would send them: 200, no
+/// error on the page, the form again; returns the page.
+async fn submit(client: &Client<'_>, list: &str, fields: &[(String, String)]) -> String {
+    let query = serde_urlencoded::to_string(fields).unwrap();
+    let response = client.get(&format!("/lists/{list}?{query}")).await;
+    let status = response.status();
+    let html = response.text().await.unwrap();
+    assert_eq!(status, 200, "{list}?{query}:\n{html}");
+    assert!(!html.contains("alert-error"), "{list}?{query}:\n{html}");
+    assert!(html.contains("role=\"search\""), "{list}?{query}");
+    html
+}
+
+/// Issue 13: pressing 表示 (or Enter) on either list with the fields as the
+/// page renders them, empty ones included, answers the list; so does every
+/// field filled alone, and the form as the answer renders it again. On
+/// both backends, reading the fields from the page's HTML.
+#[tokio::test]
+async fn the_list_form_as_rendered_is_answered() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let liu = listed_liu(&server).await;
+        let public = Client::new(&server);
+        for (list, number, name) in [
+            ("ismap", "C21-0008-2", "サンプルIaaS"),
+            ("liu", liu.as_str(), "ﾃｽﾄ低リスクSaaS"),
+        ] {
+            let first = public.get(&format!("/lists/{list}")).await;
+            assert_eq!(first.status(), 200);
+            let html = first.text().await.unwrap();
+            let fields = form_fields(&html, "role=\"search\"");
+            let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(
+                names,
+                ["q", "model", "status", "expiring", "sort", "order"],
+                "{backend:?} {list}"
+            );
+            // Every field but the sort order is empty as rendered.
+            for f in &fields {
+                if !["sort", "order"].contains(&f.name.as_str()) {
+                    assert_eq!(f.value, "", "{backend:?} {list}: {f:?}");
+                }
+            }
+            // 表示 with nothing changed.
+            let page = submit(&public, list, &submitted(&fields)).await;
+            assert!(page.contains(number) && page.contains(name), "{page}");
+            // … and again with the form as that answer renders it.
+            let again = form_fields(&page, "role=\"search\"");
+            let page = submit(&public, list, &submitted(&again)).await;
+            assert!(page.contains(number), "{page}");
+
+            // Each field filled alone, the others as rendered.
+            for (i, field) in fields.iter().enumerate() {
+                let values: Vec<String> = if field.kind.is_empty() {
+                    field.options.clone()
+                } else if field.kind == "number" {
+                    vec!["0".into(), "3650".into(), " 30 ".into()]
+                } else {
+                    vec!["ｻﾝﾌﾟﾙ".into(), "ＩａａＳ".into(), "ﾃｽﾄ".into(), " ".into()]
+                };
+                for value in values {
+                    let mut sent = submitted(&fields);
+                    sent[i].1 = value.clone();
+                    let page = submit(&public, list, &sent).await;
+                    // The answer's form shows what was chosen.
+                    let shown = form_fields(&page, "role=\"search\"");
+                    assert_eq!(shown[i].value, value, "{backend:?} {list} {}", field.name);
+                }
+            }
+            // The search ignores width and case, on the page too.
+            let search = |q: &str| {
+                let mut sent = submitted(&fields);
+                sent[0].1 = q.to_owned();
+                sent
+            };
+            let page = submit(
+                &public,
+                list,
+                &search(if list == "ismap" {
+                    "ＩａａＳ"
+                } else {
+                    "ﾃｽﾄ"
+                }),
+            )
+            .await;
+            assert!(page.contains(number), "{backend:?} {list}: {page}");
+            let page = submit(
+                &public,
+                list,
+                &search(if list == "ismap" {
+                    "ｻﾝﾌﾟﾙ"
+                } else {
+                    "テスト"
+                }),
+            )
+            .await;
+            assert!(page.contains(number), "{backend:?} {list}: {page}");
+        }
+    }
+}
+
+/// The CSV and XLSX downloads speak the page's language (Japanese headers
+/// and labels by default, English from the English page); the JSON keeps
+/// machine names. The links are those the page renders.
+#[tokio::test]
+async fn downloads_speak_the_pages_language() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let liu = listed_liu(&server).await;
+        for lang in ["ja", "en"] {
+            let client = Client::new(&server);
+            if lang == "en" {
+                client.get("/lang/en?next=/").await;
+            }
+            let html = client.get("/lists/liu").await.text().await.unwrap();
+            let link = |format: &str| {
+                let at = html
+                    .find(&format!("/lists/liu/export?format={format}"))
+                    .unwrap_or_else(|| panic!("no {format} link:\n{html}"));
+                unescape(html[at..].split('"').next().unwrap())
+            };
+            let csv_link = link("csv");
+            let response = client.get(&csv_link).await;
+            assert_eq!(response.status(), 200, "{csv_link}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/csv; charset=utf-8"
+            );
+            assert!(
+                response.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment; filename=\"ismap-list-liu-")
+            );
+            let csv = response.text().await.unwrap();
+            let mut reader =
+                csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+            let headers: Vec<String> = reader
+                .headers()
+                .unwrap()
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+            assert_eq!(rows.len(), 1, "{csv}");
+            let row: Vec<&str> = rows[0].iter().collect();
+            let cell = |header: &str| {
+                let i = headers
+                    .iter()
+                    .position(|h| h == header)
+                    .unwrap_or_else(|| panic!("no column {header:?} in {headers:?}"));
+                row[i].to_owned()
+            };
+            if lang == "ja" {
+                assert_eq!(headers[0], "登録番号");
+                assert_eq!(cell("登録番号"), liu);
+                assert_eq!(cell("サービス名"), "ﾃｽﾄ低リスクSaaS");
+                assert_eq!(cell("サービスモデル"), "SaaS");
+                assert_eq!(cell("状態"), "有効");
+                assert_eq!(cell("改善計画あり"), "あり");
+                assert_eq!(cell("リスト"), "ISMAP-LIUクラウドサービスリスト");
+                assert!(cell("有効期間の終了日").starts_with("20"));
+            } else {
+                assert_eq!(headers[0], "Registration number");
+                assert_eq!(cell("Registration number"), liu);
+                assert_eq!(cell("Service name (English)"), "Test low-risk SaaS");
+                assert_eq!(cell("Cloud service provider (English)"), "LIU Test K.K.");
+                assert_eq!(cell("Status"), "Valid");
+                assert_eq!(cell("Improvement plan"), "Yes");
+                assert_eq!(cell("List"), "ISMAP-LIU cloud service list");
+            }
+            // No machine name reaches the reader.
+            for machine in ["registration_number", "valid_until", "valid", "true", "liu"] {
+                assert!(
+                    !headers.iter().any(|h| h == machine) && !row.contains(&machine),
+                    "{lang}: {machine} in {headers:?} {row:?}"
+                );
+            }
+
+            let xlsx = client.get(&link("xlsx")).await;
+            assert_eq!(xlsx.status(), 200);
+            let xlsx = xlsx.bytes().await.unwrap();
+            let mut book: Xlsx<_> =
+                open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+            let sheet = book.worksheet_range("liu").unwrap();
+            let first = if lang == "ja" {
+                "登録番号"
+            } else {
+                "Registration number"
+            };
+            assert_eq!(sheet.get((0, 0)), Some(&Data::String(first.to_owned())));
+
+            let json = client.get(&link("json")).await;
+            assert_eq!(json.status(), 200);
+            assert_eq!(json.headers()["content-type"], "application/json");
+            let json: Value = json.json().await.unwrap();
+            assert_eq!(json["entries"][0]["number"], liu.as_str());
+            assert_eq!(json["entries"][0]["status"], "valid");
+            assert_eq!(json["entries"][0]["improvement_plan"], true);
+            assert_eq!(json["entries"][0]["list"], "liu");
+        }
+    }
+}
+
+/// Dates are for people and tokens do not wrap: the list and the entry
+/// page show 2026年12月1日 (1 Dec 2026), never 2026-12-01, inside
+/// `nowrap` cells.
+#[tokio::test]
+async fn list_pages_show_dates_for_people() {
+    let server = server(ismap_store::Backend::Sqlite).await;
+    let public = Client::new(&server);
+    let registration = registrations::by_number(&server.db, "C21-0008-2")
+        .await
+        .unwrap();
+    let day = |d: chrono::NaiveDate| {
+        use chrono::Datelike;
+        format!("{}年{}月{}日", d.year(), d.month(), d.day())
+    };
+    let list = public.get("/lists/ismap").await.text().await.unwrap();
+    let entry = public
+        .get("/lists/ismap/C21-0008-2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for html in [&list, &entry] {
+        assert!(
+            html.contains(&format!(
+                "<span class=\"nowrap\">{}</span>",
+                day(registration.valid_until)
+            )),
+            "{html}"
+        );
+        assert!(
+            !html.contains(&registration.valid_until.to_string()),
+            "{html}"
+        );
+        assert!(
+            !html.contains(&registration.registered_on.to_string()),
+            "{html}"
+        );
+    }
+    assert!(
+        list.contains(
+            "<td class=\"nowrap\"><a href=\"/lists/ismap/C21-0008-2\">C21-0008-2</a></td>"
+        )
+    );
+    assert!(entry.contains(&format!(
+        "<span class=\"nowrap\">{}</span> – <span class=\"nowrap\">{}</span>",
+        day(registration.valid_from),
+        day(registration.valid_until)
+    )));
+    let english = Client::new(&server);
+    english.get("/lang/en?next=/").await;
+    let list = english.get("/lists/ismap").await.text().await.unwrap();
+    use chrono::Datelike;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][registration.valid_until.month0() as usize];
+    assert!(list.contains(&format!(
+        "{} {month} {}",
+        registration.valid_until.day(),
+        registration.valid_until.year()
+    )));
 }

@@ -76,6 +76,58 @@ pub fn application_form(engagement: i64, letter: bool) -> reqwest::multipart::Fo
     form
 }
 
+/// Sends the form to the confirmation (as htmx does), checks that nothing
+/// is filed yet, presses 申請する and returns the application filed.
+pub async fn confirm_and_file(
+    client: &Client<'_>,
+    service: i64,
+    form: reqwest::multipart::Form,
+) -> i64 {
+    let before = ismap_store::applications::list(&client.server.db, None)
+        .await
+        .unwrap()
+        .len();
+    let checked = client
+        .post_multipart(
+            &format!("/services/{service}/applications"),
+            form.text("step", "confirm"),
+        )
+        .await;
+    assert_eq!(checked.status(), 200, "{}", checked.text().await.unwrap());
+    let confirmation = checked.headers()["hx-redirect"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let token = confirmation
+        .strip_prefix(&format!("/services/{service}/apply?draft="))
+        .unwrap_or_else(|| panic!("to the confirmation: {confirmation}"))
+        .to_owned();
+    assert_eq!(
+        ismap_store::applications::list(&client.server.db, None)
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing is filed before 申請する"
+    );
+    let page = client.get(&confirmation).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("申請内容の確認"));
+    let filed = client
+        .post_form(
+            &format!("/services/{service}/applications"),
+            &[("draft", &token)],
+        )
+        .await;
+    assert_eq!(filed.status(), 303);
+    let done = filed.headers()["location"].to_str().unwrap().to_owned();
+    let prefix = format!("/services/{service}/apply?done=");
+    done.strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("to the 完了 page: {done}"))
+        .parse()
+        .unwrap()
+}
+
 async fn state_of(server: &TestServer, application: i64) -> String {
     ismap_store::applications::get(&server.db, application)
         .await
@@ -139,23 +191,8 @@ async fn from_submission_to_the_public_list() {
             "refused submissions store nothing"
         );
 
-        let submitted = provider
-            .post_multipart(
-                &format!("/services/{service}/applications"),
-                application_form(e, true),
-            )
-            .await;
-        assert_eq!(
-            submitted.status(),
-            200,
-            "{}",
-            submitted.text().await.unwrap()
-        );
-        let location = submitted.headers()["hx-redirect"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let app: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+        // 入力 → 確認 → 完了, as the portal's form goes.
+        let app = confirm_and_file(&provider, service, application_form(e, true)).await;
         assert_eq!(state_of(&server, app).await, "submitted");
         let again = provider
             .post_multipart(
@@ -167,6 +204,14 @@ async fn from_submission_to_the_public_list() {
             again.status(),
             409,
             "one application under review at a time"
+        );
+        assert!(
+            again
+                .text()
+                .await
+                .unwrap()
+                .contains("このサービスには審査中の登録申請があります"),
+            "said in Japanese"
         );
 
         // Nobody outside the provider and the reviewing bodies sees it.
@@ -631,5 +676,467 @@ async fn lapsed_registrations_leave_the_list_unless_a_renewal_is_under_review() 
         )
         .await;
         assert_eq!(refused.status(), 422, "decided applications stay decided");
+    }
+}
+
+/// The improvement plan for the deficiency of [`reported`], so that the
+/// application can be filed.
+async fn plan(provider: &Client<'_>, engagement: i64) {
+    let planned = provider
+        .post_form(
+            &format!("/engagements/{engagement}/improvements"),
+            &[
+                ("control", DEFICIENT),
+                ("measure", "offer customer-managed keys"),
+                ("due_date", "2099-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(planned.status(), 303);
+}
+
+async fn applications_of(server: &TestServer) -> usize {
+    ismap_store::applications::list(&server.db, None)
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Issue 13: 入力 → 確認 → 完了. The form is checked and held with its
+/// file; the confirmation shows everything; 戻る brings the form back as
+/// typed with the file held; a correction without choosing the file again
+/// keeps it; 申請する files once, and pressing it again shows the same 完了.
+#[tokio::test]
+async fn an_application_is_confirmed_before_it_is_filed() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = reported(&server).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+        plan(&provider, e).await;
+
+        let checked = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, true).text("step", "confirm"),
+            )
+            .await;
+        assert_eq!(checked.status(), 200, "{backend:?}");
+        let confirmation = checked.headers()["hx-redirect"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let first = confirmation.split("draft=").nth(1).unwrap().to_owned();
+        assert_eq!(applications_of(&server).await, 0, "nothing filed yet");
+        let page = provider.get(&confirmation).await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        for shown in [
+            "申請内容の確認",
+            "aria-current=\"step\"",
+            "ISMAPクラウドサービスリスト",
+            "実施結果報告書 第1版",
+            "ISMAP（全管理策）",
+            "東京都港区サンプル二丁目2番2号",
+            "年1回の侵入テスト",
+            "keieisha-kakuninsho.pdf",
+            &format!("({} B)", PDF.len()),
+            "戻る",
+            "申請する",
+        ] {
+            assert!(html.contains(shown), "{backend:?}: {shown:?} in\n{html}");
+        }
+
+        // 戻る: the form as typed, the file held.
+        let back = provider.get(&format!("{confirmation}&edit=1")).await;
+        assert_eq!(back.status(), 200);
+        let html = back.text().await.unwrap();
+        assert!(html.contains("value=\"代表取締役 見本 太郎\""), "{html}");
+        assert!(html.contains(">年1回の侵入テスト</textarea>"), "{html}");
+        assert!(html.contains("添付済み: keieisha-kakuninsho.pdf"), "{html}");
+        assert!(html.contains(&format!("name=\"draft\" value=\"{first}\"")));
+
+        // Corrected without choosing the letter again: it stays attached.
+        let corrected = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, false)
+                    .text("representative", "代表取締役 見本 花子")
+                    .text("step", "confirm")
+                    .text("draft", first.clone()),
+            )
+            .await;
+        assert_eq!(corrected.status(), 200);
+        let confirmation = corrected.headers()["hx-redirect"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let second = confirmation.split("draft=").nth(1).unwrap().to_owned();
+        assert_ne!(first, second);
+        let html = provider.get(&confirmation).await.text().await.unwrap();
+        assert!(html.contains("代表取締役 見本 花子"));
+        assert!(html.contains("keieisha-kakuninsho.pdf"), "{html}");
+        let stale = provider
+            .get(&format!("/services/{service}/apply?draft={first}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(stale.contains("入力内容の保存期限が切れた"), "{stale}");
+
+        // 申請する: filed, once.
+        let filed = provider
+            .post_form(
+                &format!("/services/{service}/applications"),
+                &[("draft", &second)],
+            )
+            .await;
+        assert_eq!(filed.status(), 303);
+        let done = filed.headers()["location"].to_str().unwrap().to_owned();
+        let app: i64 = done.rsplit('=').next().unwrap().parse().unwrap();
+        assert_eq!(applications_of(&server).await, 1);
+        let application = ismap_store::applications::get(&server.db, app)
+            .await
+            .unwrap();
+        assert_eq!(application.form["representative"], "代表取締役 見本 花子");
+        let documents = ismap_store::applications::documents(&server.db, app)
+            .await
+            .unwrap();
+        assert_eq!(documents.len(), 1);
+        assert_eq!(documents[0].kind, "management_letter");
+        assert_eq!(documents[0].file.file_name, "keieisha-kakuninsho.pdf");
+        let html = provider.get(&done).await.text().await.unwrap();
+        for shown in [
+            "申請を受け付けました",
+            "申請番号",
+            &format!("id=\"application-number\">{app}<"),
+            "この後の流れ",
+            &format!("href=\"/applications/{app}\""),
+        ] {
+            assert!(html.contains(shown), "{shown:?} in\n{html}");
+        }
+        let twice = provider
+            .post_form(
+                &format!("/services/{service}/applications"),
+                &[("draft", &second)],
+            )
+            .await;
+        assert_eq!(twice.status(), 303);
+        assert_eq!(twice.headers()["location"], done.as_str());
+        assert_eq!(applications_of(&server).await, 1, "{backend:?}: once");
+
+        // Someone else cannot use the token.
+        let other = Client::new(&server);
+        other.sign_in("saas-editor").await;
+        assert_eq!(
+            other
+                .post_form(
+                    &format!("/services/{service}/applications"),
+                    &[("draft", &second)],
+                )
+                .await
+                .status(),
+            403
+        );
+    }
+}
+
+/// Issue 13: refusals reach the user in place, in their language, with
+/// what they typed; the review's irreversible moves state their
+/// consequence; IPA and the committee see the audit's scope and the way to
+/// the statement view.
+#[tokio::test]
+async fn refusals_stay_in_place_and_moves_state_their_consequence() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = reported(&server).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+        plan(&provider, e).await;
+
+        // Without scripts: the form again, in Japanese, as typed, the letter held.
+        let plain = provider
+            .http
+            .post(server.url(&format!("/services/{service}/applications")))
+            .header("x-csrf-token", provider.csrf().await)
+            .multipart(
+                application_form(e, true)
+                    .text("representative", "")
+                    .text("step", "confirm"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.status(), 422, "{backend:?}");
+        let html = plain.text().await.unwrap();
+        assert!(html.contains("「代表者」を入力してください。"), "{html}");
+        assert!(html.contains("value=\"東京都港区サンプル二丁目2番2号\""));
+        assert!(html.contains("添付済み: keieisha-kakuninsho.pdf"), "{html}");
+        assert!(html.contains("<span class=\"required\">必須</span>"));
+        // With htmx: the refusal, the form stays as typed in the browser.
+        let htmx = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, false).text("step", "confirm"),
+            )
+            .await;
+        assert_eq!(htmx.status(), 422);
+        assert!(
+            htmx.text()
+                .await
+                .unwrap()
+                .contains("経営者確認書のファイルを添付してください。")
+        );
+        // In English for someone reading English.
+        let english = Client::new(&server);
+        english.sign_in("saas-admin").await;
+        english.get("/lang/en?next=/").await;
+        let refused = english
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, false).text("step", "confirm"),
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("Attach the management representation letter.")
+        );
+        assert_eq!(applications_of(&server).await, 0);
+
+        let app = confirm_and_file(&provider, service, application_form(e, true)).await;
+        let page = provider
+            .get(&format!("/applications/{app}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("申請を取り下げます"), "{page}");
+        assert!(page.contains("class=\"button-danger\""));
+        assert!(
+            !page.contains("href=\"/statements/"),
+            "the provider has its own statement pages"
+        );
+
+        let reviewer = Client::new(&server);
+        reviewer.sign_in("reviewer").await;
+        for t in ["start_acceptance", "accept"] {
+            assert_eq!(
+                transition(&reviewer, app, &[("transition", t)])
+                    .await
+                    .status(),
+                303
+            );
+        }
+        let statement = ismap_store::applications::get(&server.db, app)
+            .await
+            .unwrap()
+            .statement_id;
+        let page = reviewer
+            .get(&format!("/applications/{app}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("id=\"audit-scope\">ISMAP（全管理策）<"),
+            "{page}"
+        );
+        assert!(page.contains(&format!("href=\"/statements/{statement}\"")));
+        assert!(
+            page.contains("IPA 審査員（独立行政法人情報処理推進機構）"),
+            "the history names people: {page}"
+        );
+        let rfc3339 = page.as_bytes().windows(11).any(|w| {
+            w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[7] == b'-' && w[10] == b'T'
+        });
+        assert!(!rfc3339, "times for people, not RFC 3339: {page}");
+        assert!(page.contains("運営委員会に付議します"), "{page}");
+
+        // A question without a body: refused in place, the rest kept.
+        let empty = transition(
+            &reviewer,
+            app,
+            &[
+                ("transition", "request_information"),
+                ("reason", "鍵管理の確認"),
+                ("questions", "  \n "),
+                ("due_date", "2099-02-28"),
+                ("from", "technical_review"),
+            ],
+        )
+        .await;
+        assert_eq!(empty.status(), 422);
+        let html = empty.text().await.unwrap();
+        assert!(html.contains("質問を1つ以上入力してください"), "{html}");
+        assert!(html.contains("value=\"鍵管理の確認\""), "{html}");
+        assert!(html.contains("value=\"2099-02-28\""), "{html}");
+        // No reason to refer: refused in place.
+        let no_reason = transition(
+            &reviewer,
+            app,
+            &[("transition", "refer_to_committee"), ("reason", " ")],
+        )
+        .await;
+        assert_eq!(no_reason.status(), 422);
+        assert!(
+            no_reason
+                .text()
+                .await
+                .unwrap()
+                .contains("理由を入力してください。")
+        );
+        // Sent from a state the application has left: said so.
+        let stale = transition(
+            &reviewer,
+            app,
+            &[("transition", "accept"), ("from", "acceptance_check")],
+        )
+        .await;
+        assert_eq!(stale.status(), 409);
+        assert!(
+            stale
+                .text()
+                .await
+                .unwrap()
+                .contains("他の人が先にこの申請を進めました")
+        );
+
+        // An empty answer (htmx): refused in Japanese, nothing recorded.
+        assert_eq!(
+            transition(
+                &reviewer,
+                app,
+                &[
+                    ("transition", "request_information"),
+                    ("reason", "鍵管理の確認"),
+                    ("questions", "鍵の消去手順を示してください。"),
+                    ("due_date", "2099-02-28"),
+                ],
+            )
+            .await
+            .status(),
+            303
+        );
+        let question = ismap_store::applications::questions(&server.db, app)
+            .await
+            .unwrap()[0]
+            .id;
+        let path = format!("/applications/{app}/questions/{question}");
+        let empty = provider
+            .post_multipart(&path, reqwest::multipart::Form::new().text("answer", " "))
+            .await;
+        assert_eq!(empty.status(), 422);
+        assert!(
+            empty
+                .text()
+                .await
+                .unwrap()
+                .contains("回答を入力してください。")
+        );
+        let answered = provider
+            .post_multipart(
+                &path,
+                reqwest::multipart::Form::new().text("answer", "暗号化消去を行います。"),
+            )
+            .await;
+        assert_eq!(answered.status(), 200);
+        assert_eq!(state_of(&server, app).await, "technical_review");
+
+        assert_eq!(
+            transition(
+                &reviewer,
+                app,
+                &[
+                    ("transition", "refer_to_committee"),
+                    ("reason", "基準を満たす")
+                ],
+            )
+            .await
+            .status(),
+            303
+        );
+        let committee = Client::new(&server);
+        committee.sign_in("committee").await;
+        let page = committee
+            .get(&format!("/applications/{app}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(&format!("href=\"/statements/{statement}\"")));
+        assert!(
+            page.contains(
+                "ISMAPクラウドサービスリストに有効期間 2026年4月1日〜2027年7月31日 で公開されます"
+            ),
+            "{page}"
+        );
+        let reject = page.split("id=\"do-reject\"").nth(1).unwrap();
+        assert!(reject.contains("data-confirm=\""));
+        assert!(reject.contains("には掲載されません"));
+        let reject_button = reject.split("</form>").next().unwrap();
+        assert!(
+            reject_button.contains("class=\"button-danger\""),
+            "{reject_button}"
+        );
+        let register = page.split("id=\"do-register\"").nth(1).unwrap();
+        let register_button = register.split("</form>").next().unwrap();
+        assert!(!register_button.contains("button-danger"));
+    }
+}
+
+/// Two confirmed forms for the same service filed at the same moment (two
+/// tabs): one application, the other told so in Japanese (the store checks
+/// for an open application in the filing's transaction).
+#[tokio::test]
+async fn two_confirmed_forms_filed_at_once_make_one_application() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = reported(&server).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+        plan(&provider, e).await;
+        let mut tokens = Vec::new();
+        for _ in 0..2 {
+            let checked = provider
+                .post_multipart(
+                    &format!("/services/{service}/applications"),
+                    application_form(e, true).text("step", "confirm"),
+                )
+                .await;
+            assert_eq!(checked.status(), 200);
+            let to = checked.headers()["hx-redirect"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            tokens.push(to.split("draft=").nth(1).unwrap().to_owned());
+        }
+        let path = format!("/services/{service}/applications");
+        let first = [("draft", tokens[0].as_str())];
+        let second = [("draft", tokens[1].as_str())];
+        let (a, b) = tokio::join!(
+            provider.post_form(&path, &first),
+            provider.post_form(&path, &second),
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [303, 409], "{backend:?}");
+        let refused = if a.status() == 409 { a } else { b };
+        let html = refused.text().await.unwrap();
+        assert!(
+            html.contains("このサービスには審査中の登録申請があります"),
+            "{html}"
+        );
+        assert!(
+            html.contains("申請内容の確認"),
+            "the confirmation stays: {html}"
+        );
+        assert_eq!(applications_of(&server).await, 1, "{backend:?}");
     }
 }

@@ -265,7 +265,7 @@ async fn statement_writes_are_rate_limited_per_user() {
             detail.contains("1 分に 1 回") && detail.contains("1 times a minute"),
             "{detail}"
         );
-        // The editor page says so too, in Japanese and English.
+        // The editor page says so too, in the page's language (Japanese).
         let page = admin
             .post_form(
                 &format!("/statements/{statement}/controls/8.1.2.7.PB"),
@@ -274,7 +274,7 @@ async fn statement_writes_are_rate_limited_per_user() {
             .await;
         assert_eq!(page.status(), 429);
         let html = page.text().await.unwrap();
-        assert!(html.contains("保存の回数が多すぎます") && html.contains("Too many saves"));
+        assert!(html.contains("保存の回数が多すぎます"), "{html}");
         assert_eq!(
             revision_count(&admin, statement).await,
             4,

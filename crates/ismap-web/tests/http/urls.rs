@@ -341,8 +341,9 @@ async fn stored_script_links_render_as_text_not_links() {
         }
         let editor = Client::new(&server);
         editor.sign_in("saas-editor").await;
+        // The evidence sits on control 8.1.2.7.PB: its chapter's rows.
         let html = editor
-            .get(&format!("/statements/{statement}/edit"))
+            .get(&format!("/statements/{statement}/edit?chapter=8"))
             .await
             .text()
             .await

@@ -1,364 +1,27 @@
-//! The JSON API under `/api/v1`, described at `/api/openapi.json`. Callers
-//! authenticate with a bearer token (`Authorization: Bearer ismap_…`) or a
-//! portal session plus the `X-CSRF-Token` header. Errors are RFC 9457
-//! problem documents naming the field.
+//! The statements part of the JSON API: statements (言明書), their revisions and edits.
 
 use crate::error::Query;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ismap_domain::{ControlId, ServiceModel};
-use ismap_formats::catalog_export;
+use ismap_domain::ControlId;
 use ismap_formats::report::check_statement;
 use ismap_formats::statement_file::parse_statement;
+use ismap_store::statements;
 use ismap_store::statements::NewRevision;
-use ismap_store::{Actor, catalogs, services, statements};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
+use super::{Problem, actor, require, signed_in};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::parse_control;
 use crate::error::{ApiError, Failure};
-use crate::policy::{Action, Principal, allows, service_scope};
+use crate::policy::{Action, Principal, allows};
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "ismap API",
-        description = "ISMAP catalog, services and statements (言明書). Authenticate with `Authorization: Bearer <token>` (create tokens at /account). Errors are RFC 9457 problem documents.",
-        version = "1"
-    ),
-    paths(
-        default_catalog, list_catalogs, get_catalog, get_control, search_catalog,
-        list_services, create_service, get_service, update_service,
-        list_statements, create_statement, get_statement, list_revisions, get_revision, add_revision,
-        save_control, freeze_statement, diff_statement, export_statement, upgrade_statement,
-        bulk_objective, add_risk,
-        crate::api_audits::list_audit_orgs, crate::api_audits::get_engagement,
-        crate::api_audits::record_result, crate::api_audits::get_report
-    ),
-    components(schemas(crate::audit_ops::ResultInput, CatalogSummary, ControlIn, BulkIn, RiskIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
-    tags(
-        (name = "catalog", description = "The control standard (管理基準)"),
-        (name = "services", description = "A provider's cloud services"),
-        (name = "statements", description = "Statements (言明書) and their revisions"),
-        (name = "audits", description = "Audit organizations, engagements, results and reports (spec §4)")
-    )
-)]
-pub struct ApiDoc;
-
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
-}
-
-/// RFC 9457 problem document.
-#[derive(Serialize, ToSchema)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: Option<String>,
-    pub errors: Option<Vec<ProblemField>>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProblemField {
-    pub field: String,
-    pub message: String,
-}
-
-fn signed_in(ctx: &Ctx) -> Result<&Principal, Failure> {
-    ctx.principal.as_ref().ok_or(Failure::NotSignedIn)
-}
-
-fn require(ctx: &Ctx, action: Action, owner: Option<i64>) -> Result<&Principal, Failure> {
-    ctx.require(action, owner)
-}
-
-fn actor(p: &Principal) -> Actor {
-    Actor::user(p.user.id, &p.user.username)
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CatalogSummary {
-    id: String,
-    version: String,
-    title_ja: String,
-    title_en: String,
-    excerpt: bool,
-    controls: usize,
-}
-
-#[utoipa::path(get, path = "/api/v1/catalog", tag = "catalog",
-    responses((status = 200, description = "The default catalog: info, chapters, categories, controls", body = Object)))]
-pub async fn default_catalog(State(state): State<AppState>) -> Response {
-    let id = state.default_catalog().id().to_owned();
-    catalog_document(&state, &id).unwrap_or_else(|e| ApiError(e).into_response())
-}
-
-/// The catalog's export, serialized when the catalogs were loaded.
-fn catalog_document(state: &AppState, id: &str) -> Result<Response, Failure> {
-    let bytes = state
-        .catalog_json
-        .get(id)
-        .cloned()
-        .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        bytes,
-    )
-        .into_response())
-}
-
-#[utoipa::path(get, path = "/api/v1/catalogs", tag = "catalog",
-    responses((status = 200, body = [CatalogSummary])))]
-pub async fn list_catalogs(State(state): State<AppState>) -> Json<Vec<CatalogSummary>> {
-    Json(
-        state
-            .catalogs
-            .iter()
-            .map(|c| CatalogSummary {
-                id: c.id().to_owned(),
-                version: c.info().version.clone(),
-                title_ja: c.info().title.ja.clone(),
-                title_en: c.info().title.en.clone(),
-                excerpt: c.info().excerpt,
-                controls: c.controls().len(),
-            })
-            .collect(),
-    )
-}
-
-fn catalog<'a>(state: &'a AppState, id: &str) -> Result<&'a ismap_domain::Catalog, Failure> {
-    state
-        .catalog(id)
-        .ok_or_else(|| Failure::NotFound(format!("catalog {id}")))
-}
-
-#[utoipa::path(get, path = "/api/v1/catalogs/{id}", tag = "catalog",
-    params(("id" = String, Path, description = "Catalog id, e.g. ismap-2022-excerpt")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
-pub async fn get_catalog(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    Ok(catalog_document(&state, &id)?)
-}
-
-#[utoipa::path(get, path = "/api/v1/catalogs/{id}/controls/{control}", tag = "catalog",
-    params(("id" = String, Path), ("control" = String, Path, description = "Control id, e.g. 8.1.2.7.PB")),
-    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn get_control(
-    State(state): State<AppState>,
-    Path((id, control)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let catalog = catalog(&state, &id)?;
-    let control_id: ControlId = parse_control(&control, "control")?;
-    let position = catalog
-        .position(control_id.number())
-        .ok_or_else(|| Failure::NotFound(format!("control {control_id} in {id}")))?;
-    let mut value = catalog_export::control_json(&catalog.controls()[position]);
-    value["detailed_controls"] = json!(
-        catalog
-            .children_of(position)
-            .map(|c| catalog.controls()[c].id.to_string())
-            .collect::<Vec<_>>()
-    );
-    Ok(Json(value))
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct SearchParams {
-    /// Text to find in ids, titles and texts (Japanese or English).
-    q: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/catalogs/{id}/search", tag = "catalog",
-    params(("id" = String, Path), SearchParams),
-    responses((status = 200, description = "Matching controls in catalog order", body = Object)))]
-pub async fn search_catalog(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(params): Query<SearchParams>,
-) -> Result<Json<Value>, ApiError> {
-    let catalog = catalog(&state, &id)?;
-    let ids = catalogs::search(&state.db, &id, &params.q, 500).await?;
-    let controls: Vec<Value> = ids
-        .iter()
-        .filter_map(|i| i.parse::<ControlId>().ok())
-        .filter_map(|i| catalog.get(i.number()))
-        .map(catalog_export::control_json)
-        .collect();
-    Ok(Json(
-        json!({ "query": params.q, "count": controls.len(), "controls": controls }),
-    ))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ServiceIn {
-    name: String,
-    /// IaaS, PaaS or SaaS.
-    model: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    url: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ServiceOut {
-    id: i64,
-    organization_id: i64,
-    organization: String,
-    name: String,
-    model: String,
-    description: String,
-    url: String,
-    registration_number: Option<String>,
-    created_at: String,
-}
-
-impl From<services::Service> for ServiceOut {
-    fn from(s: services::Service) -> ServiceOut {
-        ServiceOut {
-            id: s.id,
-            organization_id: s.organization_id,
-            organization: s.organization_name,
-            name: s.name,
-            model: s.model.key().to_owned(),
-            description: s.description,
-            url: s.url,
-            registration_number: s.registration_number,
-            created_at: s.created_at,
-        }
-    }
-}
-
-#[utoipa::path(get, path = "/api/v1/services", tag = "services",
-    responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_services(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<ServiceOut>>, ApiError> {
-    signed_in(&ctx)?;
-    let scope = service_scope(ctx.principal.as_ref()).ok_or(Failure::Forbidden)?;
-    Ok(Json(
-        services::list(&state.db, scope)
-            .await?
-            .into_iter()
-            .map(ServiceOut::from)
-            .collect(),
-    ))
-}
-
-#[utoipa::path(post, path = "/api/v1/services", tag = "services", request_body = ServiceIn,
-    responses((status = 201, body = ServiceOut), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_service(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    body: Result<Json<ServiceIn>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
-    let p = signed_in(&ctx)?;
-    require(&ctx, Action::CreateService, Some(p.organization.id))?;
-    let Json(input) = body.map_err(|e| Failure::Invalid {
-        field: "body".into(),
-        message: e.body_text(),
-    })?;
-    if input.name.trim().is_empty() {
-        return Err(Failure::Invalid {
-            field: "name".into(),
-            message: "the service needs a name".into(),
-        }
-        .into());
-    }
-    let model = ServiceModel::from_key(&input.model).ok_or_else(|| Failure::Invalid {
-        field: "model".into(),
-        message: format!("{:?} is not IaaS, PaaS or SaaS", input.model),
-    })?;
-    crate::links::optional_url(ctx.lang, "url", &input.url)?;
-    let service = services::create(
-        &state.db,
-        &actor(p),
-        services::NewService {
-            organization_id: p.organization.id,
-            name: input.name.trim(),
-            model,
-            description: input.description.trim(),
-            url: input.url.trim(),
-            registration_number: None,
-        },
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(ServiceOut::from(service))).into_response())
-}
-
-async fn visible_service(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-) -> Result<services::Service, Failure> {
-    signed_in(ctx)?;
-    let service = services::get(&state.db, id).await?;
-    crate::policy::require_visible(
-        ctx.principal.as_ref(),
-        |p| allows(Some(p), Action::ViewService, Some(service.organization_id)),
-        "service",
-        id,
-    )?;
-    Ok(service)
-}
-
-#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services",
-    params(("id" = i64, Path)),
-    responses((status = 200, body = ServiceOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_service(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Json<ServiceOut>, ApiError> {
-    Ok(Json(visible_service(&state, &ctx, id).await?.into()))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ServiceUpdate {
-    description: String,
-    url: String,
-    /// Why it changed (recorded in the event log with before and after).
-    #[serde(default)]
-    reason: String,
-}
-
-#[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "services", request_body = ServiceUpdate,
-    params(("id" = i64, Path)),
-    responses((status = 200, body = ServiceOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_service(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    body: Result<Json<ServiceUpdate>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<ServiceOut>, ApiError> {
-    let service = visible_service(&state, &ctx, id).await?;
-    let p = require(&ctx, Action::EditService, Some(service.organization_id))?;
-    let Json(input) = body.map_err(|e| Failure::Invalid {
-        field: "body".into(),
-        message: e.body_text(),
-    })?;
-    crate::links::optional_url(ctx.lang, "url", &input.url)?;
-    let updated = services::update(
-        &state.db,
-        &actor(p),
-        id,
-        input.description.trim(),
-        input.url.trim(),
-        input.reason.trim(),
-    )
-    .await?;
-    Ok(Json(updated.into()))
-}
+use super::services::visible_service;
 
 #[derive(Serialize, ToSchema)]
 pub struct StatementOut {
@@ -427,7 +90,7 @@ pub async fn list_statements(
 
 /// Reads and validates a statement file sent as the request body. The text
 /// is kept as sent: nothing the provider wrote is dropped.
-async fn check_body(
+pub(crate) async fn check_body(
     state: &AppState,
     lang: ismap_i18n::Lang,
     text: &str,
@@ -509,7 +172,7 @@ pub async fn create_statement(
         .into_response())
 }
 
-async fn visible_statement(
+pub(crate) async fn visible_statement(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
@@ -525,7 +188,7 @@ async fn visible_statement(
     Ok(record)
 }
 
-async fn revision_json(
+pub(crate) async fn revision_json(
     state: &AppState,
     revision: &statements::Revision,
 ) -> Result<Value, Failure> {
@@ -659,7 +322,7 @@ pub struct ControlIn {
     confirmation: Option<String>,
 }
 
-async fn editable(
+pub(crate) async fn editable(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
