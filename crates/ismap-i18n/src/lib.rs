@@ -223,6 +223,21 @@ impl Messages {
         self.text(lang, id, &args)
     }
 
+    /// `text` for machines and both readers (the JSON API): a
+    /// [`Messages::deferred`] message as "Japanese / English", any other
+    /// text as it is.
+    pub fn resolve_both(&self, text: &str) -> String {
+        if text.starts_with(DEFERRED) {
+            format!(
+                "{} / {}",
+                self.resolve(Lang::Ja, text),
+                self.resolve(Lang::En, text)
+            )
+        } else {
+            text.to_owned()
+        }
+    }
+
     /// The label of an enum value or field name: the catalog id
     /// `label-<kind>-<value>` (dots, underscores and spaces as hyphens); a
     /// value without a label is returned as it is.
@@ -456,6 +471,11 @@ mod tests {
             "2 questions are still open; answer them first."
         );
         assert_eq!(messages.resolve(Lang::Ja, "plain"), "plain");
+        assert_eq!(
+            messages.resolve_both(&packed),
+            "未回答の質問が 2 件あります。先に回答してください。 / 2 questions are still open; answer them first."
+        );
+        assert_eq!(messages.resolve_both("plain"), "plain");
         let nested = Messages::deferred(
             "i18n-import-finding",
             &[

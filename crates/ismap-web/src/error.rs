@@ -155,6 +155,7 @@ impl IntoResponse for ApiError {
         let failure = self.0;
         failure.log();
         let (slug, _, title, detail) = failure.describe();
+        let detail = ismap_i18n::Messages::get().resolve_both(&detail);
         let mut body = json!({
             "type": format!("https://ismap.invalid/problems/{slug}"),
             "title": title,
@@ -164,6 +165,7 @@ impl IntoResponse for ApiError {
             body["detail"] = json!(detail);
         }
         if let Failure::Invalid { field, message } = &failure {
+            let message = ismap_i18n::Messages::get().resolve_both(message);
             body["errors"] = json!([{ "field": field, "message": message }]);
         }
         let mut response = (failure.status(), body.to_string()).into_response();
@@ -205,7 +207,7 @@ impl IntoResponse for PageError {
             return response;
         }
         let (_, ja, en, detail) = failure.describe();
-        let detail = html_escape(&detail);
+        let detail = html_escape(&ismap_i18n::Messages::get().resolve(Lang::Ja, &detail));
         let body = format!(
             "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{ja} / {en}</title>\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -346,7 +348,11 @@ pub async fn present_failures(request: Request, next: Next) -> Response {
     let (title_id, text_id) = failure.message_ids();
     let title = crate::text::t(lang, title_id);
     let text = crate::text::t(lang, text_id);
-    let detail = failure.user_detail().map(str::to_owned);
+    // Messages packed by code that does not know the language
+    // (`Messages::deferred`) are said in the reader's.
+    let detail = failure
+        .user_detail()
+        .map(|d| ismap_i18n::Messages::get().resolve(lang, d));
     // A refusal of axum's keeps its status (405, 415, 400...).
     let status = if original_status.is_client_error() || original_status.is_server_error() {
         original_status
@@ -469,7 +475,7 @@ pub fn parse_control(text: &str, field: &str) -> Result<ismap_domain::ControlId,
         .parse()
         .map_err(|e: ismap_domain::ControlIdError| Failure::Invalid {
             field: field.to_owned(),
-            message: format!("{text:?}: {e}"),
+            message: ismap_i18n::Messages::deferred_localized(&e),
         })
 }
 
@@ -477,7 +483,10 @@ pub fn parse_control(text: &str, field: &str) -> Result<ismap_domain::ControlId,
 pub fn parse_date(text: &str, field: &str) -> Result<chrono::NaiveDate, Failure> {
     text.trim().parse().map_err(|_| Failure::Invalid {
         field: field.to_owned(),
-        message: format!("{text:?} is not a date (YYYY-MM-DD)"),
+        message: ismap_i18n::Messages::deferred(
+            "i18n-not-a-date",
+            &[("value", text.trim().to_owned())],
+        ),
     })
 }
 

@@ -89,7 +89,10 @@ pub fn apply(
         "" | "~" => None,
         key => Some(Decision::from_key(key).ok_or_else(|| Failure::Invalid {
             field: "decision".into(),
-            message: format!("unknown decision {key:?}"),
+            message: ismap_i18n::Messages::deferred(
+                "i18n-decision-unknown",
+                &[("value", key.to_owned())],
+            ),
         })?),
     };
     if let Some(d) = decision
@@ -97,7 +100,13 @@ pub fn apply(
     {
         return Err(Failure::Invalid {
             field: "decision".into(),
-            message: format!("{} does not apply to {}", d.key(), control.id),
+            message: ismap_i18n::Messages::deferred(
+                "i18n-decision-not-for-control",
+                &[
+                    ("decision", d.key().to_owned()),
+                    ("control", control.id.to_string()),
+                ],
+            ),
         });
     }
     let entry = statement
@@ -146,8 +155,7 @@ pub fn apply_bulk(
     if bulk == Bulk::Exclude && reason.is_empty() {
         return Err(Failure::Invalid {
             field: "reason".into(),
-            message: "excluding an objective needs the reason it cannot apply to the service"
-                .into(),
+            message: ismap_i18n::Messages::deferred("i18n-exclude-needs-reason", &[]),
         });
     }
     let (objective_decision, child_decision) = match bulk {
@@ -210,7 +218,7 @@ pub fn add_risk(
     if new.title.trim().is_empty() {
         return Err(Failure::Invalid {
             field: "title".into(),
-            message: "the risk needs a title".into(),
+            message: ismap_i18n::Messages::deferred("i18n-risk-title-required", &[]),
         });
     }
     let evaluation = match new.evaluation.trim() {
@@ -218,7 +226,10 @@ pub fn add_risk(
         text => Some(
             ismap_domain::statement::RiskLevel::from_key(text).ok_or_else(|| Failure::Invalid {
                 field: "evaluation".into(),
-                message: format!("{text:?} is not high, medium or low"),
+                message: ismap_i18n::Messages::deferred(
+                    "i18n-risk-level-unknown",
+                    &[("value", text.to_owned())],
+                ),
             })?,
         ),
     };
@@ -228,7 +239,13 @@ pub fn add_risk(
         let id = crate::error::parse_control(text, &field)?;
         let known = catalog.get(id.number()).ok_or_else(|| Failure::Invalid {
             field,
-            message: format!("{id} is not in {}", catalog.id()),
+            message: ismap_i18n::Messages::deferred(
+                "i18n-control-not-in-catalog",
+                &[
+                    ("control", id.to_string()),
+                    ("catalog", catalog.id().to_owned()),
+                ],
+            ),
         })?;
         controls.push(known.id);
     }
@@ -319,7 +336,7 @@ impl WriteLimiter {
 pub fn guard_write(state: &AppState, principal: &Principal, content: &str) -> Result<(), Failure> {
     let config = &state.config;
     if content.len() > config.max_statement_bytes {
-        let text = ismap_i18n::Messages::get().both(
+        let text = ismap_i18n::Messages::deferred(
             "stmt-limit-too-large",
             &[
                 ("limit", config.max_statement_bytes.to_string()),
@@ -328,7 +345,7 @@ pub fn guard_write(state: &AppState, principal: &Principal, content: &str) -> Re
         );
         return Err(Failure::Invalid {
             field: "statement".into(),
-            message: format!("{} / {}", text.ja, text.en),
+            message: text,
         });
     }
     if config.statement_writes_per_minute == 0 {
@@ -343,7 +360,7 @@ pub fn guard_write(state: &AppState, principal: &Principal, content: &str) -> Re
         )
         .map_err(|wait| {
             let retry = wait.as_secs_f64().ceil().clamp(1.0, 86_400.0) as u64;
-            let text = ismap_i18n::Messages::get().both(
+            let text = ismap_i18n::Messages::deferred(
                 "stmt-limit-too-many-writes",
                 &[
                     ("per_minute", config.statement_writes_per_minute.to_string()),
@@ -353,7 +370,7 @@ pub fn guard_write(state: &AppState, principal: &Principal, content: &str) -> Re
             );
             Failure::TooManyWrites {
                 retry_after: retry,
-                message: format!("{} / {}", text.ja, text.en),
+                message: text,
             }
         })
 }
@@ -436,14 +453,14 @@ pub async fn save_version(
     // Refused early on the status read; the store checks it again in the
     // transaction that writes (a freeze may happen in between).
     if record.status != DRAFT {
-        return Err(Failure::Conflict(statements::frozen_message(
-            record.id,
-            &record.status,
+        return Err(Failure::Conflict(ismap_i18n::Messages::deferred(
+            "i18n-statement-frozen",
+            &[],
         )));
     }
     let (content, errors, warnings) = written(state, statement).await?;
     guard_write(state, principal, &content)?;
-    statements::save_edit(
+    let saved = statements::save_edit(
         &state.db,
         &Actor::user(principal.user.id, &principal.user.username),
         record,
@@ -456,7 +473,20 @@ pub async fn save_version(
         },
         burst,
     )
-    .await?;
+    .await;
+    if let Err(ismap_store::StoreError::Conflict(_)) = &saved {
+        // Someone saved or froze first: said in the reader's language.
+        let now = statements::get(&state.db, record.id).await?;
+        return Err(Failure::Conflict(if now.status != DRAFT {
+            ismap_i18n::Messages::deferred("i18n-statement-frozen", &[])
+        } else {
+            ismap_i18n::Messages::deferred(
+                "i18n-statement-stale",
+                &[("latest", now.latest_revision.to_string())],
+            )
+        }));
+    }
+    saved?;
     let record = statements::get(&state.db, record.id).await?;
     load(state, record).await
 }
@@ -493,30 +523,72 @@ pub async fn import(
     based: statements::Based,
     text: &str,
 ) -> Result<Result<Loaded, Vec<String>>, Failure> {
+    if text.trim().is_empty() {
+        return Ok(Err(vec![ismap_i18n::Messages::deferred(
+            "i18n-import-empty",
+            &[],
+        )]));
+    }
     let parsed = match parse_statement("imported file", text) {
         Ok(parsed) => parsed,
-        Err(error) => return Ok(Err(error.problems.iter().map(|p| p.to_string()).collect())),
+        Err(error) => {
+            return Ok(Err(error
+                .problems
+                .iter()
+                .map(|p| {
+                    // A limit is said in both languages ("ja / en"): keep the reader's.
+                    if error.limit.is_some()
+                        && let Some((ja, en)) = p.message.split_once(" / ")
+                    {
+                        return ismap_i18n::Messages::deferred(
+                            "i18n-import-limit",
+                            &[("ja", ja.to_owned()), ("en", en.to_owned())],
+                        );
+                    }
+                    ismap_i18n::Messages::deferred(
+                        "i18n-import-unreadable",
+                        &[
+                            ("line", p.line.to_string()),
+                            ("column", p.column.to_string()),
+                            ("field", p.field.clone()),
+                        ],
+                    )
+                })
+                .collect()));
+        }
     };
     let catalogs: Vec<&Catalog> = state.catalogs.iter().collect();
     let registry = registry_cache::current(state).await?;
     let report = check_statement(&parsed, &catalogs, Some(&registry));
-    let messages = ismap_i18n::Messages::get();
     let mut problems: Vec<String> = report
         .findings
         .iter()
         .filter(|f| f.finding.rule == ismap_domain::RuleId::Input)
         .map(|f| {
-            let text = messages.finding_both(&f.finding);
-            format!(
-                "line {}: {}: {} / {}",
-                f.place.line, f.field, text.ja, text.en
-            )
+            let mut args: Vec<(String, String)> = vec![
+                ("line".into(), f.place.line.to_string()),
+                ("field".into(), f.field.clone()),
+                ("@message".into(), f.finding.kind.message_id().to_owned()),
+            ];
+            args.extend(
+                f.finding
+                    .kind
+                    .args()
+                    .into_iter()
+                    .map(|(k, v)| (format!("message.{k}"), v)),
+            );
+            let args: Vec<(&str, String)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            ismap_i18n::Messages::deferred("i18n-import-finding", &args)
         })
         .collect();
     if parsed.statement.catalog.trim() != loaded.record.catalog_id {
-        problems.push(format!(
-            "catalog: the file targets {:?}, this statement {:?}; upgrade the statement instead",
-            parsed.statement.catalog, loaded.record.catalog_id
+        problems.push(ismap_i18n::Messages::deferred(
+            "i18n-import-other-catalog",
+            &[
+                ("file", parsed.statement.catalog.trim().to_owned()),
+                ("statement", loaded.record.catalog_id.clone()),
+            ],
         ));
     }
     if !problems.is_empty() {
@@ -546,12 +618,18 @@ pub async fn upgrade(
     let from = loaded.catalog(state)?;
     let target = state.catalog(to).ok_or_else(|| Failure::Invalid {
         field: "to".into(),
-        message: format!("catalog {to:?} is not loaded"),
+        message: ismap_i18n::Messages::deferred(
+            "i18n-catalog-not-loaded",
+            &[("catalog", to.to_owned())],
+        ),
     })?;
     if target.id() == from.id() {
         return Err(Failure::Invalid {
             field: "to".into(),
-            message: format!("the statement already targets {to}"),
+            message: ismap_i18n::Messages::deferred(
+                "i18n-upgrade-same-catalog",
+                &[("catalog", to.to_owned())],
+            ),
         });
     }
     let (statement, report) =

@@ -1113,3 +1113,7 @@ i18n-import-empty = The file is empty; start from the statement template.
 i18n-import-unreadable = Line { $line }, column { $column } cannot be read as YAML or JSON ({ $field }).
 i18n-import-finding = Line { $line } ({ $field }): { $message }
 i18n-import-other-catalog = The file targets { $file }, this statement { $statement }; upgrade the statement instead.
+application-list-state = State
+application-list-show = Show
+application-list-bad-state = There is no state “{ $value }”; choose one from the list.
+i18n-import-limit = { $en }

@@ -1114,3 +1114,7 @@ i18n-import-empty = ファイルが空です。言明書のひな形から始め
 i18n-import-unreadable = { $line } 行 { $column } 列目を YAML または JSON として読み取れません（{ $field }）。
 i18n-import-finding = { $line } 行目（{ $field }）: { $message }
 i18n-import-other-catalog = このファイルは管理基準 { $file } を対象としていますが、この言明書は { $statement } を対象としています。言明書をアップグレードしてください。
+application-list-state = 状態
+application-list-show = 表示
+application-list-bad-state = 状態「{ $value }」はありません。一覧から選んでください。
+i18n-import-limit = { $ja }

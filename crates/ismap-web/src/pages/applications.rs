@@ -240,22 +240,62 @@ pub async fn visible(state: &AppState, p: &Principal) -> Result<Vec<Application>
 struct ApplicationsPage {
     frame: Frame,
     applications: Vec<ApplicationRow>,
+    /// The state filter's choices (key, label) and the one chosen ("" = all).
+    states: Vec<(String, String)>,
+    state: String,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+/// `/applications?state=…`: an empty or absent state means every state.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    state: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let p = ctx.require(Action::ListApplications, None)?;
     let frame = Frame::new(&ctx);
+    let chosen = query.state.trim();
+    let filter = if chosen.is_empty() {
+        None
+    } else {
+        Some(
+            ApplicationState::from_key(chosen).ok_or_else(|| Failure::Invalid {
+                field: "state".into(),
+                message: frame.tr(
+                    "application-list-bad-state",
+                    &[("value", chosen.to_owned())],
+                ),
+            })?,
+        )
+    };
     let mut rows: Vec<ApplicationRow> = visible(&state, p)
         .await?
         .iter()
+        .filter(|a| filter.is_none_or(|f| a.state == f))
         .map(|a| application_row(&frame, a))
         .collect();
     // IPA works oldest first.
     if p.has(Role::Reviewer) {
         rows.sort_by_key(|r| (!r.with_reviewer, -r.age_days));
     }
+    let states = ApplicationState::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.key().to_owned(),
+                frame.t(&format!("web-app-state-{}", s.key())),
+            )
+        })
+        .collect();
     render(&ApplicationsPage {
         applications: rows,
+        states,
+        state: filter.map(|f| f.key().to_owned()).unwrap_or_default(),
         frame,
     })
 }

@@ -1170,9 +1170,13 @@ pub async fn import(
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/statements/{id}/edit")).into_response()),
         Err(problems) => {
+            let messages = ismap_i18n::Messages::get();
             let mut response = render(&ImportProblems {
                 statement_id: id,
-                problems,
+                problems: problems
+                    .iter()
+                    .map(|p| messages.resolve(ctx.lang, p))
+                    .collect(),
                 frame: Frame::new(&ctx),
             })?;
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -1544,6 +1548,7 @@ pub async fn save_details(
             let status = failure.status();
             let message = match failure {
                 Failure::Invalid { message, .. } => {
+                    let message = ismap_i18n::Messages::get().resolve(frame.lang, &message);
                     format!("{} {message}", frame.t("editor-details-not-saved"))
                 }
                 _ => frame.t("editor-details-stale"),

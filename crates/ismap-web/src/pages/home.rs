@@ -316,7 +316,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
                     id: format!("pipeline-{}", state_key.key()),
                     label: frame.t(&format!("web-app-state-{}", state_key.key())),
                     count: mine.iter().filter(|a| a.state == state_key).count(),
-                    href: "/applications".to_owned(),
+                    href: format!("/applications?state={}", state_key.key()),
                 });
             }
             for list in ismap_domain::registration::ListKind::ALL {

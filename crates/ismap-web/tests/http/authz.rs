@@ -393,7 +393,9 @@ fn denied(path: &str, response: &reqwest::Response) -> bool {
         .headers()
         .get("location")
         .is_some_and(|l| l.to_str().unwrap_or("").starts_with("/signin"));
-    status == 403 || (status == 401 && path != "/signin") || ((300..400).contains(&status) && to_signin)
+    status == 403
+        || (status == 401 && path != "/signin")
+        || ((300..400).contains(&status) && to_signin)
 }
 
 async fn request(

@@ -653,7 +653,29 @@ async fn dashboards_count_what_the_database_holds() {
                 count(&|a| a.state == state),
                 "{backend:?} {id}"
             );
+            // The count links to the applications in that state.
+            let href = format!("/applications?state={}", state.key());
+            assert!(
+                html.contains(&format!("id=\"{id}\" href=\"{href}\"")),
+                "{backend:?} {id} links to {href}"
+            );
+            let listed = secretariat.get(&href).await.text().await.unwrap();
+            assert_eq!(
+                listed.matches("<tr><td><a href=\"/applications/").count(),
+                count(&|a| a.state == state),
+                "{backend:?} {href} lists the applications counted"
+            );
         }
+        let refused = secretariat.get("/applications?state=nonsense").await;
+        assert_eq!(refused.status(), 422, "{backend:?}");
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("状態「nonsense」はありません"),
+            "{backend:?}"
+        );
         let today = ismap_web::today();
         for list in ismap_domain::registration::ListKind::ALL {
             for (id, expiring, href) in [
