@@ -157,6 +157,8 @@ pub struct Ctx {
     pub csrf: String,
     pub lang: Lang,
     pub path: String,
+    /// The query string, if any (the language switch comes back to it).
+    pub query: Option<String>,
 }
 
 impl Ctx {
@@ -348,6 +350,7 @@ async fn authenticate_inner(
         csrf,
         lang,
         path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
     });
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(value) = presession_cookie

@@ -350,9 +350,19 @@ pub async fn present_failures(request: Request, next: Next) -> Response {
     let text = crate::text::t(lang, text_id);
     // Messages packed by code that does not know the language
     // (`Messages::deferred`) are said in the reader's.
+    // A detail still in English (a store refusal written for the log) is
+    // not shown to a Japanese reader: the title and explanation say what
+    // happened in their language.
     let detail = failure
         .user_detail()
-        .map(|d| ismap_i18n::Messages::get().resolve(lang, d));
+        .map(|d| ismap_i18n::Messages::get().resolve(lang, d))
+        .filter(|d| {
+            let english_only = lang == ismap_i18n::Lang::Ja && d.is_ascii();
+            if english_only {
+                tracing::info!(detail = %d, "refusal detail not shown in Japanese");
+            }
+            !english_only
+        });
     // A refusal of axum's keeps its status (405, 415, 400...).
     let status = if original_status.is_client_error() || original_status.is_server_error() {
         original_status
@@ -446,6 +456,7 @@ fn anonymous_ctx(request: &Request) -> Ctx {
         csrf: String::new(),
         lang,
         path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
     }
 }
 

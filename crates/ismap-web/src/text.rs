@@ -22,8 +22,26 @@ pub struct Frame {
     pub user_name: Option<String>,
     pub org_name: Option<String>,
     pub nav: Vec<NavItem>,
-    /// The current path, for the language switch to come back to.
+    /// The current path.
     pub path: String,
+    /// The current path and query without `lang=`, for the language switch
+    /// to come back to the same page (a search, a confirmation step).
+    pub here: String,
+}
+
+/// `path` with `query` minus its `lang` parameters (the switch sets the
+/// language; a `lang=` left in the address would undo it).
+fn here(path: &str, query: Option<&str>) -> String {
+    let kept: Vec<&str> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty() && *p != "lang" && !p.starts_with("lang="))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
 }
 
 impl Frame {
@@ -84,6 +102,7 @@ impl Frame {
             }),
             nav,
             path: ctx.path.clone(),
+            here: here(&ctx.path, ctx.query.as_deref()),
         }
     }
 
@@ -239,7 +258,8 @@ fn event_link(e: &ismap_store::events::NamedEvent) -> Option<String> {
             _ => None,
         },
         "catalog" => Some(format!("/catalogs/{id}")),
-        "user" => Some("/account/users".to_owned()),
+        // No link: /account/users is not everyone's page.
+        "user" => None,
         "api_token" => Some("/account".to_owned()),
         "evidence_item" => Some("/evidence".to_owned()),
         "audit_org_registration" => Some("/audit-organizations".to_owned()),
@@ -404,6 +424,12 @@ fn japan() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
 }
 
+/// The day in Japan of a stored moment (a report issued at 23:30 UTC was
+/// issued on the next day in Japan); `None` for text that is no moment.
+pub fn japan_day(raw: &str) -> Option<chrono::NaiveDate> {
+    parse_moment(raw).map(|t| t.date_naive())
+}
+
 /// A stored moment in Japan time; `None` for text that is no moment.
 fn parse_moment(raw: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -468,13 +494,35 @@ fn day_text(lang: Lang, raw: &str) -> String {
 mod tests {
     use ismap_i18n::{Lang, Messages};
 
+    #[test]
+    fn a_moment_late_in_the_utc_day_is_the_next_day_in_japan() {
+        let day = |raw: &str| super::japan_day(raw).map(|d| d.to_string());
+        assert_eq!(day("2026-03-31T15:00:00Z").as_deref(), Some("2026-04-01"));
+        assert_eq!(day("2026-03-31T14:59:59Z").as_deref(), Some("2026-03-31"));
+        assert_eq!(day("not a moment"), None);
+    }
+
+    #[test]
+    fn the_language_switch_comes_back_to_the_same_query_without_lang() {
+        assert_eq!(super::here("/lists/ismap", None), "/lists/ismap");
+        assert_eq!(
+            super::here("/lists/ismap", Some("q=IaaS&lang=en&page=2")),
+            "/lists/ismap?q=IaaS&page=2"
+        );
+        assert_eq!(super::here("/x", Some("lang=ja")), "/x");
+        assert_eq!(
+            super::here("/services/1/apply", Some("draft=abc")),
+            "/services/1/apply?draft=abc"
+        );
+    }
+
     /// Every message id the templates and pages use exists in Japanese and
     /// English.
     #[test]
     fn every_page_text_is_in_both_catalogs() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
         let mut sources = Vec::new();
-        for dir in ["templates", "src", "src/pages"] {
+        for dir in ["templates", "src", "src/pages", "src/api"] {
             for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() {

@@ -1542,7 +1542,9 @@ pub async fn add_improvement(
         field: "due_date".into(),
         message: say("audit-improvement-due-invalid", &[]),
     })?;
-    let issued_on = parse_date(report.issued_at.get(..10).unwrap_or(""), "issued_at")?;
+    // The report's day in Japan, as its page shows it.
+    let issued_on = crate::text::japan_day(&report.issued_at)
+        .ok_or_else(|| Failure::Internal(format!("report issued at {:?}", report.issued_at)))?;
     check_improvement(
         control,
         row.and_then(|r| r.result()),
