@@ -5,11 +5,15 @@
 
 mod audits;
 mod catalogs;
+mod crosswalk;
+mod lists;
 mod services;
 mod statements;
 
 pub use audits::*;
 pub use catalogs::*;
+pub use crosswalk::*;
+pub use lists::*;
 pub use services::*;
 pub use statements::*;
 

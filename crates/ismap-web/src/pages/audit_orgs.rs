@@ -94,21 +94,28 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
 }
 
 /// The list as CSV (UTF-8 with BOM, so Excel opens the Japanese names);
-/// names a spreadsheet could read as formulas get a leading `'`.
-pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
+/// names a spreadsheet could read as formulas get a leading `'`. Headers
+/// and the yes/no column in the reader's language (the page's link carries
+/// `?lang=`, so the address alone decides); the JSON keeps machine names.
+pub async fn csv(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let entries = audit_orgs::list(&state.db).await?;
+    let t = |id: &str| crate::text::t(ctx.lang, id);
     let mut writer = csv_writer();
     writer
-        .write_record([
-            "organization",
-            "organization_en",
-            "valid_from",
-            "valid_until",
-            "renewals",
-            "valid_today",
-        ])
+        .write_record(
+            [
+                "audit-orgs-csv-organization",
+                "audit-orgs-csv-organization-en",
+                "audit-orgs-csv-valid-from",
+                "audit-orgs-csv-valid-until",
+                "audit-orgs-csv-renewals",
+                "audit-orgs-csv-valid-today",
+            ]
+            .map(t),
+        )
         .map_err(internal)?;
     let today = today();
+    let (yes, no) = (t("audit-orgs-csv-yes"), t("audit-orgs-csv-no"));
     for e in &entries {
         writer
             .write_record([
@@ -117,11 +124,7 @@ pub async fn csv(State(state): State<AppState>) -> Result<Response, PageError> {
                 &e.valid_from.to_string(),
                 &e.valid_until.to_string(),
                 &e.renewals.to_string(),
-                if e.is_valid_on(today) {
-                    "true"
-                } else {
-                    "false"
-                },
+                if e.is_valid_on(today) { &yes } else { &no },
             ])
             .map_err(internal)?;
     }

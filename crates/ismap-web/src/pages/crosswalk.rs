@@ -10,18 +10,18 @@ use crate::error::Query;
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::Response;
 use ismap_domain::Catalog;
 use ismap_domain::crosswalk::{Coverage, Holdings, Status, Summary};
 use ismap_formats::bundled::default_catalog;
 use ismap_formats::crosswalk_data::bundled_crosswalk;
-use ismap_formats::crosswalk_export::{SourceInfo, held_label, report_json};
+use ismap_formats::crosswalk_export::held_label;
 use ismap_formats::nist_holdings::{HoldingsSource, read_holdings};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{ApiError, Failure, PageError};
+use crate::error::{Failure, PageError};
 use crate::pages::render;
 use crate::text::Frame;
 use crate::uploads;
@@ -66,15 +66,16 @@ struct CrosswalkPage {
 }
 
 /// What was read, and what it holds.
-struct Source {
-    kind: &'static str,
-    name: String,
-    holdings: Holdings,
-    set_aside: Vec<String>,
+/// What is measured against the ISMAP objectives (the API shares it).
+pub(crate) struct Source {
+    pub(crate) kind: &'static str,
+    pub(crate) name: String,
+    pub(crate) holdings: Holdings,
+    pub(crate) set_aside: Vec<String>,
 }
 
 impl Source {
-    fn iso27001() -> Source {
+    pub(crate) fn iso27001() -> Source {
         Source {
             kind: "iso27001",
             name: "ISO/IEC 27001:2013".to_owned(),
@@ -83,7 +84,7 @@ impl Source {
         }
     }
 
-    fn held(&self) -> usize {
+    pub(crate) fn held(&self) -> usize {
         match &self.holdings {
             Holdings::Iso27001(ids) => ids.len(),
             Holdings::Nist(ids) => ids.len(),
@@ -288,36 +289,4 @@ pub async fn upload(
             Ok(response)
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct ApiQuery {
-    iso27001: Option<bool>,
-}
-
-/// `GET /api/v1/crosswalk?iso27001=true`: the same JSON as
-/// `ismap crosswalk --iso27001 --format json`.
-pub async fn api(Query(query): Query<ApiQuery>) -> Result<Response, ApiError> {
-    if query.iso27001 != Some(true) {
-        return Err(Failure::Invalid {
-            field: "iso27001".into(),
-            message: "give iso27001=true; for a FedRAMP baseline or an SSP use the page /crosswalk or `ismap crosswalk --fedramp-baseline FILE`".into(),
-        }
-        .into());
-    }
-    let source = Source::iso27001();
-    let crosswalk = bundled_crosswalk();
-    let coverage = crosswalk.assess(&source.holdings);
-    let report = report_json(
-        &SourceInfo {
-            kind: source.kind,
-            name: &source.name,
-            held: source.held(),
-            set_aside: &source.set_aside,
-        },
-        &coverage,
-        crosswalk,
-        default_catalog(),
-    );
-    Ok(Json(report).into_response())
 }

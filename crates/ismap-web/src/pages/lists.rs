@@ -303,7 +303,7 @@ pub fn parse_list(key: &str) -> Result<ListKind, Failure> {
     ListKind::from_key(key).ok_or_else(|| Failure::NotFound(format!("list {key:?} (ismap or liu)")))
 }
 
-fn query(list: ListKind, params: &ListParams) -> ListQuery {
+pub(crate) fn query(list: ListKind, params: &ListParams) -> ListQuery {
     ListQuery {
         list,
         text: params.q.clone(),
@@ -341,7 +341,7 @@ pub fn entry_json(r: &Registration, today: NaiveDate) -> Value {
 }
 
 /// The ETag of a body: the first 16 bytes of its SHA-256, in hex.
-fn etag_of(body: &[u8]) -> String {
+pub(crate) fn etag_of(body: &[u8]) -> String {
     let digest = Sha256::digest(body);
     let mut etag = String::with_capacity(34);
     etag.push('"');
@@ -358,7 +358,7 @@ fn cacheable(headers: &HeaderMap, content_type: &str, body: Vec<u8>) -> Response
     cacheable_with_etag(headers, content_type, Bytes::from(body), &etag)
 }
 
-fn cacheable_with_etag(
+pub(crate) fn cacheable_with_etag(
     headers: &HeaderMap,
     content_type: &str,
     body: Bytes,
@@ -572,7 +572,7 @@ fn shared_frame(ctx: &Ctx) -> Frame {
 
 /// One page of a public list: from the cache when the data has not changed
 /// since it was built (`list_cache`), else from the database.
-async fn cached_list(
+pub(crate) async fn cached_list(
     state: &AppState,
     q: &ListQuery,
     today: NaiveDate,
@@ -593,39 +593,6 @@ async fn cached_list(
     });
     state.lists.put(version, key, Arc::clone(&answer));
     Ok(answer)
-}
-
-/// `/api/v1/lists/{list}`: one page of the list as JSON.
-pub async fn api(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(list_key): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Response, crate::error::ApiError> {
-    let list = parse_list(&list_key)?;
-    let q = query(list, &validate(&RawListParams::from_pairs(pairs))?);
-    let today = today();
-    let answer = cached_list(&state, &q, today).await?;
-    let (body, etag) = answer.api.get_or_init(|| {
-        let body = json!({
-            "list": list.key(),
-            "date": today.to_string(),
-            "total": answer.total,
-            "page": q.page,
-            "per_page": q.per_page,
-            "entries": answer.rows.iter().map(|r| entry_json(r, today)).collect::<Vec<_>>(),
-        })
-        .to_string()
-        .into_bytes();
-        let etag = etag_of(&body);
-        (Bytes::from(body), etag)
-    });
-    Ok(cacheable_with_etag(
-        &headers,
-        "application/json",
-        body.clone(),
-        etag,
-    ))
 }
 
 /// The columns of the CSV and XLSX downloads: the message id of each

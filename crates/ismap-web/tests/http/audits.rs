@@ -463,6 +463,36 @@ async fn the_audit_organization_list_is_public_and_kept_by_the_secretariat() {
         assert_eq!(csv.status(), 200);
         let text = csv.text().await.unwrap();
         assert!(text.contains("サンプル監査法人,Sample Audit LLC,"));
+        // Headers and yes/no in the reader's language, Japanese by default;
+        // the page's link carries the page's language.
+        assert!(
+            text.starts_with(
+                "\u{feff}監査機関,監査機関（英語）,登録日,有効期限,更新回数,本日時点で有効"
+            ),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with(",はい"), "{text}");
+        let english = anonymous
+            .get("/audit-organizations.csv?lang=en")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.starts_with("\u{feff}Audit organization,Audit organization (English),"),
+            "{english}"
+        );
+        assert!(english.trim_end().ends_with(",yes"), "{english}");
+        let page = anonymous
+            .get("/audit-organizations")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("href=\"/audit-organizations.csv?lang=ja\""),
+            "{page}"
+        );
         let json: Value = anonymous
             .get("/api/v1/audit-organizations")
             .await
