@@ -1125,3 +1125,4 @@ audit-orgs-csv-renewals = Renewals
 audit-orgs-csv-valid-today = Valid today
 audit-orgs-csv-yes = yes
 audit-orgs-csv-no = no
+application-refused-liu-audit-for-ismap = An ISMAP-LIU audit (whose external scope is reduced) cannot support an application for the ISMAP cloud service list. Choose the report of an audit covering every control, or apply for the ISMAP-LIU list.

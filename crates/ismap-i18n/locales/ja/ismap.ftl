@@ -1126,3 +1126,4 @@ audit-orgs-csv-renewals = 更新回数
 audit-orgs-csv-valid-today = 本日時点で有効
 audit-orgs-csv-yes = はい
 audit-orgs-csv-no = いいえ
+application-refused-liu-audit-for-ismap = ISMAP-LIUの監査（外部監査の範囲が縮小されたもの）では、ISMAPクラウドサービスリストに申請できません。すべての管理策を対象とした監査の実施結果報告書を選ぶか、ISMAP-LIUクラウドサービスリストに申請してください。

@@ -1057,6 +1057,15 @@ async fn prepare(
             msg(lang, "application-refused-other-service", &[]),
         ));
     }
+    // Spec §7 (seed 001): an ISMAP-LIU audit's external scope is reduced
+    // (the other control measures are the internal audit's), so it supports
+    // an ISMAP-LIU application only, never the ISMAP list.
+    if list == ListKind::Ismap && engagement.scope == "liu" {
+        return Err(invalid(
+            "engagement",
+            msg(lang, "application-refused-liu-audit-for-ismap", &[]),
+        ));
+    }
     let report = engagements::reports(&state.db, engagement.id)
         .await?
         .pop()

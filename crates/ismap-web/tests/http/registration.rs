@@ -1143,3 +1143,42 @@ async fn two_confirmed_forms_filed_at_once_make_one_application() {
         assert_eq!(applications_of(&server).await, 1, "{backend:?}");
     }
 }
+
+/// Spec §7 (seed 001): an ISMAP-LIU audit has a reduced external scope, so
+/// its report cannot support an application for the ISMAP list; the
+/// refusal names the reason in the provider's language and files nothing.
+#[tokio::test]
+async fn an_liu_scope_audit_cannot_support_an_ismap_application() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let e = reported(&server).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+        plan(&provider, e).await;
+        // The same audit, recorded as an ISMAP-LIU one.
+        sqlx::query("UPDATE engagements SET scope = 'liu' WHERE id = $1")
+            .bind(e)
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let refused = provider
+            .post_multipart(
+                &format!("/services/{service}/applications"),
+                application_form(e, true).text("step", "confirm"),
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{backend:?}");
+        let html = refused.text().await.unwrap();
+        assert!(
+            html.contains("ISMAP-LIUの監査（外部監査の範囲が縮小されたもの）では、ISMAPクラウドサービスリストに申請できません"),
+            "{backend:?}: {html}"
+        );
+        // An htmx answer: a message beside the form, which stays as typed.
+        assert!(
+            html.starts_with("<div class=\"alert alert-error\" role=\"alert\">"),
+            "{backend:?}: {html}"
+        );
+        assert_eq!(applications_of(&server).await, 0, "{backend:?}");
+    }
+}
