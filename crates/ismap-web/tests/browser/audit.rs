@@ -92,19 +92,6 @@ async fn engagement_waiting_for_an_auditor(server: &TestServer) -> Engagement {
     engagement
 }
 
-/// The `value` property of a form field (what the person typed).
-async fn value_of(browser: &Browser, css: &str) -> String {
-    let element = browser.find(css).await;
-    let value = browser
-        .command(
-            Method::GET,
-            &format!("/element/{element}/property/value"),
-            None,
-        )
-        .await;
-    value.as_str().unwrap_or_default().to_owned()
-}
-
 /// Scrolls `css` to the middle of the window (for the step's screenshot).
 async fn show(browser: &Browser, css: &str) {
     let element = browser.find(css).await;
@@ -144,16 +131,6 @@ async fn wait_for_text(browser: &Browser, css: &str, text: &str) -> String {
             .check_deadline(deadline, &format!("{text:?} in {css}"))
             .await;
     }
-}
-
-/// From any page: the header's サインイン link, then the sign-in form.
-async fn sign_in_from_header(browser: &Browser, server: &TestServer, username: &str) {
-    sign_out(browser).await;
-    browser
-        .click_and_wait_for_next_page(&browser.find(".user-menu a[href='/signin']").await)
-        .await;
-    sign_in(browser, username, server.password(username)).await;
-    browser.wait_for_css("form[action='/signout'] button").await;
 }
 
 /// From any page: the header's 監査 link, then the engagement's link in the list.

@@ -779,3 +779,25 @@ impl Browser {
             .unwrap_or(0)
     }
 }
+
+/// Signs out if someone is signed in, presses the header's サインイン link
+/// and signs in as `username`, as a person switching accounts does.
+pub(crate) async fn sign_in_from_header(browser: &Browser, server: &TestServer, username: &str) {
+    sign_out(browser).await;
+    let link = browser.wait_for_css(".user-menu a[href^='/signin']").await;
+    browser.click(&link).await;
+    browser
+        .wait_for_css("form[action='/signin'] input[name='password']")
+        .await;
+    sign_in(browser, username, server.password(username)).await;
+    browser
+        .wait_for_css(".user-menu form[action='/signout'] button")
+        .await;
+}
+
+/// The current value of the form field `css`.
+pub(crate) async fn value_of(browser: &Browser, css: &str) -> String {
+    browser
+        .dom_property(&browser.find(css).await, "value")
+        .await
+}

@@ -329,12 +329,7 @@ pub(crate) async fn provider_journey(browser: Browser, server: TestServer) {
 
     // 7. The provider's administrator requests the audit of the frozen
     // statement: 監査 → 新しい監査を依頼, the form as rendered.
-    sign_out(&browser).await;
-    browser
-        .click_and_wait_for_next_page(&browser.find(".user-menu a[href^='/signin']").await)
-        .await;
-    sign_in(&browser, "saas-admin", server.password("saas-admin")).await;
-    browser.wait_for_path("/").await;
+    sign_in_from_header(&browser, &server, "saas-admin").await;
     browser
         .click_and_wait_for_next_page(&browser.find(".main-nav a[href='/engagements']").await)
         .await;

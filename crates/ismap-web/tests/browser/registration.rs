@@ -168,17 +168,6 @@ impl Drop for Letter {
     }
 }
 
-/// Signs out if someone is signed in, presses the header's sign-in link and
-/// signs in as `username`.
-async fn sign_in_as(browser: &Browser, server: &TestServer, username: &str) {
-    sign_out(browser).await;
-    let link = browser.wait_for_css(".user-menu a[href^='/signin']").await;
-    browser.click(&link).await;
-    browser.wait_for_css("input[name='password']").await;
-    sign_in(browser, username, server.password(username)).await;
-    browser.wait_for_css("form[action='/signout'] button").await;
-}
-
 /// Presses the navigation link to `href`.
 async fn follow_nav(browser: &Browser, href: &str) {
     let link = browser
@@ -245,13 +234,6 @@ async fn type_into(browser: &Browser, css: &str, text: &str) {
     browser.send_keys(&field, text).await;
 }
 
-/// The value of the field `css` as the browser holds it.
-async fn value_of(browser: &Browser, css: &str) -> String {
-    browser
-        .dom_property(&browser.find(css).await, "value")
-        .await
-}
-
 /// From the navigation, the ISMAP list: types the service's name, presses
 /// Enter and opens the entry `number`.
 async fn open_on_public_list(browser: &Browser, number: &str, step: &str) {
@@ -271,7 +253,7 @@ async fn open_on_public_list(browser: &Browser, number: &str, step: &str) {
 
 /// The provider: header sign-in, the service by links, 登録申請, the form.
 async fn open_the_form(browser: &Browser, server: &TestServer, service: i64) {
-    sign_in_as(browser, server, "saas-admin").await;
+    sign_in_from_header(browser, server, "saas-admin").await;
     follow_nav(browser, "/services").await;
     let link = browser
         .find(&format!("main a[href='/services/{service}']"))
@@ -441,7 +423,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     eprintln!("registration: filed {application} ({:.1?})", t.elapsed());
 
     // IPA: the list, the application, its audit and statement; a question.
-    sign_in_as(&browser, &server, "reviewer").await;
+    sign_in_from_header(&browser, &server, "reviewer").await;
     open_application(&browser, application).await;
     let scope = browser.text(&browser.find("#audit-scope").await).await;
     assert_eq!(scope, "ISMAP（全管理策）");
@@ -489,7 +471,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     browser.step(JOURNEY, "08-question-asked").await;
 
     // The provider answers by the form.
-    sign_in_as(&browser, &server, "saas-editor").await;
+    sign_in_from_header(&browser, &server, "saas-editor").await;
     open_application(&browser, application).await;
     type_into(&browser, ".question textarea[name='answer']", ANSWER).await;
     browser.step(JOURNEY, "09-answer-typed").await;
@@ -501,7 +483,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     browser.step(JOURNEY, "10-answered").await;
 
     // IPA refers it to the committee: the dialog says what follows.
-    sign_in_as(&browser, &server, "reviewer").await;
+    sign_in_from_header(&browser, &server, "reviewer").await;
     open_application(&browser, application).await;
     type_into(
         &browser,
@@ -525,7 +507,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
 
     // The committee registers it: register and reject look different, and
     // the dialog states the list and the validity.
-    sign_in_as(&browser, &server, "committee").await;
+    sign_in_from_header(&browser, &server, "committee").await;
     open_application(&browser, application).await;
     let reject = browser.find("#do-reject button[type='submit']").await;
     assert!(
@@ -574,7 +556,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     browser.step(JOURNEY, "14-registered").await;
 
     // The secretariat sees it, registered.
-    sign_in_as(&browser, &server, "secretariat").await;
+    sign_in_from_header(&browser, &server, "secretariat").await;
     follow_nav(&browser, "/applications").await;
     let row = browser
         .find(&format!(
@@ -598,7 +580,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
 
     // The committee suspends it: the dialog states the consequence;
     // cancelling changes nothing, confirming suspends.
-    sign_in_as(&browser, &server, "committee").await;
+    sign_in_from_header(&browser, &server, "committee").await;
     open_on_public_list(&browser, &number, "18-committee-list").await;
     type_into(
         &browser,

@@ -160,21 +160,6 @@ async fn submitted_application(server: &TestServer) -> Application {
     .unwrap()
 }
 
-/// Signs out if signed in, then signs in as `username` through the
-/// header's サインイン link; lands on the dashboard.
-async fn sign_in_from_header(browser: &Browser, server: &TestServer, username: &str) {
-    sign_out(browser).await;
-    browser
-        .click_and_wait_for_next_page(&browser.find(".user-menu a[href='/signin']").await)
-        .await;
-    browser.wait_for_css("form[action='/signin']").await;
-    sign_in(browser, username, server.password(username)).await;
-    browser.wait_for_path("/").await;
-    browser
-        .wait_for_css(".user-menu form[action='/signout']")
-        .await;
-}
-
 /// The number a dashboard card shows.
 async fn stat(browser: &Browser, id: &str) -> usize {
     let text = browser.text(&browser.find(&format!("#{id}")).await).await;
