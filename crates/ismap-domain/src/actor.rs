@@ -18,16 +18,20 @@ pub enum OrgKind {
     Secretariat,
     /// Government agency (政府機関等).
     Agency,
+    /// The Digital Agency (デジタル庁), keeper of the ISMAP-LIU special
+    /// measures service list (spec §7.5).
+    DigitalAgency,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 6] = [
+    pub const ALL: [OrgKind; 7] = [
         OrgKind::Csp,
         OrgKind::AuditOrg,
         OrgKind::Ipa,
         OrgKind::Committee,
         OrgKind::Secretariat,
         OrgKind::Agency,
+        OrgKind::DigitalAgency,
     ];
 
     pub fn key(self) -> &'static str {
@@ -38,6 +42,7 @@ impl OrgKind {
             OrgKind::Committee => "committee",
             OrgKind::Secretariat => "secretariat",
             OrgKind::Agency => "agency",
+            OrgKind::DigitalAgency => "digital_agency",
         }
     }
 
@@ -71,10 +76,15 @@ pub enum Role {
     SecretariatOfficer,
     /// Procures and tracks interim measures at an agency.
     AgencyOfficer,
+    /// The agency's chief information security officer (最高情報セキュリティ
+    /// 責任者): approves what the agency issues, may delegate to officers.
+    AgencyCiso,
+    /// Keeps the special measures service list at the Digital Agency.
+    DigitalAgencyOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::CspAdmin,
         Role::CspEditor,
         Role::Auditor,
@@ -83,6 +93,8 @@ impl Role {
         Role::CommitteeMember,
         Role::SecretariatOfficer,
         Role::AgencyOfficer,
+        Role::AgencyCiso,
+        Role::DigitalAgencyOfficer,
     ];
 
     pub fn key(self) -> &'static str {
@@ -95,6 +107,8 @@ impl Role {
             Role::CommitteeMember => "committee_member",
             Role::SecretariatOfficer => "secretariat_officer",
             Role::AgencyOfficer => "agency_officer",
+            Role::AgencyCiso => "agency_ciso",
+            Role::DigitalAgencyOfficer => "digital_agency_officer",
         }
     }
 
@@ -110,7 +124,8 @@ impl Role {
             Role::Reviewer => OrgKind::Ipa,
             Role::CommitteeMember => OrgKind::Committee,
             Role::SecretariatOfficer => OrgKind::Secretariat,
-            Role::AgencyOfficer => OrgKind::Agency,
+            Role::AgencyOfficer | Role::AgencyCiso => OrgKind::Agency,
+            Role::DigitalAgencyOfficer => OrgKind::DigitalAgency,
         }
     }
 }

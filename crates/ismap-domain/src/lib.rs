@@ -12,6 +12,7 @@ pub mod catalog_diff;
 pub mod control_id;
 pub mod diff;
 pub mod finding;
+pub mod liu;
 pub mod registration;
 pub mod registry;
 pub mod review;

@@ -159,7 +159,30 @@ impl Db {
     /// Brings the schema up to date. Safe to run from several processes.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Sqlite => {
+                // Rebuilding a table others refer to (a CHECK change) needs
+                // foreign keys off, which SQLite ignores inside the
+                // transaction sqlx wraps each migration in; so they are off
+                // for the run on this connection and checked afterwards.
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                let ran = SQLITE_MIGRATIONS.run(&mut *conn).await;
+                sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                ran?;
+                let broken = sqlx::query("PRAGMA foreign_key_check")
+                    .fetch_all(&mut *conn)
+                    .await?;
+                if !broken.is_empty() {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} rows refer to rows that do not exist after migrating",
+                        broken.len()
+                    )));
+                }
+            }
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         // The folded search text of rows from before migration 0008.

@@ -45,6 +45,7 @@ const ORGANIZATIONS: &[(&str, &str, OrgKind)] = &[
     ),
     ("サンプル省", "Ministry of Samples", OrgKind::Agency),
     ("サンプル庁", "Agency of Samples", OrgKind::Agency),
+    ("デジタル庁", "Digital Agency", OrgKind::DigitalAgency),
 ];
 
 const USERS: &[(&str, &str, Role, &str)] = &[
@@ -102,6 +103,18 @@ const USERS: &[(&str, &str, Role, &str)] = &[
         "サンプル庁 調達担当",
         Role::AgencyOfficer,
         "サンプル庁",
+    ),
+    (
+        "agency-a-ciso",
+        "サンプル省 CISO",
+        Role::AgencyCiso,
+        "サンプル省",
+    ),
+    (
+        "digital-agency",
+        "デジタル庁 担当者",
+        Role::DigitalAgencyOfficer,
+        "デジタル庁",
     ),
 ];
 
