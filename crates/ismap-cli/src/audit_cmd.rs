@@ -8,20 +8,23 @@ use ismap_i18n::Messages;
 use serde_json::json;
 
 use crate::Context;
-use crate::output::excerpt_notice;
+use crate::output::{excerpt_notice, important_controls_line};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Plan an audit cycle: governance and management every year, the control
-    /// measures spread over the years (important controls first), so that every
-    /// control is audited within the cycle.
+    /// measures spread over the years. A multi-year ISMAP cycle audits every
+    /// control within the cycle (important controls first); an ISMAP-LIU cycle
+    /// audits only the important control measures, spread over the years, and
+    /// leaves the other control measures to the provider's internal audit.
     Plan(PlanArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// full: everything every year; multi-year: control measures spread over
-    /// --years; liu: ISMAP-LIU, important controls every year and the rest spread.
+    /// full: everything every year; multi-year: every control measure, spread
+    /// over --years; liu: ISMAP-LIU, only the important control measures (with
+    /// their objective), spread over --years; the rest is the internal audit's.
     #[arg(long, value_enum, default_value = "multi-year")]
     scope: ScopeArg,
     /// Length of the cycle in years (1 to 10).
@@ -69,6 +72,7 @@ pub fn run(cx: &Context, command: AuditCommand) -> Result<u8> {
             uncovered.len()
         );
     }
+    let internal_only = plan.internal_audit_only(catalog);
     match args.format {
         Format::Json => {
             let years: Vec<_> = plan
@@ -77,9 +81,19 @@ pub fn run(cx: &Context, command: AuditCommand) -> Result<u8> {
                 .enumerate()
                 .map(|(i, ids)| json!({ "year": i + 1, "controls": ids.iter().map(|c| c.to_string()).collect::<Vec<_>>() }))
                 .collect();
+            let important = catalog.info().important_controls.as_ref();
             outln!(
                 "{}",
-                serde_json::to_string_pretty(&json!({ "catalog": catalog.id(), "years": years }))?
+                serde_json::to_string_pretty(&json!({
+                    "catalog": catalog.id(),
+                    "years": years,
+                    // Control measures no year audits: the internal audit's (LIU only).
+                    "internal_audit_only": internal_only.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                    "important_controls": {
+                        "assumed": catalog.important_controls_assumed(),
+                        "source": important.map(|i| i.source.clone()),
+                    },
+                }))?
             );
         }
         Format::Text => {
@@ -87,6 +101,26 @@ pub fn run(cx: &Context, command: AuditCommand) -> Result<u8> {
                 outln!("{}\n", cx.style.dim(&notice));
             }
             let messages = Messages::get();
+            if args.scope == ScopeArg::Liu {
+                if let Some(line) = important_controls_line(catalog, cx.lang) {
+                    outln!("{}", cx.style.dim(&line));
+                }
+                let objectives = internal_only
+                    .iter()
+                    .filter(|id| id.level() == Level::Objective)
+                    .count();
+                outln!(
+                    "{}\n",
+                    messages.text(
+                        cx.lang,
+                        "liu-plan-cli-scope",
+                        &[
+                            ("internal", internal_only.len().to_string()),
+                            ("objectives", objectives.to_string()),
+                        ],
+                    )
+                );
+            }
             for (i, ids) in plan.years.iter().enumerate() {
                 let count = |criteria: Criteria| {
                     ids.iter()

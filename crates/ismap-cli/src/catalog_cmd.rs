@@ -75,6 +75,20 @@ pub enum CatalogCommand {
         /// No progress bar (it shows only on a terminal, for large workbooks).
         #[arg(long, short)]
         quiet: bool,
+        /// The ISMAP-LIU important controls: a text or CSV file with one
+        /// control id per line (first column; `#` comments and a header line
+        /// allowed). The list becomes the catalog's set, with its source; the
+        /// spreadsheet itself marks none.
+        #[arg(long, value_name = "FILE", requires = "important_source")]
+        important_controls: Option<PathBuf>,
+        /// Where the important-control list comes from (a programme document);
+        /// required with --important-controls.
+        #[arg(long, value_name = "TEXT", requires = "important_controls")]
+        important_source: Option<String>,
+        /// The list is your own assumption, not an official one: it is then
+        /// shown as assumed wherever it appears.
+        #[arg(long, requires = "important_controls")]
+        important_assumed: bool,
     },
     /// List the controls added, removed and changed between two catalog
     /// versions (catalog ids, or catalog pack files).
@@ -190,6 +204,9 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
             output,
             force,
             quiet,
+            important_controls,
+            important_source,
+            important_assumed,
         } => {
             let mapping = match mapping {
                 None => ismap_formats::catalog_xlsx::Mapping::default(),
@@ -212,6 +229,19 @@ pub fn run(cx: &Context, command: CatalogCommand) -> Result<u8> {
                 &mut |step| bar.update(step),
             );
             bar.finish();
+            let imported = match (imported, important_controls) {
+                (Ok(catalog), Some(list)) => {
+                    let text = read_text(&list)?;
+                    ismap_formats::catalog_xlsx::with_important_controls(
+                        &catalog,
+                        &list.display().to_string(),
+                        &text,
+                        important_source.as_deref().unwrap_or(""),
+                        important_assumed,
+                    )
+                }
+                (imported, _) => imported,
+            };
             match imported {
                 Ok(catalog) => {
                     write_output(
@@ -289,6 +319,12 @@ fn print_notice(cx: &Context, catalog: &Catalog) {
     if let Some(notice) = excerpt_notice(catalog, cx.lang) {
         outln!("{}\n", cx.style.dim(&notice));
     }
+    // What the [LIU] badges below stand for: assumed or official (issue 14).
+    if catalog.has_important_controls()
+        && let Some(line) = crate::output::important_controls_line(catalog, cx.lang)
+    {
+        outln!("{}\n", cx.style.dim(&line));
+    }
 }
 
 fn print_overview_line(cx: &Context, catalog: &Catalog) {
@@ -316,6 +352,9 @@ fn print_overview_line(cx: &Context, catalog: &Catalog) {
     );
     if let Some(notice) = excerpt_notice(catalog, cx.lang) {
         outln!("    {}", cx.style.dim(&notice));
+    }
+    if let Some(line) = crate::output::important_controls_line(catalog, cx.lang) {
+        outln!("    {}", cx.style.dim(&line));
     }
 }
 

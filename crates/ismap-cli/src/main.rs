@@ -21,6 +21,7 @@ macro_rules! outln {
 mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;
+mod liu_cmd;
 mod logging;
 mod oscal_cmd;
 mod output;
@@ -111,6 +112,9 @@ enum Command {
     /// Plan audits (監査): which controls each year of an audit cycle covers.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// ISMAP-LIU: check internal audit coverage (内部監査) from your own records.
+    #[command(subcommand)]
+    Liu(liu_cmd::LiuCommand),
     /// Run the portal (axum): pages, JSON API, sign-in. Try --demo.
     Serve(server_cmd::ServeArgs),
     /// Database maintenance.
@@ -149,6 +153,7 @@ fn main() -> ExitCode {
             Command::Statement(command) => statement_cmd::run(&context, command),
             Command::Validity(args) => validity_cmd::run(&context, args),
             Command::Audit(command) => audit_cmd::run(&context, command),
+            Command::Liu(command) => liu_cmd::run(&context, command),
             Command::Serve(args) => server_cmd::serve(args, &packs),
             Command::Db(command) => server_cmd::db(command),
             Command::Admin(command) => server_cmd::admin(command),

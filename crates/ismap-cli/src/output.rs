@@ -103,3 +103,34 @@ pub fn pick(lang: Lang, text: &ismap_domain::Text) -> &str {
         Lang::En => &text.en,
     }
 }
+
+/// What a catalog's ISMAP-LIU important-control set is, in the chosen
+/// language: an assumed set is always said to be one (issue 14), an official
+/// one names its source, and a catalog without a set says that LIU's
+/// external scope cannot be planned from it.
+pub fn important_controls_line(catalog: &Catalog, lang: Lang) -> Option<String> {
+    let count = catalog
+        .controls()
+        .iter()
+        .filter(|c| c.liu_important)
+        .count();
+    let info = catalog.info().important_controls.as_ref();
+    let source = info.map(|i| i.source.clone()).unwrap_or_default();
+    let id = if count == 0 && info.is_none() {
+        "liu-important-none"
+    } else if catalog.important_controls_assumed() {
+        "liu-important-assumed-line"
+    } else {
+        "liu-important-official-line"
+    };
+    let mut line = Messages::get().text(
+        lang,
+        id,
+        &[("count", count.to_string()), ("source", source)],
+    );
+    if let Some(note) = info.map(|i| pick(lang, &i.note)).filter(|n| !n.is_empty()) {
+        line.push(' ');
+        line.push_str(note);
+    }
+    Some(line)
+}

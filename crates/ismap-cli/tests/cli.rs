@@ -461,6 +461,81 @@ fn the_standards_spreadsheet_becomes_a_catalog_pack() {
         "ismap-imported",
     ]));
     assert!(shown.contains("8.1.2.1"), "{shown}");
+    // The spreadsheet marks no important controls: LIU cannot be planned
+    // from it, and the plan says so.
+    let liu = stdout(&ismap(&[
+        "--pack",
+        pack.to_str().unwrap(),
+        "audit",
+        "plan",
+        "--scope",
+        "liu",
+        "--catalog",
+        "ismap-imported",
+    ]));
+    assert!(liu.contains("重要な管理策の一覧がありません"), "{liu}");
+
+    // An official list of important controls replaces the set, with its source.
+    let list = dir.path().join("important.csv");
+    std::fs::write(&list, "id\n# ISMAP-LIU\n8.1.2.1\n").unwrap();
+    let official = dir.path().join("official.yaml");
+    let output = ismap(&[
+        "catalog",
+        "import",
+        good.to_str().unwrap(),
+        "--id",
+        "ismap-official",
+        "--version",
+        "2025-04-01",
+        "-o",
+        official.to_str().unwrap(),
+        "--important-controls",
+        list.to_str().unwrap(),
+        "--important-source",
+        "ISMAP-LIU 重要な管理策一覧（2025年版）",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let written = std::fs::read_to_string(&official).unwrap();
+    assert!(written.contains("assumed: false"), "{written}");
+    assert!(written.contains("liu_important: true"), "{written}");
+    let shown = stdout(&ismap(&[
+        "--pack",
+        official.to_str().unwrap(),
+        "catalog",
+        "show",
+        "8.1.2.1",
+        "--catalog",
+        "ismap-official",
+    ]));
+    assert!(
+        shown.contains("出典: ISMAP-LIU 重要な管理策一覧（2025年版）"),
+        "{shown}"
+    );
+    assert!(!shown.contains("本システムの仮定"), "{shown}");
+    // A list naming a control the catalog lacks: refused with its line.
+    std::fs::write(&list, "8.1.2.1\n9.9.9.9\n").unwrap();
+    let output = ismap(&[
+        "catalog",
+        "import",
+        good.to_str().unwrap(),
+        "--id",
+        "y",
+        "--version",
+        "1",
+        "-o",
+        dir.path().join("y.yaml").to_str().unwrap(),
+        "--important-controls",
+        list.to_str().unwrap(),
+        "--important-source",
+        "list",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("important.csv:2:"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("y.yaml").exists(), "nothing is written");
 
     let bad = write("bad.xlsx", &[["8.1", "目的。"], ["8.x.2", "壊れた番号。"]]);
     let output = ismap(&[
@@ -509,6 +584,10 @@ fn catalog_commands_show_search_and_export() {
     let show = stdout(&ismap(&["--lang", "en", "catalog", "show", "8.1.2.7.PB"]));
     assert!(show.contains("暗号鍵を管理し消去する機能"), "{show}");
     assert!(show.contains("[PB]"), "{show}");
+    assert!(
+        show.contains("an assumption of this system, not an official list"),
+        "{show}"
+    );
     let category = stdout(&ismap(&["catalog", "show", "8.1"]));
     assert!(category.contains("8.1.2.7.PB"), "{category}");
 
@@ -568,30 +647,97 @@ fn catalog_check_reports_a_broken_pack_by_line() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// Which years of the plan (`--format json`) audit each control id.
+fn audited_years(plan: &Value) -> std::collections::HashMap<String, Vec<usize>> {
+    let mut years = std::collections::HashMap::<String, Vec<usize>>::new();
+    for (i, year) in plan["years"].as_array().unwrap().iter().enumerate() {
+        for control in year["controls"].as_array().unwrap() {
+            years
+                .entry(control.as_str().unwrap().to_owned())
+                .or_default()
+                .push(i);
+        }
+    }
+    years
+}
+
 #[test]
-fn audit_plans_cover_every_control_within_the_cycle() {
+fn audit_plans_cover_the_scope_of_each_cycle() {
+    let catalog: Value =
+        serde_json::from_str(&stdout(&ismap(&["catalog", "export", "--format", "json"]))).unwrap();
+    let controls = catalog["controls"].as_array().unwrap();
+    // Objectives with an important detailed control.
+    let important_objectives: std::collections::HashSet<&str> = controls
+        .iter()
+        .filter(|c| c["liu_important"] == true)
+        .map(|c| c["objective"].as_str().unwrap())
+        .collect();
+
+    // A multi-year ISMAP cycle audits every control within the cycle.
+    let output = ismap(&[
+        "audit",
+        "plan",
+        "--scope",
+        "multi-year",
+        "--years",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let years = audited_years(&plan);
+    for control in controls {
+        let id = control["id"].as_str().unwrap();
+        assert!(years.contains_key(id), "{id} is audited within the cycle");
+    }
+    assert_eq!(plan["internal_audit_only"], serde_json::json!([]));
+
+    // ISMAP-LIU (seed 001): governance and management every year; of the
+    // control measures only the important ones (with their objective), each
+    // once; the rest is left to the internal audit.
     let output = ismap(&[
         "audit", "plan", "--scope", "liu", "--years", "3", "--format", "json",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let plan: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let years = plan["years"].as_array().unwrap();
-    assert_eq!(years.len(), 3);
-    let catalog: Value =
-        serde_json::from_str(&stdout(&ismap(&["catalog", "export", "--format", "json"]))).unwrap();
-    for control in catalog["controls"].as_array().unwrap() {
+    assert_eq!(plan["years"].as_array().unwrap().len(), 3);
+    assert_eq!(plan["important_controls"]["assumed"], true);
+    let years = audited_years(&plan);
+    let internal: Vec<&str> = plan["internal_audit_only"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let mut important = 0;
+    for control in controls {
         let id = control["id"].as_str().unwrap();
-        let audited: Vec<usize> = years
-            .iter()
-            .enumerate()
-            .filter(|(_, y)| y["controls"].as_array().unwrap().iter().any(|c| c == id))
-            .map(|(i, _)| i)
-            .collect();
-        assert!(!audited.is_empty(), "{id} is audited within the cycle");
-        if control["criteria"] != "control_measures" || control["liu_important"] == true {
+        let audited = years.get(id).cloned().unwrap_or_default();
+        if control["criteria"] != "control_measures" {
             assert_eq!(audited, [0, 1, 2], "{id} every year");
+        } else if control["liu_important"] == true
+            || (control["level"] == "objective"
+                && important_objectives.contains(control["objective"].as_str().unwrap()))
+        {
+            important += 1;
+            assert_eq!(audited.len(), 1, "{id} exactly once within the cycle");
+        } else {
+            assert!(audited.is_empty(), "{id} is not externally audited");
+            assert!(internal.contains(&id), "{id} is the internal audit's");
         }
     }
+    assert!(important > 0);
+    let text = stdout(&ismap(&["audit", "plan", "--scope", "liu"]));
+    assert!(
+        text.contains("ISMAP-LIUの重要な管理策（本システムの仮定"),
+        "{text}"
+    );
+    assert!(text.contains("事業者の内部監査"), "{text}");
+    let text = stdout(&ismap(&["--lang", "en", "audit", "plan", "--scope", "liu"]));
+    assert!(text.contains("an assumption of this system"), "{text}");
+    assert!(text.contains("internal audit covers them"), "{text}");
+
     let text = stdout(&ismap(&["--lang", "en", "audit", "plan", "--years", "2"]));
     assert!(
         text.contains("Year 1:") && text.contains("Year 2:"),

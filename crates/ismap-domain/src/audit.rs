@@ -1,6 +1,8 @@
 //! External audit facts as pure functions (spec §4, §7.3): the length of an
-//! audit period, and the plan that spreads a multi-year or ISMAP-LIU audit
-//! cycle over its years so that every control is audited within the cycle.
+//! audit period, and the plan that spreads a multi-year ISMAP cycle (every
+//! control within the cycle) or an ISMAP-LIU cycle (governance and
+//! management every year, the important control measures spread over the
+//! years, the rest left to the internal audit) over its years.
 
 use chrono::NaiveDate;
 
@@ -91,58 +93,120 @@ pub fn audit_organization_term(start: NaiveDate) -> Option<(NaiveDate, NaiveDate
 pub enum Scope {
     /// A full ISMAP audit: every control, every year.
     Full,
-    /// A multi-year cycle: governance and management every year; the control
-    /// measures spread over `years`, important controls first.
+    /// A multi-year ISMAP cycle: governance and management every year; the
+    /// control measures spread over `years`, important controls first, so
+    /// that every control is audited within the cycle.
     MultiYear { years: u8 },
-    /// ISMAP-LIU: governance and management every year; the important
-    /// controls every year; the other control measures spread over `years`.
+    /// ISMAP-LIU (seed 001): governance and management, all controls, every
+    /// year; of the control measures only the important controls (with the
+    /// objective they belong to), spread over `years` (数年に平準化). The
+    /// other control measures are not externally audited: the provider's
+    /// internal audit covers them ([`crate::liu`]).
     Liu { years: u8 },
+}
+
+impl Scope {
+    /// Whether the external audit of this scope audits the control at
+    /// `position` of `catalog` in some year of its cycle.
+    ///
+    /// For ISMAP-LIU a control measure is in the external scope when it is
+    /// marked important, or when it is a control objective with an
+    /// important detailed control: the objective is audited with it (results
+    /// are kept per objective as in every plan), but the objective's other
+    /// detailed controls are not — the seed names "some important controls",
+    /// not whole objectives. To put a whole objective in scope, mark its
+    /// detailed controls. This is the project's reading (docs/audits.md).
+    pub fn externally_audits_at(self, catalog: &Catalog, position: usize) -> bool {
+        let Some(control) = catalog.controls().get(position) else {
+            return false;
+        };
+        match self {
+            Scope::Full | Scope::MultiYear { .. } => true,
+            Scope::Liu { .. } => {
+                control.criteria() != Criteria::ControlMeasures
+                    || control.liu_important
+                    || (control.id.level() == Level::Objective
+                        && catalog
+                            .children_of(position)
+                            .any(|child| catalog.controls()[child].liu_important))
+            }
+        }
+    }
+
+    /// [`Scope::externally_audits_at`] by control id; a control not in the
+    /// catalog is not audited.
+    pub fn externally_audits(self, catalog: &Catalog, control: ControlId) -> bool {
+        catalog
+            .position(control.number())
+            .is_some_and(|position| self.externally_audits_at(catalog, position))
+    }
 }
 
 /// The controls to audit in each year of a cycle.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CyclePlan {
+    /// The scope the plan was made for.
+    pub scope: Scope,
     /// `years[0]` is the first year of the cycle.
     pub years: Vec<Vec<ControlId>>,
 }
 
 impl CyclePlan {
-    /// Controls of the catalog that no year of the plan audits.
+    /// Controls the scope's external audit must cover that no year of the
+    /// plan audits: empty for a sound plan (for ISMAP scopes: every control
+    /// of the catalog is audited within the cycle).
     pub fn uncovered(&self, catalog: &Catalog) -> Vec<ControlId> {
         catalog
             .controls()
             .iter()
-            .map(|c| c.id)
+            .enumerate()
+            .filter(|(position, _)| self.scope.externally_audits_at(catalog, *position))
+            .map(|(_, c)| c.id)
             .filter(|id| !self.years.iter().any(|year| year.contains(id)))
+            .collect()
+    }
+
+    /// Controls the scope leaves out of the external audit, in catalog
+    /// order: for ISMAP-LIU the control measures outside the important set,
+    /// which the provider's internal audit covers; empty for ISMAP scopes.
+    pub fn internal_audit_only(&self, catalog: &Catalog) -> Vec<ControlId> {
+        catalog
+            .controls()
+            .iter()
+            .enumerate()
+            .filter(|(position, _)| !self.scope.externally_audits_at(catalog, *position))
+            .map(|(_, c)| c.id)
             .collect()
     }
 }
 
 /// Plans the audit cycle for `catalog`. Detailed controls stay with their
-/// objective, so each year audits whole objectives; objectives are dealt to
-/// the year with the fewest controls so far, which keeps the years even.
+/// objective, so each year audits whole objectives (for ISMAP-LIU: an
+/// objective with its important controls); objectives are dealt to the year
+/// with the fewest controls so far, which keeps the years even.
 pub fn plan_cycle(catalog: &Catalog, scope: Scope) -> CyclePlan {
     let all: Vec<ControlId> = catalog.controls().iter().map(|c| c.id).collect();
-    let (years, important_every_year) = match scope {
-        Scope::Full => return CyclePlan { years: vec![all] },
-        Scope::MultiYear { years } => (usize::from(years.max(1)), false),
-        Scope::Liu { years } => (usize::from(years.max(1)), true),
+    let years = match scope {
+        Scope::Full => {
+            return CyclePlan {
+                scope,
+                years: vec![all],
+            };
+        }
+        Scope::MultiYear { years } | Scope::Liu { years } => usize::from(years.max(1)),
     };
     let mut plan = vec![Vec::new(); years];
-    // Every year: governance and management (and for LIU the important controls).
-    let every_year = |position: usize| {
-        let control = &catalog.controls()[position];
-        control.criteria() != Criteria::ControlMeasures
-            || (important_every_year && control.liu_important)
-    };
+    // Every year: governance and management, all controls.
     for year in &mut plan {
-        for (position, control) in catalog.controls().iter().enumerate() {
-            if every_year(position) {
-                year.push(control.id);
-            }
-        }
+        year.extend(
+            catalog
+                .controls()
+                .iter()
+                .filter(|c| c.criteria() != Criteria::ControlMeasures)
+                .map(|c| c.id),
+        );
     }
-    // Control-measure objectives with what remains of them, important first.
+    // Control-measure objectives with their members in the external scope.
     let mut groups: Vec<(bool, Vec<ControlId>)> = catalog
         .controls()
         .iter()
@@ -153,7 +217,7 @@ pub fn plan_cycle(catalog: &Catalog, scope: Scope) -> CyclePlan {
         .filter_map(|(position, _)| {
             let members: Vec<usize> = std::iter::once(position)
                 .chain(catalog.children_of(position))
-                .filter(|&p| !every_year(p))
+                .filter(|&p| scope.externally_audits_at(catalog, p))
                 .collect();
             (!members.is_empty()).then(|| {
                 let important = members.iter().any(|&p| catalog.controls()[p].liu_important);
@@ -164,12 +228,15 @@ pub fn plan_cycle(catalog: &Catalog, scope: Scope) -> CyclePlan {
             })
         })
         .collect();
-    // Stable: important objectives first, then catalog order.
-    groups.sort_by_key(|(important, _)| !important);
+    let important_first = matches!(scope, Scope::MultiYear { .. });
+    if important_first {
+        // Stable: important objectives first, then catalog order.
+        groups.sort_by_key(|(important, _)| !important);
+    }
     let mut dealt = vec![0usize; years];
     for (important, group) in groups {
-        let year = if important && !important_every_year {
-            // Important controls first: in the first year.
+        let year = if important && important_first {
+            // A multi-year ISMAP cycle audits the important controls first.
             0
         } else {
             (0..years)
@@ -183,7 +250,7 @@ pub fn plan_cycle(catalog: &Catalog, scope: Scope) -> CyclePlan {
         year.sort();
         year.dedup();
     }
-    CyclePlan { years: plan }
+    CyclePlan { scope, years: plan }
 }
 
 #[cfg(test)]
@@ -233,17 +300,19 @@ mod tests {
     }
 
     #[test]
-    fn every_control_falls_inside_each_cycle() {
+    fn every_control_falls_inside_each_ismap_cycle() {
         let catalog = full_size_catalog();
         for scope in [
             Scope::Full,
             Scope::MultiYear { years: 1 },
             Scope::MultiYear { years: 3 },
-            Scope::Liu { years: 3 },
-            Scope::Liu { years: 5 },
+            Scope::MultiYear { years: 5 },
         ] {
             let plan = plan_cycle(&catalog, scope);
             assert_eq!(plan.uncovered(&catalog), vec![], "{scope:?}");
+            assert_eq!(plan.internal_audit_only(&catalog), vec![], "{scope:?}");
+            let audited: std::collections::BTreeSet<_> = plan.years.iter().flatten().collect();
+            assert_eq!(audited.len(), catalog.controls().len(), "{scope:?}");
         }
     }
 
@@ -273,20 +342,116 @@ mod tests {
         }
     }
 
+    /// Seed 001: LIU audits governance and management every year and, of
+    /// the control measures, only the important controls, each once within
+    /// the cycle; nothing else is externally audited.
     #[test]
-    fn liu_audits_important_controls_every_year_and_spreads_the_rest_evenly() {
+    fn liu_audits_only_the_important_control_measures_once_within_the_cycle() {
+        let catalog = full_size_catalog();
+        assert!(catalog.has_important_controls());
+        for years in [1u8, 3, 5] {
+            let scope = Scope::Liu { years };
+            let plan = plan_cycle(&catalog, scope);
+            assert_eq!(plan.years.len(), usize::from(years));
+            assert_eq!(plan.uncovered(&catalog), vec![], "{scope:?}");
+            let internal = plan.internal_audit_only(&catalog);
+            assert!(!internal.is_empty());
+            for (position, control) in catalog.controls().iter().enumerate() {
+                let audited: Vec<usize> = (0..plan.years.len())
+                    .filter(|&y| plan.years[y].contains(&control.id))
+                    .collect();
+                if control.criteria() != Criteria::ControlMeasures {
+                    assert_eq!(audited.len(), plan.years.len(), "{} every year", control.id);
+                    continue;
+                }
+                let important_child = control.id.level() == Level::Objective
+                    && catalog
+                        .children_of(position)
+                        .any(|c| catalog.controls()[c].liu_important);
+                if control.liu_important || important_child {
+                    assert_eq!(audited.len(), 1, "{} exactly once", control.id);
+                    assert!(!internal.contains(&control.id));
+                } else {
+                    assert!(
+                        audited.is_empty(),
+                        "{} is not important and not externally audited",
+                        control.id
+                    );
+                    assert!(internal.contains(&control.id), "{}", control.id);
+                }
+                // An important detailed control goes with its objective.
+                if control.liu_important && control.id.level() == Level::Detailed {
+                    let objective =
+                        catalog.controls()[catalog.objective_position_of(position).unwrap()].id;
+                    assert!(plan.years[audited[0]].contains(&objective));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn liu_spreads_the_important_controls_evenly() {
         let catalog = full_size_catalog();
         let plan = plan_cycle(&catalog, Scope::Liu { years: 3 });
-        for control in catalog.controls().iter().filter(|c| c.liu_important) {
-            assert!(
-                plan.years.iter().all(|y| y.contains(&control.id)),
-                "{}",
-                control.id
-            );
-        }
-        let sizes: Vec<usize> = plan.years.iter().map(Vec::len).collect();
-        let (min, max) = (*sizes.iter().min().unwrap(), *sizes.iter().max().unwrap());
-        // Whole objectives are dealt, so years differ by at most one objective.
-        assert!(max - min <= 12, "{sizes:?}");
+        let measures: Vec<usize> = plan
+            .years
+            .iter()
+            .map(|y| {
+                y.iter()
+                    .filter(|id| Criteria::of_chapter(id.chapter()) == Criteria::ControlMeasures)
+                    .count()
+            })
+            .collect();
+        let (min, max) = (
+            *measures.iter().min().unwrap(),
+            *measures.iter().max().unwrap(),
+        );
+        assert!(min > 0, "{measures:?}");
+        // Whole groups are dealt, so years differ by at most one group.
+        assert!(max - min <= 12, "{measures:?}");
+        let total: usize = measures.iter().sum();
+        let full = plan_cycle(&catalog, Scope::MultiYear { years: 3 });
+        let full_total: usize = full
+            .years
+            .iter()
+            .flatten()
+            .filter(|id| Criteria::of_chapter(id.chapter()) == Criteria::ControlMeasures)
+            .count();
+        assert!(
+            total < full_total,
+            "LIU audits less: {total} < {full_total}"
+        );
+    }
+
+    #[test]
+    fn a_catalog_without_important_controls_has_no_liu_control_measures() {
+        let catalog = full_size_catalog();
+        let controls: Vec<_> = catalog
+            .controls()
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                c.liu_important = false;
+                c
+            })
+            .collect();
+        let mut info = catalog.info().clone();
+        info.important_controls = None;
+        let bare = Catalog::build(
+            info,
+            catalog.chapters().to_vec(),
+            catalog.categories().to_vec(),
+            controls,
+        )
+        .unwrap();
+        let plan = plan_cycle(&bare, Scope::Liu { years: 2 });
+        assert!(
+            plan.years
+                .iter()
+                .flatten()
+                .all(|id| Criteria::of_chapter(id.chapter()) != Criteria::ControlMeasures)
+        );
+        assert!(!Scope::Liu { years: 2 }.externally_audits(&bare, "5.1.1".parse().unwrap()));
+        assert!(Scope::MultiYear { years: 2 }.externally_audits(&bare, "5.1.1".parse().unwrap()));
     }
 }

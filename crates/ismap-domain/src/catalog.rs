@@ -146,6 +146,26 @@ pub struct CatalogInfo {
     /// Shown wherever the catalog is used (required for an excerpt).
     pub notice: Text,
     pub source: String,
+    /// Where the set of ISMAP-LIU important controls (the `liu_important`
+    /// markers) comes from. `None` only when no control is marked: a catalog
+    /// that marks controls without saying where the set comes from is read
+    /// as carrying an assumed set (see [`Catalog::build`]).
+    pub important_controls: Option<ImportantControls>,
+}
+
+/// The provenance of a catalog's ISMAP-LIU important controls (spec §7.3:
+/// the seeds define them as "controls that can directly affect the service
+/// platform or its configuration" but do not list them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportantControls {
+    /// Where the set comes from (a programme document, a list file); may be
+    /// empty only for an assumed set.
+    pub source: String,
+    /// The set is an assumption of this system (or of whoever wrote the
+    /// pack), not an official list. Every place that shows it says so.
+    pub assumed: bool,
+    /// A note shown with the set, in Japanese and English (both or neither).
+    pub note: Text,
 }
 
 /// What is wrong with the parts a catalog is built from. `index` points into
@@ -191,6 +211,10 @@ pub enum CatalogProblemKind {
     },
     #[error("{flag} applies only to detailed controls (4 numbers), not to {id}")]
     FlagOnObjective { id: ControlId, flag: &'static str },
+    #[error(
+        "important_controls: an official set (assumed: false) must name its source; write the document it comes from, or say assumed: true"
+    )]
+    ImportantControlsWithoutSource,
 }
 
 /// A checked, ordered catalog. Built only through [`Catalog::build`], so
@@ -233,6 +257,31 @@ impl Catalog {
         }
         if info.excerpt && info.notice.is_incomplete() {
             problem(Subject::Header, CatalogProblemKind::ExcerptWithoutNotice);
+        }
+        let mut info = info;
+        if let Some(important) = &info.important_controls {
+            if !important.assumed && important.source.trim().is_empty() {
+                problem(
+                    Subject::Header,
+                    CatalogProblemKind::ImportantControlsWithoutSource,
+                );
+            }
+            let note = &important.note;
+            if (note.ja.trim().is_empty()) != (note.en.trim().is_empty()) {
+                problem(
+                    Subject::Header,
+                    CatalogProblemKind::IncompleteText {
+                        field: "important_controls.note",
+                    },
+                );
+            }
+        } else if controls.iter().any(|c| c.liu_important) {
+            // Markers without a word on where they come from are never taken
+            // for an official list: the set is read as an assumption.
+            info.important_controls = Some(ImportantControls {
+                assumed: true,
+                ..ImportantControls::default()
+            });
         }
 
         let mut chapter_numbers = HashSet::new();
@@ -391,6 +440,20 @@ impl Catalog {
 
     pub fn id(&self) -> &str {
         &self.info.id
+    }
+
+    /// Whether any control is marked as an ISMAP-LIU important control.
+    pub fn has_important_controls(&self) -> bool {
+        self.controls.iter().any(|c| c.liu_important)
+    }
+
+    /// Whether the important-control set is an assumption rather than an
+    /// official list. A set of unknown origin counts as assumed.
+    pub fn important_controls_assumed(&self) -> bool {
+        self.info
+            .important_controls
+            .as_ref()
+            .is_none_or(|i| i.assumed)
     }
 
     pub fn chapters(&self) -> &[Chapter] {
@@ -571,6 +634,65 @@ mod tests {
         excerpt.excerpt = true;
         let problems = Catalog::build(excerpt, chapters, categories, vec![]).unwrap_err();
         assert_eq!(problems[0].kind, CatalogProblemKind::ExcerptWithoutNotice);
+    }
+
+    #[test]
+    fn important_controls_carry_their_source() {
+        let (chapters, categories) = chapter8();
+        let mut key = control("8.1.2.7.PB");
+        key.liu_important = true;
+        let controls = vec![control("8.1.2"), key];
+        // Markers without a word on their source: an assumed set.
+        let catalog = Catalog::build(
+            info(),
+            chapters.clone(),
+            categories.clone(),
+            controls.clone(),
+        )
+        .unwrap();
+        assert!(catalog.has_important_controls());
+        assert!(catalog.important_controls_assumed());
+        assert_eq!(
+            catalog
+                .info()
+                .important_controls
+                .as_ref()
+                .map(|i| i.assumed),
+            Some(true)
+        );
+        // An official set must name its source.
+        let mut official = info();
+        official.important_controls = Some(ImportantControls::default());
+        let problems = Catalog::build(
+            official.clone(),
+            chapters.clone(),
+            categories.clone(),
+            controls.clone(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems[0].kind,
+            CatalogProblemKind::ImportantControlsWithoutSource
+        );
+        official.important_controls = Some(ImportantControls {
+            source: "official list".into(),
+            assumed: false,
+            note: Text::new("注", ""),
+        });
+        let problems = Catalog::build(
+            official.clone(),
+            chapters.clone(),
+            categories.clone(),
+            controls.clone(),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            problems[0].kind,
+            CatalogProblemKind::IncompleteText { .. }
+        ));
+        official.important_controls.as_mut().unwrap().note = Text::default();
+        let catalog = Catalog::build(official, chapters, categories, controls).unwrap();
+        assert!(!catalog.important_controls_assumed());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `shared/docs/ismap-domain.md`; comments cite its sections (`spec §3`).
 
 pub mod actor;
+pub mod application_rules;
 pub mod audit;
 pub mod audit_work;
 pub mod catalog;
@@ -12,11 +13,14 @@ pub mod catalog_diff;
 pub mod control_id;
 pub mod diff;
 pub mod finding;
+pub mod impact;
 pub mod liu;
+pub mod pre_application;
 pub mod registration;
 pub mod registry;
 pub mod review;
 pub mod rules;
+pub mod special_measures;
 pub mod statement;
 pub mod synthetic;
 pub mod upgrade;

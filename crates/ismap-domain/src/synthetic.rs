@@ -168,6 +168,12 @@ pub fn full_size_catalog() -> Catalog {
         id: "synthetic-full-size".into(),
         version: "1".into(),
         title: Text::new("合成カタログ", "Synthetic catalog"),
+        // Every baseline detailed control is marked important: a test set.
+        important_controls: Some(crate::catalog::ImportantControls {
+            source: "synthetic test catalog".into(),
+            assumed: true,
+            note: Text::default(),
+        }),
         ..CatalogInfo::default()
     };
     Catalog::build(info, chapters, categories, controls).expect("synthetic catalog is well formed")

@@ -2,7 +2,9 @@
 //! `docs/catalog-pack.md`). Loading checks the pack and reports every problem
 //! with file, line and field.
 
-use ismap_domain::catalog::{CatalogInfo, CatalogProblem, Subject};
+use ismap_domain::catalog::{
+    CatalogInfo, CatalogProblem, CatalogProblemKind, ImportantControls, Subject,
+};
 use ismap_domain::{Catalog, Category, Chapter, Control, ControlId, Origin};
 use serde::Deserialize;
 
@@ -21,12 +23,26 @@ struct RawPack {
     notice: Option<RawText>,
     #[serde(default)]
     source: String,
+    /// Where the ISMAP-LIU important controls come from (docs/catalog-pack.md).
+    #[serde(default)]
+    important_controls: Option<Spanned<RawImportantControls>>,
     #[serde(default)]
     chapters: Vec<Spanned<RawChapter>>,
     #[serde(default)]
     categories: Vec<Spanned<RawCategory>>,
     #[serde(default)]
     controls: Vec<Spanned<RawControl>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImportantControls {
+    #[serde(default)]
+    source: String,
+    /// Required: whoever writes a pack says whether the set is official.
+    assumed: bool,
+    #[serde(default)]
+    note: RawText,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,6 +178,7 @@ pub fn load_pack(file: &str, text: &str) -> Result<Catalog, SourceError> {
         });
     }
 
+    let important_place = raw.important_controls.as_ref().map(place);
     let info = CatalogInfo {
         id: raw.id.value.trim().to_owned(),
         version: raw.version.value.trim().to_owned(),
@@ -169,6 +186,13 @@ pub fn load_pack(file: &str, text: &str) -> Result<Catalog, SourceError> {
         excerpt: raw.excerpt,
         notice: raw.notice.map(Into::into).unwrap_or_default(),
         source: raw.source,
+        // Without the block, marked controls are read as an assumed set
+        // (Catalog::build): a pack never makes a set official by silence.
+        important_controls: raw.important_controls.map(|i| ImportantControls {
+            source: i.value.source.trim().to_owned(),
+            assumed: i.value.assumed,
+            note: i.value.note.into(),
+        }),
     };
     let header_place = place(&raw.id);
     match Catalog::build(info, chapters, categories, controls) {
@@ -177,7 +201,16 @@ pub fn load_pack(file: &str, text: &str) -> Result<Catalog, SourceError> {
         Err(domain_problems) => {
             for CatalogProblem { subject, kind } in domain_problems {
                 let (place, field) = match subject {
-                    Subject::Header => (header_place, String::from("(header)")),
+                    Subject::Header => match &kind {
+                        CatalogProblemKind::ImportantControlsWithoutSource
+                        | CatalogProblemKind::IncompleteText {
+                            field: "important_controls.note",
+                        } => (
+                            important_place.unwrap_or(header_place),
+                            String::from("important_controls"),
+                        ),
+                        _ => (header_place, String::from("(header)")),
+                    },
                     Subject::Chapter(i) => (chapter_places[i], format!("chapters[{i}]")),
                     Subject::Category(i) => (category_places[i], format!("categories[{i}]")),
                     Subject::Control(i) => {
@@ -225,6 +258,16 @@ pub fn to_yaml(catalog: &Catalog) -> String {
         }
     };
     out.push_str(&format!("source: {}\n", quoted(&info.source)));
+    if let Some(important) = &info.important_controls {
+        out.push_str(&format!(
+            "important_controls:\n  source: {}\n  assumed: {}\n",
+            quoted(&important.source),
+            important.assumed
+        ));
+        if !important.note.ja.is_empty() || !important.note.en.is_empty() {
+            out.push_str(&format!("  note: {}\n", text_yaml(&important.note)));
+        }
+    }
     out.push_str(&section("chapters", catalog.chapters().is_empty()));
     for c in catalog.chapters() {
         out.push_str(&format!(
@@ -378,6 +421,49 @@ categories:
         assert!(text.contains("listed twice"), "{text}");
         assert!(text.contains("no control objective 8.1.9"), "{text}");
         assert!(text.contains("unknown origin \"invented\""), "{text}");
+    }
+
+    #[test]
+    fn the_important_control_set_says_where_it_comes_from() {
+        let marked = r#"  - id: "8.1.2"
+    title: { ja: "資産の管理責任", en: "Ownership of assets" }
+    text: { ja: "本文", en: "text" }
+  - id: "8.1.2.7.PB"
+    title: { ja: "利用者鍵", en: "Customer keys" }
+    text: { ja: "鍵", en: "Keys" }
+    liu_important: true
+"#;
+        // No block: the markers are read as an assumed set, never official.
+        let catalog = load_pack("p.yaml", &with_controls(marked)).unwrap();
+        assert!(catalog.important_controls_assumed());
+        // An official set with its source.
+        let official = format!(
+            "important_controls:\n  source: \"ISMAP-LIU list (official)\"\n  assumed: false\n  note: {{ ja: \"注記\", en: \"Note\" }}\n{}",
+            with_controls(marked)
+        );
+        let catalog = load_pack("p.yaml", &official).unwrap();
+        assert!(!catalog.important_controls_assumed());
+        let important = catalog.info().important_controls.clone().unwrap();
+        assert_eq!(important.source, "ISMAP-LIU list (official)");
+        assert_eq!(important.note.en, "Note");
+        let again = load_pack("again.yaml", &to_yaml(&catalog)).unwrap();
+        assert_eq!(again.info(), catalog.info());
+        // An official set without a source is refused at the block's line.
+        let sourceless = format!(
+            "important_controls:\n  assumed: false\n{}",
+            with_controls(marked)
+        );
+        let error = load_pack("p.yaml", &sourceless).unwrap_err();
+        assert_eq!(error.problems[0].field, "important_controls");
+        assert_eq!(error.problems[0].line, 2, "{error}");
+        assert!(error.to_string().contains("source"), "{error}");
+        // `assumed` must be said.
+        let unsaid = format!(
+            "important_controls:\n  source: x\n{}",
+            with_controls(marked)
+        );
+        let error = load_pack("p.yaml", &unsaid).unwrap_err();
+        assert!(error.to_string().contains("assumed"), "{error}");
     }
 
     #[test]

@@ -322,6 +322,9 @@ pub fn import_catalog_with_progress(
         excerpt: false,
         notice: Text::default(),
         source: new.source,
+        // The spreadsheet does not mark important controls; an official
+        // list is applied with `with_important_controls`.
+        important_controls: None,
     };
     Catalog::build(info, chapters, categories, controls).map_err(|catalog_problems| SourceError {
         problems: catalog_problems
@@ -331,6 +334,132 @@ pub fn import_catalog_with_progress(
                 line: 0,
                 column: 0,
                 field: sheet_name.clone(),
+                message: p.kind.to_string(),
+            })
+            .collect(),
+        limit: None,
+    })
+}
+
+/// The most ids an important-controls list may hold (the whole standard
+/// has about 1,300 controls).
+pub const MAX_IMPORTANT_CONTROLS: usize = 5_000;
+
+/// Replaces `catalog`'s ISMAP-LIU important controls with the list in
+/// `text` (file `file`), naming `source` as where the list comes from: an
+/// official set (`assumed` false) unless the caller says otherwise.
+///
+/// The list is a text or CSV file: one control id per line (the first
+/// comma-separated field), blank lines and lines starting with `#` skipped,
+/// and a first line without any digit taken as a header. Every unreadable,
+/// unknown or repeated id is reported with its line; nothing is applied then.
+pub fn with_important_controls(
+    catalog: &Catalog,
+    file: &str,
+    text: &str,
+    source: &str,
+    assumed: bool,
+) -> Result<Catalog, SourceError> {
+    let mut problems: Vec<SourceProblem> = Vec::new();
+    let problem = |problems: &mut Vec<SourceProblem>, line: usize, message: String| {
+        problems.push(SourceProblem {
+            file: file.to_owned(),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: 1,
+            field: "id".into(),
+            message,
+        })
+    };
+    if !assumed && source.trim().is_empty() {
+        problem(
+            &mut problems,
+            0,
+            "an official list of important controls must name its source (--important-source)"
+                .into(),
+        );
+    }
+    let mut marked = std::collections::BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let cell = line
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"')
+            .trim();
+        if cell.is_empty() || cell.starts_with('#') {
+            continue;
+        }
+        if number == 1 && !cell.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if marked.len() >= MAX_IMPORTANT_CONTROLS {
+            problem(
+                &mut problems,
+                number,
+                format!("more than {MAX_IMPORTANT_CONTROLS} ids; is this the right file?"),
+            );
+            break;
+        }
+        let id = match cell.parse::<ControlId>() {
+            Ok(id) => id,
+            Err(error) => {
+                problem(&mut problems, number, format!("{cell:?}: {error}"));
+                continue;
+            }
+        };
+        let Some(position) = catalog.position(id.number()) else {
+            problem(
+                &mut problems,
+                number,
+                format!("{id} is not in catalog {}", catalog.id()),
+            );
+            continue;
+        };
+        if let Some(first) = marked.insert(position, number) {
+            problem(
+                &mut problems,
+                number,
+                format!("{id} is listed twice (first on line {first})"),
+            );
+        }
+    }
+    if marked.is_empty() && problems.is_empty() {
+        problem(&mut problems, 0, "the list names no control".into());
+    }
+    if !problems.is_empty() {
+        return Err(SourceError::new(problems));
+    }
+    let controls = catalog
+        .controls()
+        .iter()
+        .enumerate()
+        .map(|(position, control)| Control {
+            liu_important: marked.contains_key(&position),
+            ..control.clone()
+        })
+        .collect();
+    let mut info = catalog.info().clone();
+    info.important_controls = Some(ismap_domain::catalog::ImportantControls {
+        source: source.trim().to_owned(),
+        assumed,
+        note: Text::default(),
+    });
+    Catalog::build(
+        info,
+        catalog.chapters().to_vec(),
+        catalog.categories().to_vec(),
+        controls,
+    )
+    .map_err(|catalog_problems| SourceError {
+        problems: catalog_problems
+            .into_iter()
+            .map(|p| SourceProblem {
+                file: file.to_owned(),
+                line: 0,
+                column: 0,
+                field: String::new(),
                 message: p.kind.to_string(),
             })
             .collect(),
@@ -498,5 +627,58 @@ mod tests {
             })
             .collect();
         assert_eq!(done, [64, 128, 192]);
+    }
+
+    #[test]
+    fn an_official_important_list_replaces_the_set() {
+        let rows = [
+            ["5", "方針", "", ""],
+            ["5.1", "目的。", "", ""],
+            ["5.1.1", "統制目標。", "", ""],
+            ["5.1.1.1", "詳細管理策。", "", ""],
+            ["5.1.1.2.PB", "詳細管理策。", "", ""],
+        ];
+        let catalog = import_catalog(
+            "standard.xlsx",
+            &workbook(&rows),
+            &Mapping::default(),
+            new(),
+        )
+        .unwrap();
+        assert!(!catalog.has_important_controls());
+        let list = "id,note\n# the programme's list\n5.1.1.2.PB,platform\n\n";
+        let official = with_important_controls(
+            &catalog,
+            "important.csv",
+            list,
+            "ISMAP-LIU list 2025",
+            false,
+        )
+        .unwrap();
+        let marked: Vec<String> = official
+            .controls()
+            .iter()
+            .filter(|c| c.liu_important)
+            .map(|c| c.id.to_string())
+            .collect();
+        assert_eq!(marked, ["5.1.1.2.PB"]);
+        assert!(!official.important_controls_assumed());
+        assert_eq!(
+            official.info().important_controls.as_ref().unwrap().source,
+            "ISMAP-LIU list 2025"
+        );
+        let error = with_important_controls(
+            &catalog,
+            "important.csv",
+            "5.1.1.2\n9.9.9\nfive\n5.1.1.2.PB\n",
+            "x",
+            false,
+        )
+        .unwrap_err();
+        let lines: Vec<u32> = error.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3, 4], "{error}");
+        assert!(error.to_string().contains("important.csv:2"), "{error}");
+        let error = with_important_controls(&catalog, "i.csv", "5.1.1\n", " ", false).unwrap_err();
+        assert!(error.to_string().contains("source"), "{error}");
     }
 }

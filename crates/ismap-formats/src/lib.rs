@@ -8,6 +8,8 @@ pub mod catalog_export;
 pub mod catalog_pack;
 pub mod catalog_xlsx;
 pub mod cells;
+// Issue 14: ISMAP-LIU internal audit records for the coverage check.
+pub mod internal_audits;
 pub mod limits;
 pub mod oscal;
 pub mod oscal_assessment;

@@ -141,6 +141,57 @@ pub async fn of_service(db: &Db, service_id: i64) -> Result<Vec<Registration>> {
     rows.iter().map(from_row).collect()
 }
 
+/// The service's current registration on `list`: its latest one there that
+/// no renewal superseded, whether or not still valid. An application for
+/// `list` renews it; the service's registration on the other list is
+/// another matter (each list keeps its own numbers and renewals).
+pub async fn current_on_list(
+    db: &Db,
+    service_id: i64,
+    list: ListKind,
+) -> Result<Option<Registration>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM registrations r WHERE r.service_id = $1 AND r.list = $2 \
+         AND r.superseded = 0 ORDER BY r.id DESC LIMIT 1"
+    ))
+    .bind(service_id)
+    .bind(list.key())
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The last day of the audit period a registration rests on: its public
+/// record's audit period, else its application's engagement, else the day
+/// before its validity started (validity starts the day after the audit
+/// period, spec §6), for registrations taken over without either.
+pub async fn audit_period_end(db: &Db, registration: &Registration) -> Result<NaiveDate> {
+    if let Some(end) = registration.public["audit_period"]["end"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+    {
+        return Ok(end);
+    }
+    if let Some(application) = registration.application_id {
+        let row = sqlx::query(
+            "SELECT e.period_end FROM applications a JOIN engagements e ON e.id = a.engagement_id \
+             WHERE a.id = $1",
+        )
+        .bind(application)
+        .fetch_optional(&db.pool)
+        .await?;
+        if let Some(row) = row {
+            return date(&row, "period_end");
+        }
+    }
+    registration.valid_from.pred_opt().ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "registration {} valid from the first day",
+            registration.number
+        ))
+    })
+}
+
 /// The current (not superseded) registrations of a provider, or of everyone.
 pub async fn current(db: &Db, organization_id: Option<i64>) -> Result<Vec<Registration>> {
     let rows = match organization_id {
@@ -197,25 +248,31 @@ pub(crate) async fn insert(
     application: &Application,
     new: NewRegistration<'_>,
 ) -> Result<i64> {
-    let (number, serial) = match application.renewal_of {
+    let (number, serial, previous_number) = match application.renewal_of {
         Some(previous) => {
             let row = sqlx::query("SELECT number, serial FROM registrations WHERE id = $1")
                 .bind(previous)
                 .fetch_one(&mut *conn)
                 .await?;
             let number: String = row.try_get("number")?;
+            let previous_number = number.clone();
             let parsed: RegistrationNumber =
                 number
                     .parse()
                     .map_err(|e: ismap_domain::registry::RegistrationNumberError| {
                         StoreError::Corrupt(e.to_string())
                     })?;
-            // Conditional: a registration is renewed once.
+            // Conditional: a registration is renewed once, by an
+            // application of its own service for its own list (a renewal
+            // never moves a number to the other list).
             let superseded = sqlx::query(
-                "UPDATE registrations SET superseded = 1, updated_at = $1 WHERE id = $2 AND superseded = 0",
+                "UPDATE registrations SET superseded = 1, updated_at = $1 \
+                 WHERE id = $2 AND superseded = 0 AND list = $3 AND service_id = $4",
             )
             .bind(now())
             .bind(previous)
+            .bind(application.list.key())
+            .bind(application.service_id)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -224,7 +281,11 @@ pub(crate) async fn insert(
                     "registration {number} was renewed meanwhile"
                 )));
             }
-            (parsed.renewed(), row.try_get::<i64, _>("serial")?)
+            (
+                parsed.renewed(),
+                row.try_get::<i64, _>("serial")?,
+                Some(previous_number),
+            )
         }
         None => {
             let row = sqlx::query(
@@ -242,6 +303,7 @@ pub(crate) async fn insert(
             (
                 RegistrationNumber::first(application.list.letter(), new.registered_on, serial_u16),
                 serial,
+                None,
             )
         }
     };
@@ -280,6 +342,10 @@ pub(crate) async fn insert(
     .await
     .map_err(|e| crate::orgs::conflict_on_unique(e, format!("registration number {number} is taken")))?;
     let id: i64 = row.try_get("id")?;
+    // services.registration_number is the number of the service's latest
+    // registration, whichever list (shown on the service page, offered for
+    // inheritance); nothing reads the list from it: per-list questions ask
+    // this table (`current_on_list`).
     sqlx::query("UPDATE services SET registration_number = $1 WHERE id = $2")
         .bind(number.to_string())
         .bind(application.service_id)
@@ -297,9 +363,12 @@ pub(crate) async fn insert(
             object_type: "registration",
             object_id: id.to_string(),
             organization_id: Some(application.organization_id),
-            before: application.renewal_of.map(|r| json!({ "registration": r })),
+            before: application
+                .renewal_of
+                .map(|r| json!({ "registration": r, "number": previous_number })),
             after: Some(json!({
                 "number": number.to_string(),
+                "previous": previous_number,
                 "list": application.list.key(),
                 "name": new.name,
                 "valid_from": new.valid_from.to_string(),
@@ -703,12 +772,13 @@ pub struct Change {
     pub at: String,
     pub action: String,
     pub registration_id: i64,
+    pub before: Option<Value>,
     pub after: Option<Value>,
 }
 
 pub async fn changes(db: &Db, limit: i64) -> Result<Vec<Change>> {
     let rows = sqlx::query(
-        "SELECT id, at, action, object_id, after FROM events WHERE object_type = 'registration' \
+        "SELECT id, at, action, object_id, before, after FROM events WHERE object_type = 'registration' \
          ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
@@ -717,6 +787,7 @@ pub async fn changes(db: &Db, limit: i64) -> Result<Vec<Change>> {
     rows.iter()
         .map(|r| {
             let object: String = r.try_get("object_id")?;
+            let before: Option<String> = r.try_get("before")?;
             let after: Option<String> = r.try_get("after")?;
             Ok(Change {
                 event_id: r.try_get("id")?,
@@ -725,6 +796,7 @@ pub async fn changes(db: &Db, limit: i64) -> Result<Vec<Change>> {
                 registration_id: object
                     .parse()
                     .map_err(|_| StoreError::Corrupt(format!("registration id {object:?}")))?,
+                before: before.and_then(|b| serde_json::from_str(&b).ok()),
                 after: after.and_then(|a| serde_json::from_str(&a).ok()),
             })
         })

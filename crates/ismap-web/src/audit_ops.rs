@@ -63,6 +63,8 @@ pub struct Audited<'a> {
     pub catalog: &'a Catalog,
     pub statement: Statement,
     pub controls: Vec<ControlId>,
+    /// The kind of audit and the year of its cycle the controls come from.
+    pub scope: EngagementScope,
 }
 
 pub async fn audited<'a>(
@@ -91,6 +93,7 @@ pub async fn audited<'a>(
     .map_err(|e| Failure::Internal(e.to_string()))?;
     Ok(Audited {
         controls: scope.controls(catalog),
+        scope,
         catalog,
         statement,
     })
@@ -150,13 +153,25 @@ pub fn in_scope(lang: Lang, audited: &Audited<'_>, control: &str) -> Result<Cont
         .iter()
         .find(|c| c.number() == id.number())
         .copied()
-        .ok_or_else(|| Failure::Invalid {
-            field: "control".into(),
-            message: msg(
-                lang,
-                "audit-control-out-of-scope",
-                &[("control", id.to_string())],
-            ),
+        .ok_or_else(|| {
+            // An ISMAP-LIU audit leaves the control measures outside the
+            // important set to the provider's internal audit (seed 001): say
+            // so rather than only "out of scope".
+            let liu_internal = matches!(audited.scope.scope, Scope::Liu { .. })
+                && audited.catalog.get(id.number()).is_some()
+                && !audited.scope.scope.externally_audits(audited.catalog, id);
+            Failure::Invalid {
+                field: "control".into(),
+                message: msg(
+                    lang,
+                    if liu_internal {
+                        "liu-plan-control-internal-audit"
+                    } else {
+                        "audit-control-out-of-scope"
+                    },
+                    &[("control", id.to_string())],
+                ),
+            }
         })
 }
 

@@ -282,9 +282,221 @@ pub fn event_scope(principal: Option<&Principal>) -> Option<Option<i64>> {
     }
 }
 
+/// What can be done with a service's internal audits (内部監査報告書,
+/// spec §7.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InternalAuditAction {
+    /// See the records, the coverage and the report files.
+    View,
+    /// Record internal audits and correct them.
+    Record,
+    /// Record IPA's check of an application's internal audit reports.
+    Check,
+}
+
+/// The provider's people keep their service's internal audits; IPA and the
+/// committee see them once the service has an ISMAP-LIU application
+/// (`liu_applied`: the reports are submitted for review), and IPA records
+/// its check. Anyone else does not see them (404).
+pub fn allows_internal_audits(
+    principal: Option<&Principal>,
+    action: InternalAuditAction,
+    owner: i64,
+    liu_applied: bool,
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    let provider = p.is_csp_of(Some(owner)) && (p.has(Role::CspAdmin) || p.has(Role::CspEditor));
+    let reviewing = liu_applied && (p.has(Role::Reviewer) || p.has(Role::CommitteeMember));
+    match action {
+        InternalAuditAction::View => provider || reviewing,
+        InternalAuditAction::Record => provider,
+        InternalAuditAction::Check => liu_applied && p.has(Role::Reviewer),
+    }
+}
+
+/// Who sees the special measures service list (特別措置サービスリスト, spec
+/// §7.5, seed 001: 政府機関等に共有され（一般には非公開）): the government
+/// bodies — agencies (officers and CISOs), the secretariat, IPA, the
+/// steering committee and the Digital Agency that keeps it. To anyone else
+/// (visitors, providers, audit organizations) every special-measures page
+/// answers 404, so the list is not even known to exist.
+pub fn sees_special_measures(principal: Option<&Principal>) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    let government = [
+        (OrgKind::Agency, Role::AgencyOfficer),
+        (OrgKind::Agency, Role::AgencyCiso),
+        (OrgKind::Secretariat, Role::SecretariatOfficer),
+        (OrgKind::Ipa, Role::Reviewer),
+        (OrgKind::Committee, Role::CommitteeMember),
+        (OrgKind::DigitalAgency, Role::DigitalAgencyOfficer),
+    ];
+    government
+        .iter()
+        .any(|(kind, role)| p.organization.kind == *kind && p.has(*role))
+}
+
+/// Who changes the special measures service list: the Digital Agency's
+/// officers (spec §7.5).
+pub fn keeps_special_measures(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| {
+        p.organization.kind == OrgKind::DigitalAgency && p.has(Role::DigitalAgencyOfficer)
+    })
+}
+
+// ---------------------------------------------------------------------
+// ISMAP-LIU impact assessments and pre-applications (issue 14, items 5–6).
+
+/// The parties of an impact assessment, as the policy needs them.
+#[derive(Clone, Copy, Debug)]
+pub struct AssessmentParties {
+    /// The provider whose service is assessed.
+    pub provider: i64,
+    /// The agency asked to assess it.
+    pub agency: i64,
+    pub approved: bool,
+    /// The person asking holds a live approval delegation of that agency.
+    pub delegate: bool,
+}
+
+/// What can be done to one impact assessment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssessmentAction {
+    /// The provider's people, the agency's people, and — once approved —
+    /// every agency's people (to reuse it).
+    View,
+    /// The agency's officer fills it in and submits it.
+    Fill,
+    /// The agency's CISO, or an officer the CISO delegated approval to.
+    Decide,
+    /// Another agency's officer records a reuse of an approved assessment.
+    Reuse,
+}
+
+impl Principal {
+    fn is_agency_of(&self, agency: i64) -> bool {
+        self.organization.kind == OrgKind::Agency && self.is_member_of(agency)
+    }
+
+    fn is_agency_person(&self) -> bool {
+        self.organization.kind == OrgKind::Agency
+            && (self.has(Role::AgencyOfficer) || self.has(Role::AgencyCiso))
+    }
+}
+
+pub fn allows_assessment(
+    principal: Option<&Principal>,
+    action: AssessmentAction,
+    parties: AssessmentParties,
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    let own_agency = p.is_agency_of(parties.agency) && p.is_agency_person();
+    match action {
+        AssessmentAction::View => {
+            p.is_csp_of(Some(parties.provider))
+                || own_agency
+                || (parties.approved && p.is_agency_person())
+        }
+        AssessmentAction::Fill => own_agency && p.has(Role::AgencyOfficer),
+        AssessmentAction::Decide => {
+            own_agency
+                && (p.has(Role::AgencyCiso) || (p.has(Role::AgencyOfficer) && parties.delegate))
+        }
+        AssessmentAction::Reuse => {
+            parties.approved && p.organization.kind == OrgKind::Agency && p.has(Role::AgencyOfficer)
+        }
+    }
+}
+
+/// The provider's administrator asks agencies for assessments of its service.
+pub fn allows_request_assessment(principal: Option<&Principal>, provider: i64) -> bool {
+    principal.is_some_and(|p| p.is_csp_of(Some(provider)) && p.has(Role::CspAdmin))
+}
+
+/// The provider's people see their services' assessments page.
+pub fn allows_service_assessments(principal: Option<&Principal>, provider: i64) -> bool {
+    principal.is_some_and(|p| p.is_csp_of(Some(provider)))
+}
+
+/// Who has an assessment list: providers and agencies' people.
+pub fn allows_assessment_list(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| p.organization.kind == OrgKind::Csp || p.is_agency_person())
+}
+
+/// The agency's CISO keeps the approval delegations.
+pub fn allows_delegations(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| p.organization.kind == OrgKind::Agency && p.has(Role::AgencyCiso))
+}
+
+/// What can be done to a pre-application (事前申請).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreApplicationAction {
+    /// The provider's people and IPA.
+    View,
+    /// File, amend, resubmit, withdraw: the provider's administrator.
+    File,
+    /// Accept or return: IPA.
+    Review,
+}
+
+pub fn allows_pre_application(
+    principal: Option<&Principal>,
+    action: PreApplicationAction,
+    provider: i64,
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    match action {
+        PreApplicationAction::View => p.is_csp_of(Some(provider)) || p.has(Role::Reviewer),
+        PreApplicationAction::File => p.is_csp_of(Some(provider)) && p.has(Role::CspAdmin),
+        PreApplicationAction::Review => p.has(Role::Reviewer),
+    }
+}
+
+/// Who has a pre-application list: providers (their own) and IPA (all).
+pub fn allows_pre_application_list(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| p.organization.kind == OrgKind::Csp || p.has(Role::Reviewer))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_government_bodies_see_the_special_measures_list() {
+        for (kind, role, sees, keeps) in [
+            (OrgKind::Agency, Role::AgencyOfficer, true, false),
+            (OrgKind::Agency, Role::AgencyCiso, true, false),
+            (OrgKind::Secretariat, Role::SecretariatOfficer, true, false),
+            (OrgKind::Ipa, Role::Reviewer, true, false),
+            (OrgKind::Committee, Role::CommitteeMember, true, false),
+            (
+                OrgKind::DigitalAgency,
+                Role::DigitalAgencyOfficer,
+                true,
+                true,
+            ),
+            (OrgKind::Csp, Role::CspAdmin, false, false),
+            (OrgKind::Csp, Role::CspEditor, false, false),
+            (OrgKind::AuditOrg, Role::AuditManager, false, false),
+            (OrgKind::AuditOrg, Role::Auditor, false, false),
+        ] {
+            let p = principal(kind, 3, role);
+            assert_eq!(sees_special_measures(Some(&p)), sees, "{role:?}");
+            assert_eq!(keeps_special_measures(Some(&p)), keeps, "{role:?}");
+        }
+        assert!(!sees_special_measures(None));
+        assert!(!keeps_special_measures(None));
+        // A government role held in the wrong kind of organization is not enough.
+        let odd = principal(OrgKind::Csp, 3, Role::DigitalAgencyOfficer);
+        assert!(!sees_special_measures(Some(&odd)) && !keeps_special_measures(Some(&odd)));
+    }
 
     fn principal(kind: OrgKind, org: i64, role: Role) -> Principal {
         Principal {

@@ -189,6 +189,70 @@ pub fn table() -> Table {
         "/registrations/{id}/suspension",
         pages::applications::suspension,
     )
+    // Internal audits of ISMAP-LIU services (spec §7.4).
+    .get(
+        "/services/{id}/internal-audits",
+        pages::internal_audits::list,
+    )
+    .post(
+        "/services/{id}/internal-audits",
+        pages::internal_audits::create,
+    )
+    .get("/internal-audits/{id}", pages::internal_audits::show)
+    .get(
+        "/internal-audits/{id}/report",
+        pages::internal_audits::report,
+    )
+    .post(
+        "/applications/{id}/internal-audit-check",
+        pages::internal_audits::check,
+    )
+    // ISMAP-LIU impact assessments and pre-applications (issue 14, items 5–6).
+    .get("/impact-assessments", pages::impact_assessments::list)
+    .get(
+        "/services/{id}/impact-assessments",
+        pages::impact_assessments::service_page,
+    )
+    .post(
+        "/services/{id}/impact-assessments",
+        pages::impact_assessments::request,
+    )
+    .get("/impact-assessments/{id}", pages::impact_assessments::show)
+    .post("/impact-assessments/{id}", pages::impact_assessments::fill)
+    .post(
+        "/impact-assessments/{id}/decision",
+        pages::impact_assessments::decide,
+    )
+    .post(
+        "/impact-assessments/{id}/reuse",
+        pages::impact_assessments::reuse,
+    )
+    .get(
+        "/agency/delegations",
+        pages::impact_assessments::delegations_list,
+    )
+    .post(
+        "/agency/delegations",
+        pages::impact_assessments::delegations_change,
+    )
+    .get("/pre-applications", pages::pre_applications::list)
+    .get(
+        "/services/{id}/pre-applications/new",
+        pages::pre_applications::new_form,
+    )
+    .post(
+        "/services/{id}/pre-applications",
+        pages::pre_applications::submit,
+    )
+    .get("/pre-applications/{id}", pages::pre_applications::show)
+    .post(
+        "/pre-applications/{id}/transitions",
+        pages::pre_applications::transition,
+    )
+    .get(
+        "/pre-applications/{id}/files/{file}",
+        pages::pre_applications::download,
+    )
     // The crosswalk ISMAP ↔ ISO/IEC 27001 ↔ SP 800-53 (issue 6), public.
     .get("/crosswalk", pages::crosswalk::page)
     .post("/crosswalk", pages::crosswalk::upload)
@@ -198,6 +262,16 @@ pub fn table() -> Table {
     .get("/lists/{list}/export", pages::lists::export)
     .get("/lists/{list}/{number}", pages::lists::entry)
     .get("/api/v1/lists/{list}", api::list_page)
+    // The special measures service list (spec §7.5): government bodies only.
+    .get("/special-measures", pages::special_measures::list)
+    .post("/special-measures", pages::special_measures::add)
+    .get("/special-measures.csv", pages::special_measures::export)
+    .post(
+        "/special-measures/import",
+        pages::special_measures::import_file,
+    )
+    .get("/special-measures/{id}", pages::special_measures::show)
+    .post("/special-measures/{id}/end", pages::special_measures::end)
     .get("/evidence", pages::evidence::list)
     .post("/evidence", pages::evidence::create)
     .get("/files/{id}", pages::evidence::download)

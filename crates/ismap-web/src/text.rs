@@ -72,6 +72,10 @@ impl Frame {
             nav.push(("/applications", "web-nav-applications"));
         }
         nav.push(("/lists/ismap", "web-nav-lists"));
+        // Government bodies only (spec §7.5); nobody else learns of the page.
+        if crate::policy::sees_special_measures(p) {
+            nav.push(("/special-measures", "special-nav"));
+        }
         nav.push(("/crosswalk", "web-nav-crosswalk"));
         nav.push(("/audit-organizations", "web-nav-audit-orgs"));
         if event_scope(p).is_some() {
@@ -263,6 +267,11 @@ fn event_link(e: &ismap_store::events::NamedEvent) -> Option<String> {
         "api_token" => Some("/account".to_owned()),
         "evidence_item" => Some("/evidence".to_owned()),
         "audit_org_registration" => Some("/audit-organizations".to_owned()),
+        "impact_assessment" => Some(format!("/impact-assessments/{id}")),
+        "pre_application" => Some(format!("/pre-applications/{id}")),
+        "internal_audit" => Some(format!("/internal-audits/{id}")),
+        "approval_delegation" => Some("/agency/delegations".to_owned()),
+        "special_measure" => Some(format!("/special-measures/{id}")),
         _ => None,
     }
 }

@@ -212,7 +212,14 @@ impl Upload {
 }
 
 /// File fields are named by what they carry; any other field is text.
-const FILE_FIELDS: &[&str] = &["file", "management_letter", "annex", "attachment"];
+const FILE_FIELDS: &[&str] = &[
+    "file",
+    "management_letter",
+    "annex",
+    "attachment",
+    // An internal audit report (pages/internal_audits.rs).
+    "report",
+];
 
 /// Reads a multipart form, refusing a file over `max_bytes` as soon as it
 /// grows past the limit.

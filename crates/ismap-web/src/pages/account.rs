@@ -90,7 +90,7 @@ async fn page(
         roles: p
             .roles
             .iter()
-            .map(|r| frame.t(&format!("role-{}", r.key())))
+            .map(|r| frame.label("role", r.key()))
             .collect(),
         tokens,
         new_token,
@@ -300,7 +300,7 @@ pub async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
             roles: m
                 .roles
                 .iter()
-                .map(|r| frame.t(&format!("role-{}", r.key())))
+                .map(|r| frame.label("role", r.key()))
                 .collect(),
             active: m.user.active,
         })

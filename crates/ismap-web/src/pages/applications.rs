@@ -16,6 +16,10 @@ use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use ismap_domain::application_rules::{
+    AuditScope, Support, SupportError, covered_count, cycle_window_start, first_and_rest, in_cycle,
+    renewal_period, support, uncovered_by,
+};
 use ismap_domain::audit_work::AuditResult;
 use ismap_domain::registration::ListKind;
 use ismap_domain::review::{
@@ -487,7 +491,8 @@ struct NewApplicationPage {
     service_id: i64,
     service_name: String,
     is_saas: bool,
-    renewal_of: Option<String>,
+    /// Per list: a renewal of which registration, or a new one.
+    renewals: Vec<String>,
     reports: Vec<ReportChoice>,
     error: Option<String>,
     /// What was typed into the form, shown again with a refusal or after 戻る.
@@ -530,14 +535,42 @@ async fn reported(
     Ok(out)
 }
 
-async fn current_registration(
+/// What an application for each list the service may apply for would be:
+/// a renewal of its current registration there, or a new registration
+/// with that list's own number. Said on the form, so that the provider
+/// knows before filing that applying for the other list moves nothing.
+async fn per_list_lines(
     state: &AppState,
+    frame: &Frame,
+    service: &services::Service,
+) -> Result<Vec<String>, Failure> {
+    let mut lines = Vec::new();
+    for list in ListKind::ALL {
+        if list == ListKind::Liu && service.model != ServiceModel::SaaS {
+            continue;
+        }
+        lines.push(renewal_line(state, frame, service.id, list).await?);
+    }
+    Ok(lines)
+}
+
+/// "A renewal of C26-0009-1" or "a new registration on the list".
+async fn renewal_line(
+    state: &AppState,
+    frame: &Frame,
     service_id: i64,
-) -> Result<Option<registrations::Registration>, Failure> {
-    Ok(registrations::of_service(&state.db, service_id)
-        .await?
-        .into_iter()
-        .rfind(|r| !r.superseded))
+    list: ListKind,
+) -> Result<String, Failure> {
+    let list_name = frame.t(&format!("web-list-{}", list.key()));
+    Ok(
+        match registrations::current_on_list(&state.db, service_id, list).await? {
+            Some(r) => frame.tr(
+                "renewal-apply-renews",
+                &[("list", list_name), ("number", r.number)],
+            ),
+            None => frame.tr("renewal-apply-new", &[("list", list_name)]),
+        },
+    )
 }
 
 async fn new_page(
@@ -559,9 +592,7 @@ async fn new_page(
             label: report_label(&frame, e, *issue),
         })
         .collect();
-    let renewal_of = current_registration(state, service.id)
-        .await?
-        .map(|r| r.number);
+    let renewals = per_list_lines(state, &frame, &service).await?;
     let held = typed.map(|u| held_files(&frame, u)).unwrap_or_default();
     let status = error.as_ref().map(|(status, _)| *status);
     let mut response = render(&NewApplicationPage {
@@ -569,7 +600,7 @@ async fn new_page(
         service_id,
         is_saas: service.model == ServiceModel::SaaS,
         service_name: service.name,
-        renewal_of,
+        renewals,
         reports,
         error: error.map(|(_, message)| message),
         typed: typed.map(|u| u.fields.clone()).unwrap_or_default(),
@@ -671,7 +702,8 @@ struct ConfirmPage {
     token: String,
     list: String,
     report: String,
-    renewal_of: Option<String>,
+    /// A renewal of which registration, or a new one on the list.
+    renewal: String,
     fields: Vec<(String, String)>,
     files: Vec<HeldFile>,
     error: Option<String>,
@@ -687,9 +719,7 @@ async fn confirm_page(
     error: Option<(StatusCode, String)>,
 ) -> Result<Response, PageError> {
     let frame = Frame::new(ctx);
-    let renewal_of = current_registration(state, service.id)
-        .await?
-        .map(|r| r.number);
+    let renewal = renewal_line(state, &frame, service.id, prepared.list).await?;
     let status = error.as_ref().map(|(status, _)| *status);
     let mut response = render(&ConfirmPage {
         step: 2,
@@ -698,7 +728,7 @@ async fn confirm_page(
         token: token.to_owned(),
         list: frame.t(&format!("web-list-{}", prepared.list.key())),
         report: report_label(&frame, &prepared.engagement, prepared.report_issue),
-        renewal_of,
+        renewal,
         fields: FIELDS
             .iter()
             .map(|(field, label)| (frame.t(label), upload.text(field).trim().to_owned()))
@@ -1026,6 +1056,50 @@ async fn prepare(
     upload: &uploads::Upload,
     lang: Lang,
 ) -> Result<Prepared, Failure> {
+    let list = chosen_list(service, upload, lang)?;
+    // Issue 14 item 6: an ISMAP-LIU application needs an accepted pre-application.
+    if list == ListKind::Liu {
+        crate::pages::pre_applications::require_accepted_pre_application(state, service, lang)
+            .await?;
+    }
+    // Issue 14 item 7: and internal audits that cover every control
+    // objective of chapters 5-18 within the three years up to today.
+    if list == ListKind::Liu {
+        crate::pages::internal_audits::require_coverage(state, service, lang).await?;
+    }
+    let engagement = chosen_engagement(state, p, service, upload, lang).await?;
+    // Each list keeps its own registrations: an application renews the
+    // service's current registration on the same list, or is new there.
+    let renews = registrations::current_on_list(&state.db, service.id, list).await?;
+    let support = audit_supports_list(list, &engagement, renews.is_some(), lang)?;
+    let report = latest_report(state, &engagement, lang).await?;
+    if support == Support::WithItsCycle {
+        cycle_covers_catalog(state, &engagement, &report, lang).await?;
+    }
+    if let Some(previous) = &renews {
+        audit_newer_than_previous(state, previous, &engagement, lang).await?;
+    }
+    let form = ApplicationForm::from_upload(upload, lang)?;
+    statement_passes_rules(state, &engagement, lang).await?;
+    deficiencies_planned(state, &engagement, &report, lang).await?;
+    no_application_under_review(state, service, lang).await?;
+    let files = documents_attached(state, upload, lang)?;
+    Ok(Prepared {
+        list,
+        engagement,
+        report_issue: report.issue,
+        form,
+        renewal_of: renews.map(|r| r.id),
+        files,
+    })
+}
+
+/// The list applied for; ISMAP-LIU for a SaaS only (spec §7.1).
+fn chosen_list(
+    service: &services::Service,
+    upload: &uploads::Upload,
+    lang: Lang,
+) -> Result<ListKind, Failure> {
     let list = ListKind::from_key(upload.text("list"))
         .ok_or_else(|| invalid("list", msg(lang, "application-refused-list", &[])))?;
     if list == ListKind::Liu && service.model != ServiceModel::SaaS {
@@ -1034,6 +1108,17 @@ async fn prepare(
             msg(lang, "application-refused-liu-saas", &[]),
         ));
     }
+    Ok(list)
+}
+
+/// The audit chosen: one the person may see, of this service.
+async fn chosen_engagement(
+    state: &AppState,
+    p: &Principal,
+    service: &services::Service,
+    upload: &uploads::Upload,
+    lang: Lang,
+) -> Result<engagements::Engagement, Failure> {
     let engagement_id: i64 = upload
         .text("engagement")
         .parse()
@@ -1057,22 +1142,192 @@ async fn prepare(
             msg(lang, "application-refused-other-service", &[]),
         ));
     }
-    // Spec §7 (seed 001): an ISMAP-LIU audit's external scope is reduced
-    // (the other control measures are the internal audit's), so it supports
-    // an ISMAP-LIU application only, never the ISMAP list.
-    if list == ListKind::Ismap && engagement.scope == "liu" {
-        return Err(invalid(
-            "engagement",
-            msg(lang, "application-refused-liu-audit-for-ismap", &[]),
-        ));
-    }
-    let report = engagements::reports(&state.db, engagement.id)
+    Ok(engagement)
+}
+
+/// Whether the audit's scope can support an application for `list`
+/// (`ismap_domain::application_rules::support`).
+fn audit_supports_list(
+    list: ListKind,
+    engagement: &engagements::Engagement,
+    renews: bool,
+    lang: Lang,
+) -> Result<Support, Failure> {
+    let scope = AuditScope::from_keys(
+        &engagement.scope,
+        engagement.cycle_year,
+        engagement.cycle_years,
+    )
+    .ok_or_else(|| Failure::Internal(format!("engagement scope {:?}", engagement.scope)))?;
+    support(list, scope, renews).map_err(|e| {
+        let id = match e {
+            // Spec §7 (seed 001): an ISMAP-LIU audit's external scope is
+            // reduced (the other control measures are the internal
+            // audit's), so it supports an ISMAP-LIU application only.
+            SupportError::LiuAuditForIsmap => "application-refused-liu-audit-for-ismap",
+            // Spec §4: a multi-year cycle is for renewals.
+            SupportError::MultiYearNotARenewal => "renewal-refused-multi-year-first",
+            SupportError::MultiYearForLiu => "renewal-refused-multi-year-for-liu",
+        };
+        invalid("engagement", msg(lang, id, &[]))
+    })
+}
+
+/// The engagement's latest issued report, which the application rests on.
+async fn latest_report(
+    state: &AppState,
+    engagement: &engagements::Engagement,
+    lang: Lang,
+) -> Result<engagements::Report, Failure> {
+    engagements::reports(&state.db, engagement.id)
         .await?
         .pop()
-        .ok_or_else(|| Failure::Conflict(msg(lang, "application-refused-no-report", &[])))?;
-    let form = ApplicationForm::from_upload(upload, lang)?;
-    // The statement as audited must still pass every rule (spec §5: the
-    // review checks what the audit does not).
+        .ok_or_else(|| Failure::Conflict(msg(lang, "application-refused-no-report", &[])))
+}
+
+/// The controls a report audited: a result other than "not tested".
+fn audited_in(report: &engagements::Report) -> Result<Vec<ismap_domain::ControlId>, Failure> {
+    Ok(snapshot_of(report)?
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.result(),
+                Some(AuditResult::Conforming | AuditResult::Deficiency)
+            )
+        })
+        .filter_map(|r| r.control.parse().ok())
+        .collect())
+}
+
+/// One audit as an application counts it: the engagement, the report issue
+/// read and the controls that issue audited.
+struct CountedAudit {
+    engagement: engagements::Engagement,
+    issue: i64,
+    audited: Vec<ismap_domain::ControlId>,
+}
+
+/// The other audits of a multi-year engagement's cycle: the service's
+/// full and multi-year engagements with an issued report whose periods end
+/// within the cycle's years before this one's end (the project's reading,
+/// `application_rules::in_cycle`), each with its latest issue.
+async fn cycle_audits(
+    state: &AppState,
+    engagement: &engagements::Engagement,
+) -> Result<Vec<CountedAudit>, Failure> {
+    let years = u8::try_from(engagement.cycle_years).unwrap_or(1);
+    let mut out = Vec::new();
+    for other in
+        engagements::list_for_organization(&state.db, engagement.csp_organization_id).await?
+    {
+        let counts = AuditScope::from_keys(&other.scope, other.cycle_year, other.cycle_years)
+            .is_some_and(AuditScope::counts_for_ismap);
+        if other.id == engagement.id
+            || other.service_id != engagement.service_id
+            || !counts
+            || !in_cycle(engagement.period_end, years, other.period_end)
+        {
+            continue;
+        }
+        if let Some(report) = engagements::reports(&state.db, other.id).await?.pop() {
+            out.push(CountedAudit {
+                issue: report.issue,
+                audited: audited_in(&report)?,
+                engagement: other,
+            });
+        }
+    }
+    out.sort_by_key(|a| (a.engagement.period_end, a.engagement.id));
+    Ok(out)
+}
+
+/// Spec §4 ("全項目", [003]): a multi-year year supports an ISMAP renewal
+/// only when the audits of its cycle together cover every control of the
+/// catalog. Refused naming the first controls left and how many.
+async fn cycle_covers_catalog(
+    state: &AppState,
+    engagement: &engagements::Engagement,
+    report: &engagements::Report,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let catalog = state.catalog(&engagement.catalog_id).ok_or_else(|| {
+        Failure::Internal(format!("catalog {} not loaded", engagement.catalog_id))
+    })?;
+    let this = audited_in(report)?;
+    let others = cycle_audits(state, engagement).await?;
+    let mut audited: Vec<&[ismap_domain::ControlId]> = vec![&this];
+    audited.extend(others.iter().map(|a| a.audited.as_slice()));
+    let uncovered = uncovered_by(catalog, &audited);
+    if uncovered.is_empty() {
+        return Ok(());
+    }
+    let (first, rest) = first_and_rest(&uncovered, 10);
+    let years = u8::try_from(engagement.cycle_years).unwrap_or(1);
+    let day = |d: chrono::NaiveDate| {
+        ismap_i18n::day(lang, &d.to_string()).unwrap_or_else(|| d.to_string())
+    };
+    let more = if rest > 0 {
+        msg(lang, "renewal-more-controls", &[("rest", rest.to_string())])
+    } else {
+        String::new()
+    };
+    Err(invalid(
+        "engagement",
+        msg(
+            lang,
+            "renewal-refused-cycle-uncovered",
+            &[
+                ("count", uncovered.len().to_string()),
+                ("total", catalog.controls().len().to_string()),
+                ("controls", first.join(", ")),
+                ("more", more),
+                (
+                    "from",
+                    day(cycle_window_start(engagement.period_end, years)),
+                ),
+                ("until", day(engagement.period_end)),
+            ],
+        ),
+    ))
+}
+
+/// A renewal rests on a newer audit than the registration it renews
+/// (issue 14): the same report again, or an older period, is refused,
+/// naming both period ends.
+async fn audit_newer_than_previous(
+    state: &AppState,
+    previous: &registrations::Registration,
+    engagement: &engagements::Engagement,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let previous_end = registrations::audit_period_end(&state.db, previous).await?;
+    renewal_period(previous_end, engagement.period_end).map_err(|e| {
+        let day = |d: chrono::NaiveDate| {
+            ismap_i18n::day(lang, &d.to_string()).unwrap_or_else(|| d.to_string())
+        };
+        invalid(
+            "engagement",
+            msg(
+                lang,
+                "renewal-refused-not-newer",
+                &[
+                    ("number", previous.number.clone()),
+                    ("previous", day(e.previous)),
+                    ("this", day(e.this)),
+                ],
+            ),
+        )
+    })
+}
+
+/// The statement as audited must still pass every rule (spec §5: the
+/// review checks what the audit does not).
+async fn statement_passes_rules(
+    state: &AppState,
+    engagement: &engagements::Engagement,
+    lang: Lang,
+) -> Result<(), Failure> {
     let parsed = submitted_statement(state, engagement.statement_id, engagement.revision).await?;
     let catalogs: Vec<_> = state.catalogs.iter().collect();
     let registry = crate::registry_cache::current(state).await?;
@@ -1100,7 +1355,17 @@ async fn prepare(
             ],
         )));
     }
-    let snapshot = snapshot_of(&report)?;
+    Ok(())
+}
+
+/// Every deficiency of the report has an improvement measure (spec §4).
+async fn deficiencies_planned(
+    state: &AppState,
+    engagement: &engagements::Engagement,
+    report: &engagements::Report,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let snapshot = snapshot_of(report)?;
     let planned: Vec<String> = improvement::items(&state.db, engagement.id)
         .await?
         .into_iter()
@@ -1120,6 +1385,16 @@ async fn prepare(
             &[("controls", unplanned.join(", "))],
         )));
     }
+    Ok(())
+}
+
+/// One application under review per service (filing checks it again in
+/// its transaction).
+async fn no_application_under_review(
+    state: &AppState,
+    service: &services::Service,
+    lang: Lang,
+) -> Result<(), Failure> {
     if applications::list(&state.db, Some(service.organization_id))
         .await?
         .iter()
@@ -1131,6 +1406,15 @@ async fn prepare(
             &[],
         )));
     }
+    Ok(())
+}
+
+/// The management letter (required) and the annex: (field, content type).
+fn documents_attached(
+    state: &AppState,
+    upload: &uploads::Upload,
+    lang: Lang,
+) -> Result<Vec<(&'static str, String)>, Failure> {
     if !upload.files.contains_key("management_letter") {
         return Err(invalid(
             "management_letter",
@@ -1146,15 +1430,7 @@ async fn prepare(
             ));
         }
     }
-    let renewal_of = current_registration(state, service.id).await?.map(|r| r.id);
-    Ok(Prepared {
-        list,
-        engagement,
-        report_issue: report.issue,
-        form,
-        renewal_of,
-        files,
-    })
+    Ok(files)
 }
 
 /// Files a prepared application with its documents, in one transaction
@@ -1270,6 +1546,12 @@ struct ApplicationPage {
     statement_label: String,
     report_label: String,
     audit_scope: String,
+    /// The audits the application rests on, and for a multi-year cycle
+    /// what they cover together.
+    audits: Vec<AuditView>,
+    cycle_covered: Option<String>,
+    /// A renewal of which registration (same list), if it is one.
+    renews: Option<String>,
     /// The read-only statement view, for IPA and the committee.
     statement_view: Option<String>,
     findings: String,
@@ -1283,6 +1565,87 @@ struct ApplicationPage {
     /// Registration number and validity.
     registration: Option<(String, String)>,
     today: String,
+    /// ISMAP-LIU: the internal audit reports and IPA's check of them.
+    internal_audits: Option<crate::pages::internal_audits::ApplicationSection>,
+}
+
+/// One audit an application rests on, as IPA and the committee read it.
+pub struct AuditView {
+    pub organization: String,
+    /// Full, year k of a multi-year cycle of n, or ISMAP-LIU (reduced).
+    pub scope: String,
+    pub period: String,
+    pub issue: i64,
+    /// "288 / 290": the controls it audited out of the catalog's.
+    pub covered: String,
+}
+
+/// An audit's scope as the application page says it.
+fn audit_scope_text(frame: &Frame, e: &engagements::Engagement) -> String {
+    frame.tr(
+        &format!("renewal-scope-{}", e.scope),
+        &[
+            ("year", e.cycle_year.to_string()),
+            ("years", e.cycle_years.to_string()),
+        ],
+    )
+}
+
+/// The audits an application rests on: its own and, for a multi-year
+/// year, the other audits of its cycle (read now: the cycle's reports as
+/// they stand), with what the cycle covers together.
+async fn audit_views(
+    state: &AppState,
+    frame: &Frame,
+    application: &Application,
+    engagement: &engagements::Engagement,
+) -> Result<(Vec<AuditView>, Option<String>), Failure> {
+    let Some(catalog) = state.catalog(&engagement.catalog_id) else {
+        return Ok((Vec::new(), None));
+    };
+    let total = catalog.controls().len();
+    let report = engagements::report(&state.db, engagement.id, application.report_issue).await?;
+    let mut audits = vec![CountedAudit {
+        engagement: engagement.clone(),
+        issue: report.issue,
+        audited: audited_in(&report)?,
+    }];
+    let multi_year = engagement.scope == "multi_year";
+    if multi_year {
+        audits.extend(cycle_audits(state, engagement).await?);
+    }
+    let view = |a: &CountedAudit| AuditView {
+        organization: a.engagement.audit_organization_name.clone(),
+        scope: audit_scope_text(frame, &a.engagement),
+        period: format!(
+            "{} – {}",
+            frame.day(&a.engagement.period_start),
+            frame.day(&a.engagement.period_end)
+        ),
+        issue: a.issue,
+        covered: frame.tr(
+            "renewal-covered",
+            &[
+                ("covered", covered_count(catalog, &a.audited).to_string()),
+                ("total", total.to_string()),
+            ],
+        ),
+    };
+    let cycle = multi_year.then(|| {
+        let sets: Vec<&[ismap_domain::ControlId]> =
+            audits.iter().map(|a| a.audited.as_slice()).collect();
+        frame.tr(
+            "renewal-cycle-covered",
+            &[
+                (
+                    "covered",
+                    (total - uncovered_by(catalog, &sets).len()).to_string(),
+                ),
+                ("total", total.to_string()),
+            ],
+        )
+    });
+    Ok((audits.iter().map(view).collect(), cycle))
 }
 
 /// The service, when the person may see it; as if missing otherwise.
@@ -1472,8 +1835,23 @@ async fn show_page(
         });
     let form: ApplicationForm =
         serde_json::from_value(application.form.clone()).unwrap_or_default();
+    let (audits, cycle_covered) = audit_views(state, &frame, &application, &engagement).await?;
+    let renews = match application.renewal_of {
+        Some(previous) => Some(registrations::get(&state.db, previous).await?.number),
+        None => None,
+    };
     let reads_statements = p.has(Role::Reviewer) || p.has(Role::CommitteeMember);
+    let internal_audits = crate::pages::internal_audits::application_section(
+        state,
+        &frame,
+        p,
+        &application,
+        None,
+        None,
+    )
+    .await?;
     let mut response = render(&ApplicationPage {
+        internal_audits,
         a: application_row(&frame, &application),
         engagement_period: format!(
             "{} – {}",
@@ -1495,6 +1873,9 @@ async fn show_page(
             ],
         ),
         audit_scope: scope_label(&frame, &engagement),
+        audits,
+        cycle_covered,
+        renews,
         statement_view: reads_statements
             .then(|| format!("/statements/{}", application.statement_id)),
         findings: format!(
@@ -1685,6 +2066,11 @@ async fn make_move(
         .count();
     let to = check_transition(application.state, transition, &p.roles, &form.reason, open)
         .map_err(|e| review_refusal(frame, e))?;
+    // Issue 14 item 7: an ISMAP-LIU application goes to the committee once
+    // IPA has recorded its check of the internal audit reports.
+    if transition == Transition::ReferToCommittee {
+        crate::pages::internal_audits::require_check(state, frame.lang, application).await?;
+    }
     let actor = actor(Some(p))?;
     match transition {
         Transition::RequestInformation => {

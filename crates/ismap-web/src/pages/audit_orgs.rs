@@ -253,6 +253,9 @@ struct AuditPlanPage {
     years_count: u8,
     years: Vec<PlanYear>,
     uncovered: Vec<String>,
+    /// ISMAP-LIU: what the external audit covers and what it leaves to the
+    /// internal audit (issue 14).
+    liu: Option<crate::pages::catalog::LiuPlanView>,
 }
 
 /// `/catalogs/{id}/audit-plan`: which controls each year of a cycle audits.
@@ -323,6 +326,7 @@ pub async fn plan(
             .iter()
             .map(|c| c.to_string())
             .collect(),
+        liu: crate::pages::catalog::liu_plan_view(&frame, catalog, &plan),
         frame,
     })
 }

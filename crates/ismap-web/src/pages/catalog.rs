@@ -44,6 +44,144 @@ pub struct ChapterView {
     pub categories: Vec<CategoryView>,
 }
 
+/// What the catalog's ISMAP-LIU important-control set is, for the reader:
+/// an assumed set always says it is one (issue 14), an official one names
+/// its source. `None` for a catalog that marks no important control.
+pub fn important_set_notice(frame: &Frame, catalog: &Catalog) -> Option<String> {
+    let info = catalog.info().important_controls.as_ref();
+    if !catalog.has_important_controls() && info.is_none() {
+        return None;
+    }
+    let count = catalog
+        .controls()
+        .iter()
+        .filter(|c| c.liu_important)
+        .count()
+        .to_string();
+    let source = info.map(|i| i.source.clone()).unwrap_or_default();
+    let mut text = if catalog.important_controls_assumed() {
+        frame.tr("liu-important-assumed-notice", &[("count", count)])
+    } else {
+        frame.tr(
+            "liu-important-official-notice",
+            &[("count", count), ("source", source)],
+        )
+    };
+    if let Some(note) = info
+        .map(|i| frame.pick(&i.note.ja, &i.note.en))
+        .filter(|n| !n.is_empty())
+    {
+        text.push(' ');
+        text.push_str(note);
+    }
+    Some(text)
+}
+
+/// What an ISMAP-LIU cycle's external audit covers and what it leaves to
+/// the provider's internal audit, for the planner and an LIU engagement.
+pub struct LiuPlanView {
+    /// External scope: governance/management every year and the important
+    /// control measures, with counts.
+    pub external: String,
+    /// The control measures left to the internal audit.
+    pub internal: String,
+    /// Control objectives none of whose controls the external audit covers.
+    pub internal_objectives: Vec<String>,
+    /// Where the important-control set comes from (assumed or official).
+    pub important_notice: Option<String>,
+    /// The catalog marks no important control: nothing of the control
+    /// measures can be externally audited until a list is loaded.
+    pub no_important: Option<String>,
+}
+
+/// [`LiuPlanView`] for an LIU plan; `None` for ISMAP scopes.
+pub fn liu_plan_view(
+    frame: &Frame,
+    catalog: &Catalog,
+    plan: &ismap_domain::audit::CyclePlan,
+) -> Option<LiuPlanView> {
+    if !matches!(plan.scope, ismap_domain::audit::Scope::Liu { .. }) {
+        return None;
+    }
+    let external_measures: Vec<&Control> = catalog
+        .controls()
+        .iter()
+        .filter(|c| {
+            c.criteria() == Criteria::ControlMeasures && plan.scope.externally_audits(catalog, c.id)
+        })
+        .collect();
+    let internal = plan.internal_audit_only(catalog);
+    let internal_objectives: Vec<String> = internal
+        .iter()
+        .filter(|c| c.level() == Level::Objective)
+        .map(|c| c.to_string())
+        .collect();
+    Some(LiuPlanView {
+        external: frame.tr(
+            "liu-plan-external",
+            &[
+                (
+                    "important",
+                    external_measures
+                        .iter()
+                        .filter(|c| c.liu_important)
+                        .count()
+                        .to_string(),
+                ),
+                (
+                    "objectives",
+                    external_measures
+                        .iter()
+                        .filter(|c| c.id.level() == Level::Objective)
+                        .count()
+                        .to_string(),
+                ),
+                ("years", plan.years.len().to_string()),
+            ],
+        ),
+        internal: frame.tr(
+            "liu-plan-internal",
+            &[
+                ("count", internal.len().to_string()),
+                ("objectives", internal_objectives.len().to_string()),
+            ],
+        ),
+        internal_objectives,
+        important_notice: important_set_notice(frame, catalog),
+        no_important: (!catalog.has_important_controls())
+            .then(|| frame.t("liu-important-none-notice")),
+    })
+}
+
+/// The badges of a control in `catalog`: the LIU badge says whether the
+/// important-control set is the system's assumption or an official list.
+pub fn badges_in(frame: &Frame, catalog: &Catalog, control: &Control) -> Vec<Badge> {
+    let mut out = badges(frame, control);
+    if control.liu_important
+        && let Some(badge) = out.iter_mut().find(|b| b.class == "badge badge-liu")
+    {
+        badge.title = if catalog.important_controls_assumed() {
+            frame.t("liu-important-badge-assumed")
+        } else {
+            frame.tr(
+                "liu-important-badge-official",
+                &[(
+                    "source",
+                    catalog
+                        .info()
+                        .important_controls
+                        .as_ref()
+                        .map(|i| i.source.clone())
+                        .unwrap_or_default(),
+                )],
+            )
+        };
+    }
+    out
+}
+
+/// A control's badges without its catalog; prefer [`badges_in`], which
+/// says where the LIU important-control set comes from.
 pub fn badges(frame: &Frame, control: &Control) -> Vec<Badge> {
     let mut out = Vec::new();
     let mut add = |class, label: &str, title_id: &str| {
@@ -88,7 +226,7 @@ fn view(frame: &Frame, catalog: &Catalog, position: usize) -> ControlView {
         id: control.id.to_string(),
         href: control_href(catalog, &control.id),
         title: frame.pick(&control.title.ja, &control.title.en).to_owned(),
-        badges: badges(frame, control),
+        badges: badges_in(frame, catalog, control),
         children: catalog
             .children_of(position)
             .map(|child| view(frame, catalog, child))
@@ -164,6 +302,8 @@ struct CatalogPage {
     title: String,
     version: String,
     notice: Option<String>,
+    /// Where the LIU important-control set comes from (assumed or official).
+    important_notice: Option<String>,
     chapters: Vec<ChapterView>,
     others: Vec<(String, String)>,
     query: String,
@@ -189,6 +329,7 @@ pub async fn show_catalog(
         title: frame.pick(&info.title.ja, &info.title.en).to_owned(),
         version: info.version.clone(),
         notice: notice(&frame, catalog),
+        important_notice: important_set_notice(&frame, catalog),
         chapters: tree(&frame, catalog),
         others: state
             .catalogs
@@ -216,6 +357,8 @@ struct ControlPage {
     catalog_id: String,
     catalog_title: String,
     notice: Option<String>,
+    /// Shown for an important control: where the set comes from.
+    important_notice: Option<String>,
     control: ControlView,
     text: String,
     text_other: String,
@@ -251,6 +394,10 @@ pub async fn show_control(
         catalog_id: info.id.clone(),
         catalog_title: frame.pick(&info.title.ja, &info.title.en).to_owned(),
         notice: notice(&frame, catalog),
+        important_notice: control
+            .liu_important
+            .then(|| important_set_notice(&frame, catalog))
+            .flatten(),
         control: view(&frame, catalog, position),
         text: frame.pick(&control.text.ja, &control.text.en).to_owned(),
         text_other: frame.pick(&control.text.en, &control.text.ja).to_owned(),

@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::parse_control;
 use crate::error::{Failure, PageError};
-use crate::pages::catalog::{Badge, badges};
+use crate::pages::catalog::{Badge, badges_in};
 use crate::pages::render;
 use crate::policy::{Action, Principal, allows};
 use crate::statement_ops::{self, ControlEdit, DRAFT, Loaded};
@@ -231,7 +231,7 @@ fn row(
         dom_id: dom_id(&control.id),
         title: frame.pick(&control.title.ja, &control.title.en).to_owned(),
         detailed: level == Level::Detailed,
-        badges: badges(frame, control),
+        badges: badges_in(frame, catalog, control),
         options,
         individual_control: get(|e| &e.individual_control),
         reason: get(|e| &e.reason),

@@ -613,6 +613,10 @@ pub struct EngagementPage {
     pub latest_report: Option<i64>,
     pub next_issue: i64,
     pub today: String,
+    /// An ISMAP-LIU engagement: this year's work list and what is left to
+    /// the provider's internal audit (issue 14).
+    pub liu: Option<crate::pages::catalog::LiuPlanView>,
+    pub liu_year: String,
 }
 
 impl EngagementPage {
@@ -919,7 +923,21 @@ async fn engagement_page(
             status_key: i.status.key().to_owned(),
         })
         .collect();
+    let liu = crate::pages::catalog::liu_plan_view(
+        &frame,
+        audited.catalog,
+        &ismap_domain::audit::plan_cycle(audited.catalog, audited.scope.scope),
+    );
+    let liu_year = frame.tr(
+        "liu-plan-engagement-year",
+        &[
+            ("year", engagement.cycle_year.to_string()),
+            ("years", engagement.cycle_years.to_string()),
+        ],
+    );
     Ok(EngagementPage {
+        liu,
+        liu_year,
         e: row(&frame, engagement),
         engagement_id: engagement.id,
         statement_id: engagement.statement_id,

@@ -53,6 +53,14 @@ struct HomePage {
     engagements: Vec<crate::pages::engagements::EngagementRow>,
     /// The provider's evidence expiring within the warning window or expired.
     expiring: Vec<crate::pages::evidence::ItemView>,
+    /// The provider's ISMAP-LIU services whose internal audit coverage is
+    /// incomplete or leaves the window soon (pages/internal_audits.rs).
+    internal_audit_warnings: Vec<crate::pages::internal_audits::DashboardRow>,
+    /// ISMAP-LIU assessments and pre-applications waiting for the person.
+    liu_cards: Vec<crate::pages::impact_assessments::DashCard>,
+    /// Government viewers: the entries in force on the special measures
+    /// service list (pages/special_measures.rs); `None` for anyone else.
+    special_measures_card: Option<usize>,
     open_improvements: usize,
     /// The provider's registrations, soonest expiry first, with the 90/30-day warning.
     renewals: Vec<RenewalRow>,
@@ -341,7 +349,14 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             }
         }
     }
+    let internal_audit_warnings =
+        crate::pages::internal_audits::dashboard(&state, &frame, p).await?;
+    let liu_cards = crate::pages::impact_assessments::dashboard_cards(&state, &frame, p).await?;
+    let special_measures_card = crate::pages::special_measures::dashboard_count(&state, p).await?;
     let page = HomePage {
+        special_measures_card,
+        liu_cards,
+        internal_audit_warnings,
         renewals,
         applications,
         agenda,
@@ -357,7 +372,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             .map(|p| {
                 p.roles
                     .iter()
-                    .map(|r| frame.t(&format!("role-{}", r.key())))
+                    .map(|r| frame.label("role", r.key()))
                     .collect()
             })
             .unwrap_or_default(),

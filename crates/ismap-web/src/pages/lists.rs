@@ -452,6 +452,9 @@ struct ListPage {
     base_query: String,
     /// A parameter that cannot be used, in the page's language (422).
     error: Option<String>,
+    /// A government viewer: the link to the special measures list (never
+    /// on a shared, cacheable answer: those are for visitors not signed in).
+    special_link: bool,
 }
 
 /// The query string without `page` and `per_page`, as the user gave it
@@ -507,6 +510,7 @@ pub async fn page(
         order: RawListParams::typed(&raw.order),
         base_query: base_query(&raw),
         error: None,
+        special_link: crate::pages::special_measures::list_link(&ctx),
         frame,
     };
     let params = match validate(&raw) {
@@ -756,6 +760,9 @@ struct EntryPage {
     can_suspend: bool,
     suspended: bool,
     history: Vec<(String, String, String)>,
+    /// A government viewer: the special-measures entries of the same
+    /// service or provider (`None` for anyone else).
+    special_beside: Option<Vec<crate::pages::special_measures::Beside>>,
 }
 
 pub async fn entry(
@@ -836,6 +843,7 @@ pub async fn entry(
                 )
             })
             .collect(),
+        special_beside: crate::pages::special_measures::beside_entry(&state, &ctx, &r).await?,
         frame,
     };
     public_page(&ctx, &headers, &page)
@@ -877,24 +885,18 @@ pub async fn feed(
             .and_then(|a| a["list"].as_str())
             .unwrap_or("ismap")
             .to_owned();
-        let what = match c.action.as_str() {
-            "registration.create" => "登録 / registered",
-            "registration.renew" => "更新 / renewed",
-            "registration.suspend" => "一時停止 / suspended",
-            "registration.reinstate" => "一時停止の解除 / reinstated",
-            other => other,
-        };
+        let what = feed_words(&state, c, &list, &number).await;
         xml.push_str(&format!(
             "<entry>\n<title>{} {} {}</title>\n<id>{base}/events/{}</id>\n<updated>{}</updated>\n\
              <link href=\"{base}/lists/{}/{}\"/>\n<summary>{}</summary>\n</entry>\n",
             html_escape(&number),
             html_escape(&name),
-            html_escape(what),
+            html_escape(&what),
             c.event_id,
             html_escape(&c.at),
             html_escape(&list),
             html_escape(&number),
-            html_escape(what),
+            html_escape(&what),
         ));
     }
     xml.push_str("</feed>\n");
@@ -903,6 +905,57 @@ pub async fn feed(
         "application/atom+xml; charset=utf-8",
         xml.into_bytes(),
     ))
+}
+
+/// What a registration event did, in Japanese and English: a new
+/// registration on which list with which number, or a renewal from which
+/// number to which (a service's first registration on the other list is a
+/// new registration, never a renewal).
+async fn feed_words(
+    state: &AppState,
+    c: &registrations::Change,
+    list: &str,
+    number: &str,
+) -> String {
+    let id = match c.action.as_str() {
+        "registration.create" => "renewal-feed-create",
+        "registration.renew" => "renewal-feed-renew",
+        "registration.suspend" => "renewal-feed-suspend",
+        "registration.reinstate" => "renewal-feed-reinstate",
+        other => return other.to_owned(),
+    };
+    // Renewals recorded before the event carried the previous number name
+    // the registration it renewed.
+    let previous = match c.after.as_ref().and_then(|a| a["previous"].as_str()) {
+        Some(number) => number.to_owned(),
+        None => match c.before.as_ref().and_then(|b| b["registration"].as_i64()) {
+            Some(id) => registrations::get(&state.db, id)
+                .await
+                .map(|r| r.number)
+                .unwrap_or_default(),
+            None => String::new(),
+        },
+    };
+    let messages = ismap_i18n::Messages::get();
+    let words = |lang| {
+        messages.text(
+            lang,
+            id,
+            &[
+                (
+                    "list",
+                    messages.text(lang, &format!("web-list-{list}"), &[]),
+                ),
+                ("number", number.to_owned()),
+                ("previous", previous.clone()),
+            ],
+        )
+    };
+    format!(
+        "{} / {}",
+        words(ismap_i18n::Lang::Ja),
+        words(ismap_i18n::Lang::En)
+    )
 }
 
 #[cfg(test)]

@@ -10,8 +10,12 @@ pub mod editor;
 pub mod engagements;
 pub mod evidence;
 pub mod home;
+pub mod impact_assessments;
+pub mod internal_audits;
 pub mod lists;
+pub mod pre_applications;
 pub mod services;
+pub mod special_measures;
 pub mod statement_view;
 
 use crate::error::Query;

@@ -17,6 +17,7 @@ use ismap_web::testing::TestServer;
 use reqwest::Method;
 
 use super::driver::*;
+use super::steps::{assign_auditor, issue_report, open_engagement};
 
 const JOURNEY: &str = "audit";
 /// Left without a result by the setup: the auditor records them.
@@ -133,21 +134,6 @@ async fn wait_for_text(browser: &Browser, css: &str, text: &str) -> String {
     }
 }
 
-/// From any page: the header's 監査 link, then the engagement's link in the list.
-async fn open_engagement(browser: &Browser, id: i64) {
-    browser
-        .click_and_wait_for_next_page(&browser.find(".main-nav a[href='/engagements']").await)
-        .await;
-    browser
-        .click_and_wait_for_next_page(
-            &browser
-                .find(&format!("main a[href='/engagements/{id}']"))
-                .await,
-        )
-        .await;
-    browser.wait_for_css("#workspace").await;
-}
-
 pub(crate) async fn audit_journey(browser: Browser, server: TestServer) {
     let started = Instant::now();
     let db = &server.db;
@@ -170,11 +156,7 @@ pub(crate) async fn audit_journey(browser: Browser, server: TestServer) {
     browser.step(JOURNEY, "02-manager-engagement").await;
 
     // The manager chooses the auditor and presses 割当て.
-    pick(&browser, "#assign-user", &auditor.id.to_string()).await;
-    browser
-        .click_and_wait_for_next_page(&browser.find("#assign-form button[type='submit']").await)
-        .await;
-    wait_for_text(&browser, ".report-meta", "監査中").await;
+    assign_auditor(&browser, auditor.id).await;
     browser.step(JOURNEY, "03-auditor-assigned").await;
     let assigned = engagements::get(db, engagement.id).await.unwrap();
     assert!(assigned.is_assigned(auditor.id));
@@ -362,15 +344,7 @@ pub(crate) async fn audit_journey(browser: Browser, server: TestServer) {
     browser.step(JOURNEY, "10-deficiency-filter").await;
 
     // Issuing the report asks first, stating that it can no longer be changed.
-    browser.click(&browser.find("#issue-report").await).await;
-    let dialog = browser.wait_for_css("dialog.confirm-dialog[open]").await;
-    let said = browser.text(&dialog).await;
-    assert!(said.contains("変更できません"), "{said}");
-    browser.step(JOURNEY, "11-issue-confirmation").await;
-    browser.confirm_dialog().await;
-    browser
-        .wait_for_path(&format!("/engagements/{}/reports/1", engagement.id))
-        .await;
+    issue_report(&browser, engagement.id, (JOURNEY, "11-issue-confirmation")).await;
     let text = browser.body_text().await;
     assert!(text.contains("実施結果報告書"), "{text}");
     assert!(text.contains(FINDING), "{text}");

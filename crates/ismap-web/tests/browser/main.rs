@@ -11,9 +11,11 @@
 mod audit;
 mod chrome;
 mod driver;
+mod liu;
 mod provider;
 mod registration;
 mod review;
+mod steps;
 mod visitor;
 
 use driver::in_browser;
@@ -70,4 +72,13 @@ async fn application_form_in_english() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviewer_reads_the_statement_and_dashboards_tell_the_truth() {
     in_browser("review", review::journey).await;
+}
+
+/// ISMAP-LIU end to end (issue 14): impact assessment, pre-application,
+/// internal audits, the LIU-scope audit, the application through IPA and
+/// the committee to the ISMAP-LIU list; the refusals on the form; the
+/// special measures list seen by an agency only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liu_track_from_the_impact_assessment_to_the_liu_list() {
+    in_browser("liu", liu::journey).await;
 }

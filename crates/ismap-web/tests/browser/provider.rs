@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 #[allow(unused_imports)]
 use super::driver::*;
+use super::steps::{AuditRequest, request_audit};
 
 const JOURNEY: &str = "provider";
 /// The control the conflict is about (a detailed control decided in the
@@ -330,44 +331,17 @@ pub(crate) async fn provider_journey(browser: Browser, server: TestServer) {
     // 7. The provider's administrator requests the audit of the frozen
     // statement: 監査 → 新しい監査を依頼, the form as rendered.
     sign_in_from_header(&browser, &server, "saas-admin").await;
-    browser
-        .click_and_wait_for_next_page(&browser.find(".main-nav a[href='/engagements']").await)
-        .await;
-    browser
-        .click_and_wait_for_next_page(&browser.find("a[href='/engagements/new']").await)
-        .await;
-    browser
-        .select_option("select[name='statement_id']", &statement.to_string())
-        .await;
-    for (field, date) in [("period_start", "2025-04-01"), ("period_end", "2026-03-31")] {
-        let input = browser.find(&format!("input[name='{field}']")).await;
-        type_date(&browser, &input, date).await;
-    }
-    browser.select_option("select[name='scope']", "full").await;
-    assert!(
-        !browser
-            .is_displayed(&browser.find(".cycle-years").await)
-            .await,
-        "a full-scope audit has no cycle years to fill in"
-    );
-    browser.step(JOURNEY, "13-audit-request").await;
-    browser
-        .click_and_wait_for_next_page(
-            &browser
-                .find("form.engagement-new button[type='submit']")
-                .await,
-        )
-        .await;
-    let path = browser.path().await;
-    assert!(
-        path.starts_with("/engagements/"),
-        "the request opens the engagement; the browser is at {path}: {}",
-        browser.body_text().await
-    );
+    let id = request_audit(
+        &browser,
+        AuditRequest {
+            statement,
+            period: ("2025-04-01", "2026-03-31"),
+            scope: "full",
+            step: (JOURNEY, "13-audit-request"),
+        },
+    )
+    .await;
     browser.step(JOURNEY, "14-audit-requested").await;
-    let id: i64 = path["/engagements/".len()..]
-        .parse()
-        .unwrap_or_else(|_| panic!("an engagement's page: {path}"));
     let engagement = ismap_store::engagements::get(&server.db, id)
         .await
         .expect("the requested engagement");
@@ -377,21 +351,4 @@ pub(crate) async fn provider_journey(browser: Browser, server: TestServer) {
         "the audit of the frozen statement, for the period typed"
     );
     eprintln!("{JOURNEY}: audit requested ({:.1?})", t.elapsed());
-}
-
-/// Types `date` (YYYY-MM-DD) into a date input as a person does with the
-/// keyboard: the digits in the order the browser's locale shows the fields
-/// (Chromium here shows mm/dd/yyyy), then checks the value the form will send.
-async fn type_date(browser: &Browser, input: &str, date: &str) {
-    let (year, rest) = date.split_once('-').expect("YYYY-MM-DD");
-    let (month, day) = rest.split_once('-').expect("YYYY-MM-DD");
-    browser.click(input).await;
-    browser
-        .send_keys(input, &format!("{month}{day}{year}"))
-        .await;
-    assert_eq!(
-        browser.dom_property(input, "value").await,
-        date,
-        "the date input holds what was typed"
-    );
 }

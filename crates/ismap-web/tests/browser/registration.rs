@@ -14,22 +14,19 @@
 //! suspends the registration (cancelling the dialog first). A short run in
 //! English checks the labels of 入力 → 確認 → 完了.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use ismap_domain::ServiceModel;
 use ismap_web::testing::TestServer;
 
 use super::driver::*;
+use super::steps::*;
 
 const JOURNEY: &str = "registration";
 const JOURNEY_EN: &str = "registration-en";
 
-const ADDRESS: &str = "東京都港区サンプル二丁目2番2号";
-const REPRESENTATIVE: &str = "代表取締役 見本 太郎";
 const QUESTION: &str = "暗号鍵の消去手順を示してください。";
 const ANSWER: &str = "暗号鍵を破棄する暗号化消去を行います。";
-const LETTER: &str = "keieisha-kakuninsho.pdf";
 
 /// The demo SaaS with an audit whose every control conforms and whose
 /// report is issued (set up through the store, as the auditors' journey
@@ -143,97 +140,6 @@ async fn reported_audit(server: &TestServer) -> (i64, i64) {
     (saas.id, engagement.id)
 }
 
-/// A small PDF to attach, removed when dropped.
-struct Letter(PathBuf);
-
-impl Letter {
-    fn new(tag: &str) -> Letter {
-        let dir = std::env::temp_dir().join(format!("ismap-letter-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(LETTER);
-        std::fs::write(
-            &path,
-            b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n",
-        )
-        .unwrap();
-        Letter(path)
-    }
-}
-
-impl Drop for Letter {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-/// Presses the navigation link to `href`.
-async fn follow_nav(browser: &Browser, href: &str) {
-    let link = browser
-        .find(&format!("nav.main-nav a[href='{href}']"))
-        .await;
-    browser.click_and_wait_for_next_page(&link).await;
-    browser.wait_for_path(href).await;
-}
-
-/// From the application list (the navigation), opens application `id`.
-async fn open_application(browser: &Browser, id: i64) {
-    follow_nav(browser, "/applications").await;
-    let link = browser
-        .find(&format!("main a[href='/applications/{id}']"))
-        .await;
-    browser.click_and_wait_for_next_page(&link).await;
-    browser.wait_for_css("#application-state").await;
-}
-
-/// The application's state as its page shows it, once it reads `expected`.
-async fn wait_for_state(browser: &Browser, expected: &str) {
-    let deadline = Instant::now() + PAGE_WAIT;
-    loop {
-        if let Some(badge) = browser.try_find("#application-state").await
-            && let Ok(text) = browser
-                .try_command(
-                    reqwest::Method::GET,
-                    &format!("/element/{badge}/text"),
-                    None,
-                )
-                .await
-            && text.as_str() == Some(expected)
-        {
-            return;
-        }
-        browser
-            .check_deadline(deadline, &format!("the state {expected}"))
-            .await;
-    }
-}
-
-/// Waits until the page's text contains `expected`; a page being replaced
-/// meanwhile is looked at again.
-async fn wait_for_text(browser: &Browser, expected: &str) {
-    let deadline = Instant::now() + PAGE_WAIT;
-    loop {
-        if let Some(body) = browser.try_find("body").await
-            && let Ok(text) = browser
-                .try_command(reqwest::Method::GET, &format!("/element/{body}/text"), None)
-                .await
-            && text.as_str().is_some_and(|t| t.contains(expected))
-        {
-            return;
-        }
-        browser
-            .check_deadline(deadline, &format!("the text {expected:?}"))
-            .await;
-    }
-}
-
-/// Types `text` into the field `css`.
-async fn type_into(browser: &Browser, css: &str, text: &str) {
-    let field = browser.find(css).await;
-    browser.send_keys(&field, text).await;
-}
-
 /// From the navigation, the ISMAP list: types the service's name, presses
 /// Enter and opens the entry `number`.
 async fn open_on_public_list(browser: &Browser, number: &str, step: &str) {
@@ -266,49 +172,6 @@ async fn open_the_form(browser: &Browser, server: &TestServer, service: i64) {
     browser.wait_for_css("#application-form").await;
 }
 
-/// Fills in the form: chooses the list and the audit, types the fields,
-/// attaches the letter.
-async fn fill_in(browser: &Browser, engagement: i64, letter: &Letter) {
-    browser
-        .select_option("#application-form select[name='list']", "ismap")
-        .await;
-    browser
-        .select_option(
-            "#application-form select[name='engagement']",
-            &engagement.to_string(),
-        )
-        .await;
-    for (field, value) in [
-        ("service_name_en", "Example Document SaaS"),
-        ("provider_address", ADDRESS),
-        ("representative", REPRESENTATIVE),
-        ("contact", "security@saas.example.jp"),
-        ("service_url", "https://saas.example.jp"),
-        ("regions", "東京、大阪"),
-    ] {
-        type_into(
-            browser,
-            &format!("#application-form [name='{field}']"),
-            value,
-        )
-        .await;
-    }
-    let upload = browser
-        .find("#application-form input[name='management_letter']")
-        .await;
-    browser
-        .send_keys(&upload, letter.0.to_str().expect("a UTF-8 path"))
-        .await;
-}
-
-/// Presses 確認画面へ進む (the form goes by htmx) and waits for 確認.
-async fn to_confirmation(browser: &Browser) {
-    browser
-        .click(&browser.find("#submit-application").await)
-        .await;
-    browser.wait_for_css("#application-summary").await;
-}
-
 /// The whole journey in Japanese.
 pub(crate) async fn journey(browser: Browser, server: TestServer) {
     let t = Instant::now();
@@ -335,7 +198,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
             .contains("必須"),
         "required fields are marked"
     );
-    fill_in(&browser, engagement, &letter).await;
+    fill_application(&browser, "ismap", engagement, &letter).await;
     browser.step(JOURNEY, "02-form-filled").await;
 
     // 確認: everything entered, the file with its size.
@@ -637,7 +500,7 @@ pub(crate) async fn journey_in_english(browser: Browser, server: TestServer) {
     let main = browser.text(&browser.find("main").await).await;
     assert!(main.contains("Required"), "{main}");
     assert!(main.contains("audit report issue 1"), "{main}");
-    fill_in(&browser, engagement, &letter).await;
+    fill_application(&browser, "ismap", engagement, &letter).await;
     browser.step(JOURNEY_EN, "01-form").await;
     to_confirmation(&browser).await;
     let main = browser.text(&browser.find("main").await).await;

@@ -563,14 +563,24 @@ async fn the_audit_organization_list_is_public_and_kept_by_the_secretariat() {
                 .status(),
             403
         );
-        // The planner page shows each year and that the cycle covers everything.
+        // The planner page shows each year and that a multi-year ISMAP cycle
+        // covers everything; an ISMAP-LIU cycle does not (issue 14: the rest
+        // is the internal audit's, tests/http/liu_plan.rs).
+        let plan = anonymous
+            .get("/catalogs/ismap-2022-excerpt/audit-plan?scope=multi_year&years=3")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(plan.contains("サイクル全体ですべての管理策が監査されます"));
         let plan = anonymous
             .get("/catalogs/ismap-2022-excerpt/audit-plan?scope=liu&years=3")
             .await
             .text()
             .await
             .unwrap();
-        assert!(plan.contains("サイクル全体ですべての管理策が監査されます"));
+        assert!(!plan.contains("サイクル全体ですべての管理策が監査されます"));
+        assert!(plan.contains("内部監査"), "{plan}");
     }
 }
 

@@ -22,6 +22,8 @@ const ROLES: &[&str] = &[
     "secretariat",
     "agency-a",
     "agency-b",
+    "agency-a-ciso",
+    "digital-agency",
 ];
 
 const EVERYONE: &[&str] = ROLES;
@@ -36,6 +38,8 @@ const SIGNED_IN: &[&str] = &[
     "secretariat",
     "agency-a",
     "agency-b",
+    "agency-a-ciso",
+    "digital-agency",
 ];
 const SERVICE_LISTERS: &[&str] = &[
     "iaas-admin",
@@ -92,6 +96,38 @@ const SAAS_STATEMENT_READERS: &[&str] = &["saas-admin", "saas-editor", "reviewer
 /// Who reads a submitted statement's chapters: the bodies deciding on it.
 const SUBMITTED_STATEMENT_READERS: &[&str] = &["reviewer", "committee"];
 const COMMITTEE: &[&str] = &["committee"];
+/// Issue 14: providers' people and agencies' people have assessment lists.
+const ASSESSMENT_LISTERS: &[&str] = &[
+    "iaas-admin",
+    "saas-admin",
+    "saas-editor",
+    "agency-a",
+    "agency-b",
+    "agency-a-ciso",
+];
+/// The fixture's approved assessment: its provider and every agency's people.
+const ASSESSMENT_VIEWERS: &[&str] = &[
+    "saas-admin",
+    "saas-editor",
+    "agency-a",
+    "agency-b",
+    "agency-a-ciso",
+];
+const PRE_APPLICATION_LISTERS: &[&str] = &["iaas-admin", "saas-admin", "saas-editor", "reviewer"];
+/// The fixture's pre-application: its provider's people and IPA.
+const PRE_APPLICATION_VIEWERS: &[&str] = &["saas-admin", "saas-editor", "reviewer"];
+/// The government bodies that see the special measures service list
+/// (spec §7.5); to anyone else its routes answer 404, even anonymously.
+const GOVERNMENT: &[&str] = &[
+    "reviewer",
+    "committee",
+    "secretariat",
+    "agency-a",
+    "agency-b",
+    "agency-a-ciso",
+    "digital-agency",
+];
+const DIGITAL_AGENCY: &[&str] = &["digital-agency"];
 
 fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
     use Method::{Get, Patch, Post};
@@ -217,6 +253,44 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Get, "/applications/{id}/statement"), SAAS_SERVICE_VIEWERS),
         ((Get, "/applications/{id}/report"), SAAS_SERVICE_VIEWERS),
         ((Post, "/registrations/{id}/suspension"), COMMITTEE),
+        // Internal audits (issue 14 item 7): the provider's people; IPA and
+        // the committee only for a service with an ISMAP-LIU application
+        // (the fixture's application is for the ISMAP list). Recording the
+        // check is IPA's (409 for the fixture's ISMAP application).
+        ((Get, "/services/{id}/internal-audits"), SAAS_PROVIDER),
+        ((Post, "/services/{id}/internal-audits"), SAAS_PROVIDER),
+        ((Get, "/internal-audits/{id}"), SAAS_PROVIDER),
+        ((Get, "/internal-audits/{id}/report"), SAAS_PROVIDER),
+        ((Post, "/applications/{id}/internal-audit-check"), REVIEWER),
+        // ISMAP-LIU impact assessments and pre-applications (issue 14). The
+        // fixture's assessment is approved (so every agency's people see it).
+        ((Get, "/impact-assessments"), ASSESSMENT_LISTERS),
+        ((Get, "/services/{id}/impact-assessments"), SAAS_PROVIDER),
+        ((Post, "/services/{id}/impact-assessments"), SAAS_ADMIN),
+        ((Get, "/impact-assessments/{id}"), ASSESSMENT_VIEWERS),
+        ((Post, "/impact-assessments/{id}"), &["agency-a"]),
+        (
+            (Post, "/impact-assessments/{id}/decision"),
+            &["agency-a-ciso"],
+        ),
+        (
+            (Post, "/impact-assessments/{id}/reuse"),
+            &["agency-a", "agency-b"],
+        ),
+        ((Get, "/agency/delegations"), &["agency-a-ciso"]),
+        ((Post, "/agency/delegations"), &["agency-a-ciso"]),
+        ((Get, "/pre-applications"), PRE_APPLICATION_LISTERS),
+        ((Get, "/services/{id}/pre-applications/new"), SAAS_ADMIN),
+        ((Post, "/services/{id}/pre-applications"), SAAS_ADMIN),
+        ((Get, "/pre-applications/{id}"), PRE_APPLICATION_VIEWERS),
+        (
+            (Post, "/pre-applications/{id}/transitions"),
+            &["saas-admin", "reviewer"],
+        ),
+        (
+            (Get, "/pre-applications/{id}/files/{file}"),
+            PRE_APPLICATION_VIEWERS,
+        ),
         // The crosswalk is public; an upload is read, never stored.
         ((Get, "/crosswalk"), EVERYONE),
         ((Post, "/crosswalk"), EVERYONE),
@@ -235,6 +309,13 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
             (Get, "/api/v1/engagements/{id}/reports/{issue}"),
             ENGAGEMENT_PARTIES,
         ),
+        // The special measures service list: government bodies only.
+        ((Get, "/special-measures"), GOVERNMENT),
+        ((Post, "/special-measures"), DIGITAL_AGENCY),
+        ((Get, "/special-measures.csv"), GOVERNMENT),
+        ((Post, "/special-measures/import"), DIGITAL_AGENCY),
+        ((Get, "/special-measures/{id}"), GOVERNMENT),
+        ((Post, "/special-measures/{id}/end"), DIGITAL_AGENCY),
         ((Get, "/account"), SIGNED_IN),
         ((Post, "/account/tokens"), SIGNED_IN),
         ((Post, "/account/tokens/{id}/revoke"), SIGNED_IN),
@@ -274,6 +355,10 @@ struct Ids {
     audit_org: i64,
     application: i64,
     registration: i64,
+    internal_audit: i64,
+    impact_assessment: i64,
+    pre_application: i64,
+    pre_application_file: i64,
 }
 
 /// A concrete path for a route pattern, pointing at the demo SaaS objects.
@@ -296,7 +381,19 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{number}", "1")
         .replace("{objective}", "12.3.1")
         .replace("{risk}", "R9");
-    let object = if pattern.contains("/applications/") {
+    if pattern == "/pre-applications/{id}/files/{file}" {
+        return format!(
+            "/pre-applications/{}/files/{}",
+            ids.pre_application, ids.pre_application_file
+        );
+    }
+    let object = if pattern.starts_with("/impact-assessments/") {
+        Some(ids.impact_assessment)
+    } else if pattern.starts_with("/pre-applications/") {
+        Some(ids.pre_application)
+    } else if pattern.starts_with("/internal-audits/") {
+        Some(ids.internal_audit)
+    } else if pattern.contains("/applications/") {
         Some(ids.application)
     } else if pattern.contains("/registrations/") {
         Some(ids.registration)
@@ -347,7 +444,9 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
 /// (role-level actions, public objects), a refusal is 403.
 fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
     let p = pattern;
-    if p.starts_with("/services/{id}") || p.starts_with("/api/v1/services/{id}") {
+    if p.starts_with("/services/{id}/internal-audits") || p.starts_with("/internal-audits/{id}") {
+        Some(SAAS_PROVIDER)
+    } else if p.starts_with("/services/{id}") || p.starts_with("/api/v1/services/{id}") {
         Some(SAAS_SERVICE_VIEWERS)
     } else if p == "/statements/{id}" || p == "/statements/{id}/chapters/{chapter}" {
         Some(SAAS_STATEMENT_READERS)
@@ -360,10 +459,16 @@ fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
         Some(ENGAGEMENT_PARTIES)
     } else if p.starts_with("/applications/{id}") {
         Some(SAAS_SERVICE_VIEWERS)
+    } else if p.starts_with("/impact-assessments/{id}") {
+        Some(ASSESSMENT_VIEWERS)
+    } else if p.starts_with("/pre-applications/{id}") {
+        Some(PRE_APPLICATION_VIEWERS)
     } else if p.starts_with("/files/{id}") {
         Some(AUDIT_ORG_PEOPLE)
     } else if p.starts_with("/organizations/{id}") {
         Some(SAAS_PROVIDER)
+    } else if p.starts_with("/special-measures") {
+        Some(GOVERNMENT)
     } else if (method, p) == (Method::Post, "/engagements") {
         // The form names the SaaS provider's statement: hidden from the
         // other provider's admin, the only other role allowed to ask.
@@ -377,6 +482,8 @@ fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
             "secretariat",
             "agency-a",
             "agency-b",
+            "agency-a-ciso",
+            "digital-agency",
         ])
     } else {
         None
@@ -662,8 +769,10 @@ async fn every_route_allows_exactly_the_roles_of_the_matrix() {
                 let path = concrete(pattern, &ids);
                 let response = request(&client, role, method, pattern, &path).await;
                 let allowed = matrix[&(method, pattern)].contains(role);
+                // The special measures list is hidden from visitors too (404,
+                // not a sign-in page: it must not be known to exist).
                 let hidden = !allowed
-                    && *role != ANONYMOUS
+                    && (*role != ANONYMOUS || pattern.starts_with("/special-measures"))
                     && viewers(method, pattern).is_some_and(|v| !v.contains(role));
                 let status = response.status().as_u16();
                 let as_expected = if allowed {
@@ -721,6 +830,14 @@ async fn hidden_objects_are_indistinguishable_from_missing_ones() {
             (Method::Get, "/api/v1/engagements/{id}", ids.engagement),
             (Method::Post, "/improvements/{id}/status", ids.improvement),
             (Method::Get, "/applications/{id}", ids.application),
+            (Method::Get, "/internal-audits/{id}", ids.internal_audit),
+            (
+                Method::Get,
+                "/internal-audits/{id}/report",
+                ids.internal_audit,
+            ),
+            (Method::Get, "/services/{id}/internal-audits", ids.service),
+            (Method::Get, "/pre-applications/{id}", ids.pre_application),
             (Method::Get, "/files/{id}", ids.file),
             (
                 Method::Post,
@@ -883,11 +1000,18 @@ async fn audit_fixture(server: &ismap_web::testing::TestServer) -> Ids {
         submitted.text().await.unwrap()
     );
     let application = ismap_store::applications::list(db, None).await.unwrap()[0].id;
+    let (impact_assessment, pre_application, pre_application_file) =
+        crate::liu_assessments::authz_fixture(server, service).await;
+    let internal_audit = crate::internal_audits::authz_fixture(server, service).await;
     let registration = ismap_store::registrations::by_number(db, "C21-0008-2")
         .await
         .unwrap()
         .id;
     Ids {
+        internal_audit,
+        impact_assessment,
+        pre_application,
+        pre_application_file,
         application,
         registration,
         service,

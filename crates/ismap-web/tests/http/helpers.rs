@@ -274,3 +274,103 @@ pub async fn engaged(server: &TestServer) -> AuditIds {
         saas_org,
     }
 }
+
+/// An issued implementation result report for the demo SaaS (issue 14):
+/// the provider engages the demo audit organization for `scope` (`full`,
+/// `multi_year`, `liu`), year `cycle.0` of `cycle.1`, over `period`
+/// (start, end); the manager assigns the auditor, who marks every control
+/// in the year's scope conforming (the bulk form) and issues the report.
+/// Freezes the SaaS statement first when it is still a draft. Everything
+/// over HTTP; returns the engagement.
+pub async fn issued_report(
+    server: &TestServer,
+    scope: &str,
+    cycle: (u8, u8),
+    period: (&str, &str),
+) -> i64 {
+    let (_, statement) = saas_ids(server).await;
+    let admin = Client::new(server);
+    admin.sign_in("saas-admin").await;
+    let stored = ismap_store::statements::get(&server.db, statement)
+        .await
+        .unwrap();
+    if stored.status != "frozen" {
+        let frozen = admin
+            .post_body(
+                &format!(
+                    "/api/v1/statements/{statement}/freeze?based_on={}",
+                    stored.latest_revision
+                ),
+                "application/json",
+                String::new(),
+            )
+            .await;
+        assert_eq!(frozen.status(), 200, "{}", frozen.text().await.unwrap());
+    }
+    let audit_org = ismap_store::orgs::list(&server.db)
+        .await
+        .unwrap()
+        .iter()
+        .find(|o| o.kind == ismap_domain::OrgKind::AuditOrg)
+        .unwrap()
+        .id;
+    let created = admin
+        .post_form(
+            "/engagements",
+            &[
+                ("statement_id", &statement.to_string()),
+                ("audit_organization_id", &audit_org.to_string()),
+                ("period_start", period.0),
+                ("period_end", period.1),
+                ("scope", scope),
+                ("cycle_year", &cycle.0.to_string()),
+                ("cycle_years", &cycle.1.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let engagement: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let manager = Client::new(server);
+    manager.sign_in("audit-manager").await;
+    let auditor_id = ismap_store::users::find_for_sign_in(&server.db, "auditor")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    let assigned = manager
+        .post_form(
+            &format!("/engagements/{engagement}/auditors"),
+            &[("user_id", &auditor_id.to_string())],
+        )
+        .await;
+    assert_eq!(assigned.status(), 303);
+    let auditor = Client::new(server);
+    auditor.sign_in("auditor").await;
+    let detail: serde_json::Value = auditor
+        .get(&format!("/api/v1/engagements/{engagement}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let controls: Vec<String> = detail["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}@0", c["id"].as_str().unwrap()))
+        .collect();
+    for chunk in controls.chunks(50) {
+        let mut fields: Vec<(&str, &str)> = chunk.iter().map(|c| ("control", c.as_str())).collect();
+        fields.push(("performed", "inspection"));
+        let saved = auditor
+            .post_form(&format!("/engagements/{engagement}/results"), &fields)
+            .await;
+        assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    }
+    let issued = auditor
+        .post_form(&format!("/engagements/{engagement}/reports"), &[])
+        .await;
+    assert_eq!(issued.status(), 303);
+    engagement
+}
