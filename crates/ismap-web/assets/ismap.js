@@ -1,6 +1,6 @@
 // The portal's own behaviour (no inline scripts: the CSP is script-src 'self').
 // Every page works without it; with it:
-// 1. forms with data-confirm ask for confirmation in <dialog class="confirm-dialog">
+// 1. forms (or their submit buttons) with data-confirm ask for confirmation in <dialog class="confirm-dialog">
 //    before they are sent (plain forms and htmx forms alike);
 // 2. a failed htmx request never replaces what the user typed: its message
 //    (an HTML fragment from the server) goes into the nearest .htmx-error slot,
@@ -61,19 +61,29 @@
     );
   }
 
+  // Where the confirmation texts are: on the button pressed (a form with
+  // several buttons confirms only some), else on the form.
+  function confirmSource(form, submitter) {
+    if (submitter && submitter.dataset && submitter.dataset.confirm) {
+      return submitter;
+    }
+    return form && form.dataset && form.dataset.confirm ? form : null;
+  }
+
   // Opens the dialog for `form`; calls `proceed` when the user confirms.
   function askToConfirm(form, submitter, proceed) {
     var d = confirmDialog();
+    var source = confirmSource(form, submitter) || form;
     var button = submitButtonOf(form, submitter);
     var danger = !!(button && button.classList.contains("button-danger"));
     var buttonLabel = button ? (button.value && button.tagName === "INPUT" ? button.value : button.textContent.trim()) : "";
     d.querySelector("h2").textContent =
-      form.dataset.confirmTitle || bodyText("confirmTitle", "");
-    d.querySelector("p").textContent = form.dataset.confirm;
+      source.dataset.confirmTitle || bodyText("confirmTitle", "");
+    d.querySelector("p").textContent = source.dataset.confirm;
     var cancel = d.querySelector(".confirm-cancel");
     var ok = d.querySelector(".confirm-ok");
     cancel.textContent = bodyText("confirmCancel", "");
-    ok.textContent = form.dataset.confirmOk || buttonLabel || bodyText("confirmOk", "");
+    ok.textContent = source.dataset.confirmOk || buttonLabel || bodyText("confirmOk", "");
     ok.className = danger ? "confirm-ok button-danger" : "confirm-ok";
     var finished = false;
     function close(confirmed) {
@@ -106,7 +116,7 @@
     if (typeof d.showModal === "function") {
       d.showModal();
       cancel.focus();
-    } else if (window.confirm(form.dataset.confirm)) {
+    } else if (window.confirm(source.dataset.confirm)) {
       close(true);
     } else {
       close(false);
@@ -129,7 +139,7 @@
     "submit",
     function (event) {
       var form = event.target;
-      if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) {
+      if (!(form instanceof HTMLFormElement) || !confirmSource(form, event.submitter)) {
         return;
       }
       if (isHtmx(form) || isHtmx(event.submitter)) {
@@ -165,13 +175,16 @@
     if (!elt || !elt.closest) {
       return;
     }
-    var form = elt.closest("[data-confirm]");
-    if (!form || !form.dataset.confirm) {
-      return;
-    }
-    event.preventDefault();
     var trigger = event.detail.triggeringEvent;
     var submitter = (trigger && trigger.submitter) || null;
+    var form = elt.closest("form") || elt.closest("[data-confirm]");
+    if (!confirmSource(form, submitter) && !elt.closest("[data-confirm]")) {
+      return;
+    }
+    if (!confirmSource(form, submitter)) {
+      form = elt.closest("[data-confirm]");
+    }
+    event.preventDefault();
     askToConfirm(form, submitter, function () {
       event.detail.issueRequest(true);
     });
@@ -219,7 +232,9 @@
       return;
     }
     slot.replaceChildren(alert);
-    if (status === 409) {
+    // A conflict offers the latest content; a refusal (data-refusal) has
+    // nothing newer to load.
+    if (status === 409 && !alert.hasAttribute("data-refusal")) {
       var reload = document.createElement("button");
       reload.type = "button";
       reload.className = "reload-current button-secondary";
@@ -241,6 +256,15 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
     if (!xhr || xhr.status < 400) {
+      return;
+    }
+    // A form marked data-swap-invalid answers a refusal (422) with itself
+    // re-rendered: errors next to the fields, what was typed kept.
+    var elt = requester(event.detail);
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (xhr.status === 422 && form && form.hasAttribute("data-swap-invalid")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
       return;
     }
     event.detail.shouldSwap = false;

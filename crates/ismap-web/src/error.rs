@@ -25,6 +25,10 @@ pub enum Failure {
         message: String,
     },
     Conflict(String),
+    /// Refused as things stand (nothing changed meanwhile): the message
+    /// says what has to happen first. 409 like a conflict, but not worded
+    /// as one, and no "load the latest" offer.
+    Refused(String),
     /// The object's content is gone for good (crypto-erasure).
     Gone(String),
     Csrf,
@@ -56,7 +60,7 @@ impl Failure {
             Failure::Forbidden | Failure::Csrf => StatusCode::FORBIDDEN,
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Failure::Conflict(_) => StatusCode::CONFLICT,
+            Failure::Conflict(_) | Failure::Refused(_) => StatusCode::CONFLICT,
             Failure::Gone(_) => StatusCode::GONE,
             Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::TooManyAttempts | Failure::TooManyWrites { .. } => {
@@ -92,6 +96,12 @@ impl Failure {
                 "conflict",
                 "他の変更と競合しました",
                 "Conflict",
+                message.clone(),
+            ),
+            Failure::Refused(message) => (
+                "refused",
+                "受け付けられません",
+                "Not accepted",
                 message.clone(),
             ),
             Failure::Gone(message) => (
@@ -231,6 +241,7 @@ impl Failure {
             Failure::NotFound(_) => ("web-error-not-found", "web-error-not-found-text"),
             Failure::Invalid { .. } => ("web-error-invalid", "web-error-invalid-text"),
             Failure::Conflict(_) => ("web-error-conflict", "web-error-conflict-text"),
+            Failure::Refused(_) => ("web-error-refused", "web-error-refused-text"),
             Failure::Gone(_) => ("web-error-gone", "web-error-gone-text"),
             Failure::Csrf => ("web-error-csrf", "web-error-csrf-text"),
             Failure::TooLarge => ("web-error-too-large", "web-error-too-large-text"),
@@ -250,10 +261,18 @@ impl Failure {
     /// a refusal they can act on (never internal details).
     fn user_detail(&self) -> Option<&str> {
         match self {
-            Failure::Invalid { message, .. } | Failure::Conflict(message) => {
-                Some(message.as_str()).filter(|m| !m.is_empty())
-            }
+            Failure::Invalid { message, .. }
+            | Failure::Conflict(message)
+            | Failure::Refused(message) => Some(message.as_str()).filter(|m| !m.is_empty()),
             _ => None,
+        }
+    }
+
+    /// The htmx fragment's attributes beyond its class and role.
+    fn fragment_marker(&self) -> &'static str {
+        match self {
+            Failure::Refused(_) => " data-refusal",
+            _ => "",
         }
     }
 }
@@ -371,7 +390,8 @@ pub async fn present_failures(request: Request, next: Next) -> Response {
     };
     let mut answer = if htmx {
         let mut html = format!(
-            "<div class=\"alert alert-error\" role=\"alert\"><p><strong>{}</strong></p><p>{}</p>",
+            "<div class=\"alert alert-error\" role=\"alert\"{}><p><strong>{}</strong></p><p>{}</p>",
+            failure.fragment_marker(),
             html_escape(&title),
             html_escape(&text)
         );

@@ -671,7 +671,13 @@ mod tests {
                     continue;
                 }
                 let literals = block[start..end].split('"').skip(1).step_by(2);
-                actions.extend(literals.filter(|l| l.contains('.')).map(str::to_owned));
+                // A `format!` pattern ("x.{step}") names several kinds;
+                // the module's own tests cover those.
+                actions.extend(
+                    literals
+                        .filter(|l| l.contains('.') && !l.contains('{'))
+                        .map(str::to_owned),
+                );
             }
         }
         actions.extend(

@@ -1504,3 +1504,5 @@ liu-plan-new-hint = An ISMAP-LIU audit covers every governance and management co
 domain-liu-objective-malformed = "{ $objective }" is not a control number; write it like "9.2.3".
 domain-liu-objective-not-objective = { $objective } is not a control objective of the control-measure criteria (chapters 5 to 18); write three numbers like "9.2.3".
 domain-liu-objective-unknown = { $objective } is not in the control standard.
+web-error-refused = Not accepted
+web-error-refused-text = This cannot be done as things stand. Check the reason below, do what it asks first, then try again.

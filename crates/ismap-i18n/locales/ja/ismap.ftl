@@ -1505,3 +1505,5 @@ liu-plan-new-hint = ISMAP-LIUの監査は、ガバナンス基準・マネジメ
 domain-liu-objective-malformed = 「{ $objective }」は管理策の番号ではありません。「9.2.3」のように書いてください。
 domain-liu-objective-not-objective = { $objective } は管理策基準（第5章から第18章）の統制目標ではありません。「9.2.3」のように3つの数字で書いてください。
 domain-liu-objective-unknown = { $objective } は管理基準にありません。
+web-error-refused = 受け付けられません
+web-error-refused-text = 今の状態では、この操作はできません。次の理由を確認し、必要なことを済ませてから、もう一度お試しください。

@@ -668,7 +668,11 @@ pub async fn new_form(
                 }
                 // Something changed since (a report, another application):
                 // the form again, with why.
-                Err(Failure::Invalid { message, .. } | Failure::Conflict(message)) => {
+                Err(
+                    Failure::Invalid { message, .. }
+                    | Failure::Conflict(message)
+                    | Failure::Refused(message),
+                ) => {
                     new_page(
                         &state,
                         &ctx,
@@ -855,7 +859,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(Failure::Conflict(message)) if !is_htmx(&headers) => {
+        Err(Failure::Conflict(message) | Failure::Refused(message)) if !is_htmx(&headers) => {
             new_page(
                 &state,
                 &ctx,
@@ -916,17 +920,19 @@ async fn to_confirmation(
                 &format!("/services/{}/apply?draft={token}", service.id),
             ))
         }
-        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) => {
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_) | Failure::Refused(_))) => {
             let status = failure.status();
-            let message = match failure {
-                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+            let message = match &failure {
+                Failure::Invalid { message, .. }
+                | Failure::Conflict(message)
+                | Failure::Refused(message) => message.clone(),
                 _ => String::new(),
             };
             if is_htmx(headers) {
                 // The form stays on the page as typed; the refusal goes
                 // into its error slot.
                 return Err(if status == StatusCode::CONFLICT {
-                    Failure::Conflict(message)
+                    failure
                 } else {
                     invalid("form", message)
                 }
@@ -993,10 +999,15 @@ async fn file_held(
             put_back(token, draft, Some(application.id));
             Ok(see_other(headers, &done_url(service.id, application.id)))
         }
-        Err((failure @ (Failure::Invalid { .. } | Failure::Conflict(_)), prepared)) => {
+        Err((
+            failure @ (Failure::Invalid { .. } | Failure::Conflict(_) | Failure::Refused(_)),
+            prepared,
+        )) => {
             let status = failure.status();
             let message = match failure {
-                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                Failure::Invalid { message, .. }
+                | Failure::Conflict(message)
+                | Failure::Refused(message) => message,
                 _ => String::new(),
             };
             let upload = uploads::Upload {
@@ -1057,14 +1068,12 @@ async fn prepare(
     lang: Lang,
 ) -> Result<Prepared, Failure> {
     let list = chosen_list(service, upload, lang)?;
-    // Issue 14 item 6: an ISMAP-LIU application needs an accepted pre-application.
+    // An ISMAP-LIU application needs an accepted pre-application and
+    // internal audits covering every control objective of chapters 5-18
+    // within the three years up to today (spec §7.2, §7.4).
     if list == ListKind::Liu {
         crate::pages::pre_applications::require_accepted_pre_application(state, service, lang)
             .await?;
-    }
-    // Issue 14 item 7: and internal audits that cover every control
-    // objective of chapters 5-18 within the three years up to today.
-    if list == ListKind::Liu {
         crate::pages::internal_audits::require_coverage(state, service, lang).await?;
     }
     let engagement = chosen_engagement(state, p, service, upload, lang).await?;
@@ -1182,7 +1191,7 @@ async fn latest_report(
     engagements::reports(&state.db, engagement.id)
         .await?
         .pop()
-        .ok_or_else(|| Failure::Conflict(msg(lang, "application-refused-no-report", &[])))
+        .ok_or_else(|| Failure::Refused(msg(lang, "application-refused-no-report", &[])))
 }
 
 /// The controls a report audited: a result other than "not tested".
@@ -1346,7 +1355,7 @@ async fn statement_passes_rules(
                 )
             })
             .collect();
-        return Err(Failure::Conflict(msg(
+        return Err(Failure::Refused(msg(
             lang,
             "application-refused-statement-errors",
             &[
@@ -1379,7 +1388,7 @@ async fn deficiencies_planned(
         .filter(|c| !planned.iter().any(|p| p == c))
         .collect();
     if !unplanned.is_empty() {
-        return Err(Failure::Conflict(msg(
+        return Err(Failure::Refused(msg(
             lang,
             "application-refused-no-plan",
             &[("controls", unplanned.join(", "))],
@@ -1400,11 +1409,7 @@ async fn no_application_under_review(
         .iter()
         .any(|a| a.service_id == service.id && !a.state.is_final())
     {
-        return Err(Failure::Conflict(msg(
-            lang,
-            "application-refused-open",
-            &[],
-        )));
+        return Err(Failure::Refused(msg(lang, "application-refused-open", &[])));
     }
     Ok(())
 }
@@ -1479,7 +1484,7 @@ async fn file(
     )
     .await
     .map_err(|e| match e {
-        StoreError::Conflict(_) => Failure::Conflict(msg(lang, "application-refused-open", &[])),
+        StoreError::Conflict(_) => Failure::Refused(msg(lang, "application-refused-open", &[])),
         other => other.into(),
     })
 }
@@ -2006,10 +2011,14 @@ pub async fn move_application(
     let frame = Frame::new(&ctx);
     match make_move(&state, &ctx, &frame, &application, &form).await {
         Ok(()) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
-        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) if !is_htmx(&headers) => {
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_) | Failure::Refused(_)))
+            if !is_htmx(&headers) =>
+        {
             let status = failure.status();
             let message = match failure {
-                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                Failure::Invalid { message, .. }
+                | Failure::Conflict(message)
+                | Failure::Refused(message) => message,
                 _ => String::new(),
             };
             let typed = HashMap::from([

@@ -727,11 +727,15 @@ pub async fn create(
     };
     match record(&state, p, &service, &upload, amends, lang).await {
         Ok(id) => Ok(see_other(&headers, &format!("/internal-audits/{id}"))),
-        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) if !is_htmx(&headers) => {
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_) | Failure::Refused(_)))
+            if !is_htmx(&headers) =>
+        {
             // Without scripts the form comes back as typed, with why.
             let status = failure.status();
             let message = match failure {
-                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                Failure::Invalid { message, .. }
+                | Failure::Conflict(message)
+                | Failure::Refused(message) => message,
                 _ => String::new(),
             };
             let mut typed = upload.fields.clone();
@@ -1030,7 +1034,7 @@ pub async fn require_coverage(
     if coverage.complete() {
         return Ok(());
     }
-    Err(Failure::Conflict(msg(
+    Err(Failure::Refused(msg(
         lang,
         "internal-audit-refused-incomplete",
         &[
@@ -1147,7 +1151,7 @@ pub async fn require_check(
     }
     let checks = internal_audits::checks(&state.db, application.id).await?;
     if checks.is_empty() {
-        return Err(Failure::Conflict(msg(
+        return Err(Failure::Refused(msg(
             lang,
             "internal-audit-refused-refer-unchecked",
             &[],
@@ -1214,14 +1218,24 @@ pub async fn check(
         return Err(Failure::Forbidden.into());
     }
     match record_check(&state, p, &application, &form, ctx.lang).await {
+        // A query the page ignores makes the address differ from the page
+        // the form was on: a redirect differing only by its fragment would
+        // just scroll, leaving the old page (and the note typed) in view.
         Ok(()) => Ok(see_other(
             &headers,
-            &format!("/applications/{id}#internal-audits"),
+            &format!(
+                "/applications/{id}?checked={}#internal-audits",
+                chrono::Utc::now().timestamp_millis()
+            ),
         )),
-        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_))) if !is_htmx(&headers) => {
+        Err(failure @ (Failure::Invalid { .. } | Failure::Conflict(_) | Failure::Refused(_)))
+            if !is_htmx(&headers) =>
+        {
             let status = failure.status();
             let message = match failure {
-                Failure::Invalid { message, .. } | Failure::Conflict(message) => message,
+                Failure::Invalid { message, .. }
+                | Failure::Conflict(message)
+                | Failure::Refused(message) => message,
                 _ => String::new(),
             };
             let frame = Frame::new(&ctx);
@@ -1258,7 +1272,7 @@ async fn record_check(
     lang: Lang,
 ) -> Result<(), Failure> {
     if application.list != ListKind::Liu {
-        return Err(Failure::Conflict(msg(
+        return Err(Failure::Refused(msg(
             lang,
             "internal-audit-refused-check-not-liu",
             &[],

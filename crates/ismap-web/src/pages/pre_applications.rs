@@ -31,6 +31,7 @@ use crate::AppState;
 use crate::audit_ops::actor;
 use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
+use crate::pages::engagements::see_other;
 use crate::pages::impact_assessments::business_text;
 use crate::pages::render;
 use crate::policy::{
@@ -513,6 +514,7 @@ async fn read_multipart(
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     request: Request,
 ) -> Result<Response, PageError> {
@@ -562,7 +564,7 @@ pub async fn submit(
     )
     .await;
     match filed {
-        Ok(x) => Ok(Redirect::to(&format!("/pre-applications/{}", x.id)).into_response()),
+        Ok(x) => Ok(see_other(&headers, &format!("/pre-applications/{}", x.id))),
         Err(StoreError::Conflict(_)) => {
             let errors = HashMap::from([("service".to_owned(), frame.t("pre-refused-open"))]);
             new_page(
@@ -750,7 +752,7 @@ pub async fn transition(
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if multipart {
         let upload = read_multipart(&state, ctx.lang, request).await?;
-        return resubmit(&state, &ctx, &frame, p, x, upload).await;
+        return resubmit(&state, &ctx, &headers, &frame, p, x, upload).await;
     }
     let Form(form) = Form::<MoveForm>::from_request(request, &state)
         .await
@@ -835,6 +837,7 @@ pub async fn transition(
 async fn resubmit(
     state: &AppState,
     ctx: &Ctx,
+    headers: &HeaderMap,
     frame: &Frame,
     p: &Principal,
     x: PreApplication,
@@ -897,7 +900,7 @@ async fn resubmit(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/pre-applications/{}", x.id)).into_response()),
+        Ok(_) => Ok(see_other(headers, &format!("/pre-applications/{}", x.id))),
         Err(StoreError::Conflict(_)) => {
             let fresh = store::get(&state.db, x.id).await?;
             show_page(

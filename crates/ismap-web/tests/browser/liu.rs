@@ -185,6 +185,17 @@ async fn press_confirming(browser: &Browser, button: &str, step: &str) -> Option
     }
 }
 
+/// Scrolls `css` into the middle of the window (for the step's screenshot).
+async fn show(browser: &Browser, css: &str) {
+    let element = browser.find(css).await;
+    browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            serde_json::json!([{ ELEMENT_KEY: element }]),
+        )
+        .await;
+}
+
 /// The number after the last `/` of the current path.
 async fn id_in_path(browser: &Browser) -> i64 {
     let path = browser.path().await;
@@ -383,66 +394,13 @@ async fn record_every_shown_control(browser: &Browser) -> Vec<String> {
     shown
 }
 
-/// TEMPORARY (helper F, issue 14): the pre-application form is a plain
-/// multipart form, and the portal's CSRF check reads the token of a plain
-/// form only from a urlencoded body, so a browser gets 403 「フォームの有効期限
-/// が切れました」. Until the page is fixed, the journey sends the same form
-/// with the token in the header, as htmx would, to check the later steps.
-const TEMPORARY_PRE_APPLICATION_WORKAROUND: bool = true;
-
-async fn pre_application_workaround(browser: &Browser) {
-    wait_for_text(browser, "エラーコード").await;
-    eprintln!(
-        "{JOURNEY}: WORKAROUND: the pre-application form answered 403; sending it again with the CSRF header"
-    );
-    browser
-        .command(Method::POST, "/back", Some(serde_json::json!({})))
-        .await;
-    browser.wait_for_css("#pre-application-form").await;
-    browser
-        .execute(
-            r#"const form = document.getElementById('pre-application-form');
-const body = new FormData(form);
-fetch(form.action, { method: 'POST', body, headers: { 'x-csrf-token': body.get('csrf') } })
-  .then((r) => { window.location.href = r.url; });"#,
-            serde_json::json!([]),
-        )
-        .await;
+/// After 事前申請を提出する: the pre-application's page.
+async fn see_the_pre_application(browser: &Browser) {
     browser.wait_for_css("#pre-state").await;
 }
 
 /// After 確認を記録する: the check shows on the application's page.
-///
-/// TEMPORARY (helper F, issue 14): the check is saved, but the page answers
-/// htmx with HX-Redirect to `/applications/{id}#internal-audits`, the page
-/// the reviewer is on plus a fragment: the browser only scrolls and still
-/// shows 「確認はまだ記録されていません」. Until that is fixed, the journey
-/// presses the browser's reload once the store has the check.
-async fn see_the_check(browser: &Browser, server: &TestServer, application: i64) {
-    let deadline = Instant::now() + std::time::Duration::from_secs(3);
-    while Instant::now() < deadline {
-        if let Some(checks) = browser.try_find("#ia-checks").await
-            && let Ok(text) = browser
-                .try_command(Method::GET, &format!("/element/{checks}/text"), None)
-                .await
-            && text.as_str().is_some_and(|t| t.contains(CHECK_NOTE))
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let saved = ismap_store::internal_audits::checks(&server.db, application)
-        .await
-        .unwrap();
-    assert!(
-        saved.iter().any(|c| c.note == CHECK_NOTE),
-        "the check was not saved either: {}",
-        browser.body_text().await
-    );
-    eprintln!("{JOURNEY}: WORKAROUND: the check is saved but the page did not change; reloading");
-    browser
-        .command(Method::POST, "/refresh", Some(serde_json::json!({})))
-        .await;
+async fn see_the_check(browser: &Browser) {
     wait_for_text_in(browser, "#ia-checks", CHECK_NOTE).await;
 }
 
@@ -630,9 +588,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     )
     .await;
     eprintln!("{JOURNEY}: 事前申請 asked first: {asked:?}");
-    if TEMPORARY_PRE_APPLICATION_WORKAROUND {
-        pre_application_workaround(&browser).await;
-    }
+    see_the_pre_application(&browser).await;
     wait_for_text_in(&browser, "#pre-state", "提出済み").await;
     let pre_application = id_in_path(&browser).await;
     let documents = browser.text(&browser.find("#pre-documents").await).await;
@@ -725,6 +681,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         uncovered.contains("12.1.1") && !uncovered.contains("9.1.1"),
         "{uncovered}"
     );
+    show(&browser, "#ia-coverage").await;
     browser.step(JOURNEY, "16-coverage-incomplete").await;
     eprintln!("{JOURNEY}: first internal audit ({:.1?})", t.elapsed());
 
@@ -831,6 +788,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         ADDRESS,
         "what was typed stays"
     );
+    show(&browser, "#application-form .htmx-error").await;
     browser
         .step(JOURNEY, "26-ismap-with-liu-audit-refused")
         .await;
@@ -849,6 +807,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         REPRESENTATIVE,
         "what was typed stays"
     );
+    show(&browser, "#application-form .htmx-error").await;
     browser.step(JOURNEY, "27-liu-coverage-refused").await;
     assert!(
         ismap_store::applications::list(db, None)
@@ -875,6 +834,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     .await;
     wait_for_text_in(&browser, "#ia-complete", "すべて網羅").await;
     assert!(browser.try_find("#ia-uncovered").await.is_none());
+    show(&browser, "#ia-coverage").await;
     browser.step(JOURNEY, "29-coverage-complete").await;
     eprintln!("{JOURNEY}: coverage complete ({:.1?})", t.elapsed());
 
@@ -920,6 +880,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         CHECK_NOTE,
     )
     .await;
+    show(&browser, "#internal-audit-check").await;
     browser.step(JOURNEY, "32-internal-audit-check").await;
     browser
         .click(
@@ -928,7 +889,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
                 .await,
         )
         .await;
-    see_the_check(&browser, &server, application).await;
+    see_the_check(&browser).await;
     type_into(
         &browser,
         "#do-refer_to_committee input[name='reason']",
@@ -1026,6 +987,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         ADDRESS,
         "what was typed stays"
     );
+    show(&browser, "#application-form .htmx-error").await;
     browser.step(JOURNEY, "40-renewal-refused").await;
     assert_eq!(
         ismap_store::applications::list(db, None)
