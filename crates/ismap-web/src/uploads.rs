@@ -360,3 +360,36 @@ mod tests {
         assert!(check_oscal("file", "c.json", &vec![b'{'; MAX + 1], MAX).is_err());
     }
 }
+
+/// A stored file as a download: its type, its name kept to safe characters
+/// in the header (the name is the uploader's), never cached by the way.
+pub fn attachment(
+    file: &ismap_store::files::StoredFile,
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let safe: String = file
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use ismap_domain::audit_work::{EvidenceFreshness, evidence_freshness};
 use ismap_i18n::{Lang, Messages};
 use ismap_store::engagements;
@@ -244,30 +244,7 @@ pub async fn download(
     )?;
     let master = uploads::master_key(&state)?;
     let (file, bytes) = files::read(&state.db, master, id).await?;
-    // The stored name is the uploader's; keep it to safe characters in the header.
-    let safe: String = file
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(uploads::attachment(&file, bytes))
 }
 
 #[derive(Deserialize)]

@@ -18,8 +18,8 @@ use std::collections::{BTreeSet, HashMap};
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::NaiveDate;
 use ismap_domain::liu::{self, COVERAGE_WARNING_DAYS, Coverage, ObjectiveError};
 use ismap_domain::registration::ListKind;
@@ -993,30 +993,7 @@ pub async fn report(
     let (record, _) = visible_record(&state, &ctx, id).await?;
     let master = uploads::master_key(&state)?;
     let (file, bytes) = files::read(&state.db, master, record.file.id).await?;
-    // The stored name is the uploader's; keep it to safe characters in the header.
-    let safe: String = file
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(uploads::attachment(&file, bytes))
 }
 
 // ---------------------------------------------------------------------

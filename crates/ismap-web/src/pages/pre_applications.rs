@@ -930,27 +930,5 @@ pub async fn download(
     }
     let master = uploads::master_key(&state)?;
     let (stored, bytes) = files::read(&state.db, master, file).await?;
-    let safe: String = stored
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, stored.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(uploads::attachment(&stored, bytes))
 }

@@ -214,75 +214,12 @@ pub struct AuditIds {
     pub saas_org: i64,
 }
 
-/// The SaaS provider freezes its statement and engages the demo audit
-/// organization; the manager assigns the auditor. Everything over HTTP.
-pub async fn engaged(server: &TestServer) -> AuditIds {
-    let (_, statement) = saas_ids(server).await;
-    let admin = Client::new(server);
-    admin.sign_in("saas-admin").await;
-    let frozen = admin
-        .post_body(
-            &format!("/api/v1/statements/{statement}/freeze?based_on=1"),
-            "application/json",
-            String::new(),
-        )
-        .await;
-    assert_eq!(frozen.status(), 200, "{}", frozen.text().await.unwrap());
-    let orgs = ismap_store::orgs::list(&server.db).await.unwrap();
-    let audit_org = orgs
-        .iter()
-        .find(|o| o.kind == ismap_domain::OrgKind::AuditOrg)
-        .unwrap()
-        .id;
-    let saas_org = ismap_store::statements::get(&server.db, statement)
-        .await
-        .unwrap()
-        .organization_id;
-    let created = admin
-        .post_form(
-            "/engagements",
-            &[
-                ("statement_id", &statement.to_string()),
-                ("audit_organization_id", &audit_org.to_string()),
-                ("period_start", "2025-04-01"),
-                ("period_end", "2026-03-31"),
-                ("scope", "full"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-    let engagement: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
-
-    let manager = Client::new(server);
-    manager.sign_in("audit-manager").await;
-    let auditor = ismap_store::users::find_for_sign_in(&server.db, "auditor")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
-    let assigned = manager
-        .post_form(
-            &format!("/engagements/{engagement}/auditors"),
-            &[("user_id", &auditor.id.to_string())],
-        )
-        .await;
-    assert_eq!(assigned.status(), 303);
-    AuditIds {
-        engagement,
-        audit_org,
-        saas_org,
-    }
-}
-
-/// An issued implementation result report for the demo SaaS (issue 14):
-/// the provider engages the demo audit organization for `scope` (`full`,
-/// `multi_year`, `liu`), year `cycle.0` of `cycle.1`, over `period`
-/// (start, end); the manager assigns the auditor, who marks every control
-/// in the year's scope conforming (the bulk form) and issues the report.
-/// Freezes the SaaS statement first when it is still a draft. Everything
-/// over HTTP; returns the engagement.
-pub async fn issued_report(
+/// The SaaS provider freezes its statement (when still a draft) and asks
+/// the demo audit organization for an audit of `scope` (`full`,
+/// `multi_year`, `liu`), year `cycle.0` of `cycle.1`, over `period` (start,
+/// end); nobody is assigned yet. Everything over HTTP; returns the
+/// engagement.
+pub async fn requested_engagement(
     server: &TestServer,
     scope: &str,
     cycle: (u8, u8),
@@ -330,7 +267,17 @@ pub async fn issued_report(
         .await;
     assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
     let location = created.headers()["location"].to_str().unwrap().to_owned();
-    let engagement: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    location.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// [`requested_engagement`], then the manager assigns the auditor.
+pub async fn assigned_engagement(
+    server: &TestServer,
+    scope: &str,
+    cycle: (u8, u8),
+    period: (&str, &str),
+) -> i64 {
+    let engagement = requested_engagement(server, scope, cycle, period).await;
     let manager = Client::new(server);
     manager.sign_in("audit-manager").await;
     let auditor_id = ismap_store::users::find_for_sign_in(&server.db, "auditor")
@@ -346,6 +293,44 @@ pub async fn issued_report(
         )
         .await;
     assert_eq!(assigned.status(), 303);
+    engagement
+}
+
+/// A full-scope engagement of the demo SaaS over 2025-04-01..2026-03-31,
+/// the auditor assigned (see [`assigned_engagement`]).
+pub async fn engaged(server: &TestServer) -> AuditIds {
+    let engagement =
+        assigned_engagement(server, "full", (1, 1), ("2025-04-01", "2026-03-31")).await;
+    let (_, statement) = saas_ids(server).await;
+    let audit_org = ismap_store::orgs::list(&server.db)
+        .await
+        .unwrap()
+        .iter()
+        .find(|o| o.kind == ismap_domain::OrgKind::AuditOrg)
+        .unwrap()
+        .id;
+    let saas_org = ismap_store::statements::get(&server.db, statement)
+        .await
+        .unwrap()
+        .organization_id;
+    AuditIds {
+        engagement,
+        audit_org,
+        saas_org,
+    }
+}
+
+/// An issued implementation result report for the demo SaaS (issue 14):
+/// an engagement as [`assigned_engagement`] makes it, whose auditor marks
+/// every control in the year's scope conforming (the bulk form) and issues
+/// the report. Everything over HTTP; returns the engagement.
+pub async fn issued_report(
+    server: &TestServer,
+    scope: &str,
+    cycle: (u8, u8),
+    period: (&str, &str),
+) -> i64 {
+    let engagement = assigned_engagement(server, scope, cycle, period).await;
     let auditor = Client::new(server);
     auditor.sign_in("auditor").await;
     let detail: serde_json::Value = auditor

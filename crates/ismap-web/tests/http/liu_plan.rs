@@ -7,63 +7,14 @@ use ismap_domain::audit::{Scope, plan_cycle};
 use ismap_domain::audit_work::EngagementScope;
 use ismap_web::testing::TestServer;
 
-use crate::helpers::{BACKENDS, Client, saas_ids, server};
+use crate::helpers::{BACKENDS, Client, assigned_engagement, server};
 
 const CATALOG: &str = "ismap-2022-excerpt";
 
 /// The demo provider engages the demo audit organization for year 1 of a
 /// three-year ISMAP-LIU cycle; the manager assigns the auditor.
 async fn liu_engagement(server: &TestServer) -> i64 {
-    let (_, statement) = saas_ids(server).await;
-    let admin = Client::new(server);
-    admin.sign_in("saas-admin").await;
-    let frozen = admin
-        .post_body(
-            &format!("/api/v1/statements/{statement}/freeze?based_on=1"),
-            "application/json",
-            String::new(),
-        )
-        .await;
-    assert_eq!(frozen.status(), 200, "{}", frozen.text().await.unwrap());
-    let audit_org = ismap_store::orgs::list(&server.db)
-        .await
-        .unwrap()
-        .iter()
-        .find(|o| o.kind == ismap_domain::OrgKind::AuditOrg)
-        .unwrap()
-        .id;
-    let created = admin
-        .post_form(
-            "/engagements",
-            &[
-                ("statement_id", &statement.to_string()),
-                ("audit_organization_id", &audit_org.to_string()),
-                ("period_start", "2025-04-01"),
-                ("period_end", "2026-03-31"),
-                ("scope", "liu"),
-                ("cycle_years", "3"),
-                ("cycle_year", "1"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-    let engagement: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
-    let manager = Client::new(server);
-    manager.sign_in("audit-manager").await;
-    let auditor = ismap_store::users::find_for_sign_in(&server.db, "auditor")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
-    let assigned = manager
-        .post_form(
-            &format!("/engagements/{engagement}/auditors"),
-            &[("user_id", &auditor.id.to_string())],
-        )
-        .await;
-    assert_eq!(assigned.status(), 303);
-    engagement
+    assigned_engagement(server, "liu", (1, 3), ("2025-04-01", "2026-03-31")).await
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use ismap_web::testing::TestServer;
 
-use crate::helpers::{BACKENDS, Client, PDF, evidence_form, example_statement, saas_ids, server};
+use crate::helpers::{
+    self, BACKENDS, Client, PDF, evidence_form, example_statement, saas_ids, server,
+};
 
 /// Requests sent at the same moment.
 const N: usize = 12;
@@ -136,42 +138,9 @@ async fn freezing_and_saving_a_statement_at_one_moment() {
     }
 }
 
-/// The provider freezes the demo statement and asks the demo audit
-/// organization for an audit; nobody is assigned yet. Returns the engagement.
+/// A full-scope audit of the demo SaaS, requested; nobody assigned yet.
 async fn requested_engagement(server: &TestServer) -> i64 {
-    let (_, statement) = saas_ids(server).await;
-    let admin = Client::new(server);
-    admin.sign_in("saas-admin").await;
-    let frozen = admin
-        .post_body(
-            &format!("/api/v1/statements/{statement}/freeze?based_on=1"),
-            "application/json",
-            String::new(),
-        )
-        .await;
-    assert_eq!(frozen.status(), 200);
-    let audit_org = ismap_store::orgs::list(&server.db)
-        .await
-        .unwrap()
-        .iter()
-        .find(|o| o.kind == ismap_domain::OrgKind::AuditOrg)
-        .unwrap()
-        .id;
-    let created = admin
-        .post_form(
-            "/engagements",
-            &[
-                ("statement_id", &statement.to_string()),
-                ("audit_organization_id", &audit_org.to_string()),
-                ("period_start", "2025-04-01"),
-                ("period_end", "2026-03-31"),
-                ("scope", "full"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status(), 303);
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-    location.rsplit('/').next().unwrap().parse().unwrap()
+    helpers::requested_engagement(server, "full", (1, 1), ("2025-04-01", "2026-03-31")).await
 }
 
 /// Assigning, issuing the report, moving an improvement measure and
