@@ -142,6 +142,22 @@ pub async fn steps(db: &Db, id: i64) -> Result<Vec<Step>> {
         .collect()
 }
 
+/// Who last sent the assessment for approval (filled and submitted it, or
+/// recorded a reuse): the person who may not approve it.
+pub async fn submitter(db: &Db, id: i64) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT actor_id FROM impact_assessment_steps WHERE assessment_id = $1 \
+         AND step IN ('submit', 'reuse') ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row {
+        Some(row) => row.try_get("actor_id")?,
+        None => None,
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn record_step(
     conn: &mut AnyConnection,

@@ -1506,3 +1506,4 @@ domain-liu-objective-not-objective = { $objective } is not a control objective o
 domain-liu-objective-unknown = { $objective } is not in the control standard.
 web-error-refused = Not accepted
 web-error-refused-text = This cannot be done as things stand. Check the reason below, do what it asks first, then try again.
+ia-refused-own-submission = You sent this assessment for approval yourself, so you cannot approve it. The CISO or another officer with a delegation approves it (an assumption of this system).

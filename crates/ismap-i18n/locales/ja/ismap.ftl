@@ -1507,3 +1507,4 @@ domain-liu-objective-not-objective = { $objective } は管理策基準（第5章
 domain-liu-objective-unknown = { $objective } は管理基準にありません。
 web-error-refused = 受け付けられません
 web-error-refused-text = 今の状態では、この操作はできません。次の理由を確認し、必要なことを済ませてから、もう一度お試しください。
+ia-refused-own-submission = ご自身が承認を申請した評価は、ご自身では承認できません。CISO、または委任を受けた別の担当者が承認します（本システムの仮定）。

@@ -692,6 +692,13 @@ pub async fn decide(
         let shown = refuse(conflict_text(&frame), StatusCode::CONFLICT);
         return show_page(&state, &ctx, a, parties, shown).await;
     }
+    // Four eyes: an officer the CISO delegated approval to does not approve
+    // what they sent for approval themselves (the project's choice).
+    let me = ctx.principal.as_ref().map(|p| p.user.id);
+    if me.is_some() && store::submitter(&state.db, a.id).await? == me {
+        let shown = refuse(frame.t("ia-refused-own-submission"), StatusCode::FORBIDDEN);
+        return show_page(&state, &ctx, a, parties, shown).await;
+    }
     match store::decide(
         &state.db,
         &actor(ctx.principal.as_ref())?,

@@ -26,7 +26,6 @@ fn option_value(html: &str, label: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
-/// The id in a `Location: /prefix/{id}` answer.
 /// The id in a redirect: `Location` (plain forms) or `HX-Redirect` (the
 /// pre-application form, sent by htmx as the page does).
 fn located(response: &reqwest::Response, prefix: &str) -> i64 {
@@ -302,33 +301,61 @@ async fn a_delegate_approves_until_the_delegation_is_revoked() {
     for backend in BACKENDS {
         let server = server(backend).await;
         let (service, _) = saas_ids(&server).await;
+        // A second officer of サンプル省 (the demo has one).
+        let second = person(
+            &server,
+            "サンプル省",
+            "agency-a-2",
+            "サンプル省 第二担当",
+            Role::AgencyOfficer,
+        )
+        .await;
         let ciso = Client::new(&server);
         ciso.sign_in("agency-a-ciso").await;
         let page = ciso.get("/agency/delegations").await.text().await.unwrap();
-        let officer_id = option_value(&page, "サンプル省 調達担当");
-        let granted = ciso
+        for name in ["サンプル省 調達担当", "サンプル省 第二担当"] {
+            let granted = ciso
+                .post_form(
+                    "/agency/delegations",
+                    &[
+                        ("action", "grant"),
+                        ("officer", &option_value(&page, name)),
+                        ("reason", "繁忙期"),
+                    ],
+                )
+                .await;
+            assert_eq!(granted.status(), 303, "{backend:?}");
+        }
+        let twice = ciso
             .post_form(
                 "/agency/delegations",
                 &[
                     ("action", "grant"),
-                    ("officer", &officer_id),
-                    ("reason", "繁忙期"),
+                    ("officer", &option_value(&page, "サンプル省 調達担当")),
                 ],
-            )
-            .await;
-        assert_eq!(granted.status(), 303, "{backend:?}");
-        let twice = ciso
-            .post_form(
-                "/agency/delegations",
-                &[("action", "grant"), ("officer", &officer_id)],
             )
             .await;
         assert_eq!(twice.status(), 409);
 
+        // agency-a filled and submitted it: a delegate, but not for its own.
         let id = submitted(&server, service, "安否確認", "low").await;
         let officer = Client::new(&server);
         officer.sign_in("agency-a").await;
-        let approved = officer
+        let own = officer
+            .post_form(
+                &format!("/impact-assessments/{id}/decision"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(own.status(), 403, "{backend:?}: four eyes");
+        assert!(
+            own.text()
+                .await
+                .unwrap()
+                .contains("ご自身では承認できません")
+        );
+        assert_eq!(state_of(&server, id).await, "submitted");
+        let approved = second
             .post_form(
                 &format!("/impact-assessments/{id}/decision"),
                 &[("decision", "approve")],
@@ -339,7 +366,10 @@ async fn a_delegate_approves_until_the_delegation_is_revoked() {
         let delegation =
             ismap_store::delegations::list(&server.db, org_id(&server, "サンプル省").await)
                 .await
-                .unwrap()[0]
+                .unwrap()
+                .into_iter()
+                .find(|d| d.delegate_name == "サンプル省 第二担当" && d.revoked_at.is_none())
+                .unwrap()
                 .id;
         let revoked = ciso
             .post_form(
@@ -352,7 +382,7 @@ async fn a_delegate_approves_until_the_delegation_is_revoked() {
             .await;
         assert_eq!(revoked.status(), 303);
         let again = submitted(&server, service, "研修管理", "low").await;
-        let refused = officer
+        let refused = second
             .post_form(
                 &format!("/impact-assessments/{again}/decision"),
                 &[("decision", "approve")],
@@ -375,37 +405,53 @@ async fn a_delegate_approves_until_the_delegation_is_revoked() {
     }
 }
 
-/// A CISO for サンプル庁 (the demo has none), signed in.
-async fn agency_b_ciso(server: &TestServer) -> Client<'_> {
-    let org = ismap_store::orgs::get(&server.db, org_id(server, "サンプル庁").await)
+/// A person of `organization` with `role`, made in the store (the demo has
+/// one person per role), signed in.
+async fn person<'a>(
+    server: &'a TestServer,
+    organization: &str,
+    username: &str,
+    display_name: &str,
+    role: Role,
+) -> Client<'a> {
+    let org = ismap_store::orgs::get(&server.db, org_id(server, organization).await)
         .await
         .unwrap();
     assert_eq!(org.kind, OrgKind::Agency);
-    let password = "a long test passphrase for the ciso";
+    let password = "a long test passphrase for this person";
     let hash = ismap_web::password::hash(password).unwrap();
     ismap_store::users::create(
         &server.db,
         &ismap_store::Actor::system("test"),
         ismap_store::users::NewUser {
-            username: "agency-b-ciso",
-            display_name: "サンプル庁 CISO",
+            username,
+            display_name,
             email: "",
             password_hash: Some(&hash),
         },
         &org,
-        Role::AgencyCiso,
+        role,
     )
     .await
     .unwrap();
     let client = Client::new(server);
     let signed = client
-        .post_form(
-            "/signin",
-            &[("username", "agency-b-ciso"), ("password", password)],
-        )
+        .post_form("/signin", &[("username", username), ("password", password)])
         .await;
     assert_eq!(signed.status(), 303);
     client
+}
+
+/// A CISO for サンプル庁 (the demo has none), signed in.
+async fn agency_b_ciso(server: &TestServer) -> Client<'_> {
+    person(
+        server,
+        "サンプル庁",
+        "agency-b-ciso",
+        "サンプル庁 CISO",
+        Role::AgencyCiso,
+    )
+    .await
 }
 
 #[tokio::test]
