@@ -1,7 +1,8 @@
 //! `ismap serve --demo`: a small world to click through at once — an IaaS
 //! provider and a SaaS provider running on it, an audit organization (on
 //! the audit organization list, with a manager and an auditor), IPA,
-//! the committee, the secretariat and two agencies, one user per role.
+//! the committee, the secretariat, two agencies (one with its CISO) and the
+//! Digital Agency, one user per role.
 
 use ismap_domain::{OrgKind, Role, ServiceModel};
 use ismap_formats::report::check_statement;
