@@ -261,6 +261,39 @@ pub async fn read(mut multipart: Multipart, max_bytes: usize) -> Result<Upload, 
     Ok(upload)
 }
 
+/// A stored file as a download: its type, its name kept to safe characters
+/// in the header (the name is the uploader's), never cached by the way.
+pub fn attachment(
+    file: &ismap_store::files::StoredFile,
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let safe: String = file
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,37 +392,4 @@ mod tests {
         assert!(check_oscal("file", "c.json", b"", MAX).is_err());
         assert!(check_oscal("file", "c.json", &vec![b'{'; MAX + 1], MAX).is_err());
     }
-}
-
-/// A stored file as a download: its type, its name kept to safe characters
-/// in the header (the name is the uploader's), never cached by the way.
-pub fn attachment(
-    file: &ismap_store::files::StoredFile,
-    bytes: Vec<u8>,
-) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    let safe: String = file
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
 }
