@@ -177,12 +177,12 @@
     }
     var trigger = event.detail.triggeringEvent;
     var submitter = (trigger && trigger.submitter) || null;
-    var form = elt.closest("form") || elt.closest("[data-confirm]");
-    if (!confirmSource(form, submitter) && !elt.closest("[data-confirm]")) {
-      return;
-    }
+    var form = elt.closest("form");
     if (!confirmSource(form, submitter)) {
       form = elt.closest("[data-confirm]");
+      if (!form) {
+        return;
+      }
     }
     event.preventDefault();
     askToConfirm(form, submitter, function () {
