@@ -77,6 +77,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ISMAP_STATEMENT_WRITE_BURST", default_value_t = 400,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     statement_write_burst: u32,
+    /// The programme's start (YYYY-MM-DD): a service already in use then
+    /// must be applied for within a year of it (interim measures, seed 000).
+    /// The seeds say June 2020; the first of the month is this system's
+    /// reading.
+    #[arg(long, env = "ISMAP_PROGRAMME_START", default_value = "2020-06-01")]
+    programme_start: chrono::NaiveDate,
     /// Open connections at most; more clients wait until one closes.
     #[arg(long, env = "ISMAP_MAX_CONNECTIONS", default_value_t = 4096,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -337,6 +343,7 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
             max_statement_bytes: args.max_statement_mib as usize * 1024 * 1024,
             statement_writes_per_minute: args.statement_writes_per_minute,
             statement_write_burst: args.statement_write_burst,
+            programme_start: args.programme_start,
             connections: ismap_web::server::ConnectionLimits {
                 max_connections: args.max_connections as usize,
                 header_read_timeout: Duration::from_secs(args.header_timeout_secs),

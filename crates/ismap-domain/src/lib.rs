@@ -14,6 +14,7 @@ pub mod control_id;
 pub mod diff;
 pub mod finding;
 pub mod impact;
+pub mod interim;
 pub mod liu;
 pub mod pre_application;
 pub mod registration;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod audit_ops;
 pub mod auth;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod links;
@@ -83,6 +84,10 @@ pub struct Config {
     pub statement_write_burst: u32,
     /// Connection cap and timeouts for slow or idle clients.
     pub connections: server::ConnectionLimits,
+    /// The programme's start, from which the interim measure of a service
+    /// already in use then is counted (issue 15; the project's reading of
+    /// the seeds' "June 2020", `ismap serve --programme-start`).
+    pub programme_start: chrono::NaiveDate,
 }
 
 impl Default for Config {
@@ -106,6 +111,7 @@ impl Default for Config {
             statement_writes_per_minute: 120,
             statement_write_burst: 400,
             connections: server::ConnectionLimits::default(),
+            programme_start: ismap_domain::interim::DEFAULT_PROGRAMME_START,
         }
     }
 }
@@ -133,6 +139,8 @@ pub struct AppState {
     pub form_key: auth::FormKey,
     /// Each user's budget of statement writes (see `Config`).
     pub statement_writes: Arc<statement_ops::WriteLimiter>,
+    /// Today and now for deadlines (tests move it forward).
+    pub clock: clock::Clock,
 }
 
 impl AppState {
@@ -166,6 +174,7 @@ impl AppState {
             registry: Arc::default(),
             form_key,
             statement_writes: Arc::default(),
+            clock: clock::Clock::default(),
         })
     }
 

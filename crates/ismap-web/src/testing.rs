@@ -12,6 +12,8 @@ pub struct TestServer {
     pub base: String,
     pub db: Db,
     pub accounts: Vec<DemoUser>,
+    /// The server's clock: `server.clock.advance_days(n)` moves its today.
+    pub clock: crate::clock::Clock,
     /// Keeps the SQLite file alive for the test's duration.
     _dir: tempfile::TempDir,
 }
@@ -61,6 +63,7 @@ pub async fn spawn_with_routes(
         .await
         .expect("catalogs load");
     let accounts = demo::prepare(&db).await.expect("demo seeds");
+    let clock = state.clock.clone();
     tokio::spawn(async move {
         crate::serve_with(listener, state, extra)
             .await
@@ -70,6 +73,7 @@ pub async fn spawn_with_routes(
         base,
         db,
         accounts,
+        clock,
         _dir: dir,
     }
 }
