@@ -17,6 +17,7 @@ pub mod files;
 pub mod impact_assessments;
 pub mod improvement;
 pub mod internal_audits;
+pub mod notifications;
 pub mod orgs;
 pub mod pre_applications;
 pub mod private;
