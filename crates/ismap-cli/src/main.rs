@@ -21,6 +21,7 @@ macro_rules! outln {
 mod audit_cmd;
 mod catalog_cmd;
 mod catalogs;
+mod interim_cmd;
 mod liu_cmd;
 mod logging;
 mod oscal_cmd;
@@ -115,6 +116,9 @@ enum Command {
     /// ISMAP-LIU: check internal audit coverage (内部監査) from your own records.
     #[command(subcommand)]
     Liu(liu_cmd::LiuCommand),
+    /// Interim measures (暫定措置): the deadline by which an unregistered service must be applied for.
+    #[command(subcommand)]
+    Interim(interim_cmd::InterimCommand),
     /// Run the portal (axum): pages, JSON API, sign-in. Try --demo.
     Serve(server_cmd::ServeArgs),
     /// Database maintenance.
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
             Command::Validity(args) => validity_cmd::run(&context, args),
             Command::Audit(command) => audit_cmd::run(&context, command),
             Command::Liu(command) => liu_cmd::run(&context, command),
+            Command::Interim(command) => interim_cmd::run(&context, command),
             Command::Serve(args) => server_cmd::serve(args, &packs),
             Command::Db(command) => server_cmd::db(command),
             Command::Admin(command) => server_cmd::admin(command),

@@ -108,6 +108,29 @@ pub struct ServeArgs {
     #[arg(long, env = "ISMAP_SHUTDOWN_GRACE_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(0..=600))]
     shutdown_grace_secs: u64,
+    /// Send notifications by e-mail through this SMTP server:
+    /// smtps://USER:PASSWORD@HOST:465 (TLS) or smtp://HOST:587?tls=required
+    /// (STARTTLS). Prefer the environment variable (it holds a password).
+    /// Under --demo without it, mail goes to a Maildir beside the database.
+    #[arg(long, env = "ISMAP_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of notification e-mail, e.g. "ISMAP <ismap@example.go.jp>".
+    #[arg(
+        long,
+        env = "ISMAP_MAIL_FROM",
+        default_value = "ISMAP <ismap@localhost>"
+    )]
+    mail_from: String,
+    /// Do not run the daily checks (deadline reminders) in this process;
+    /// another process serving the same database runs them.
+    #[arg(long, env = "ISMAP_NO_SCHEDULER")]
+    no_scheduler: bool,
+}
+
+/// Where the demo's Maildir lives: beside the SQLite database, or in
+/// ./ismap-data for PostgreSQL.
+fn demo_maildir(database_url: &str) -> PathBuf {
+    default_key_path(database_url).with_file_name("maildir")
 }
 
 /// Where the master key lives when no file is named: beside the SQLite
@@ -299,6 +322,26 @@ fn init_logs(format: LogFormat) {
     }
 }
 
+/// E-mail of notifications: SMTP when --smtp-url is given, the demo's
+/// Maildir under --demo, else none. The URL and sender are checked now.
+fn mail_config(args: &ServeArgs) -> Result<Option<ismap_web::notify_mail::MailConfig>> {
+    use ismap_web::notify_mail::{MailConfig, MailTransport, Mailer};
+    let transport = match (&args.smtp_url, args.demo) {
+        (Some(url), _) => MailTransport::Smtp(url.trim().to_owned()),
+        (None, true) => MailTransport::Maildir(demo_maildir(&args.database.database_url)),
+        (None, false) => return Ok(None),
+    };
+    if let Err(e) = ismap_web::notify_mail::check_sender(&args.mail_from) {
+        bail!("--mail-from: {e}");
+    }
+    Mailer::new(&transport).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+    Ok(Some(MailConfig {
+        transport,
+        from: args.mail_from.clone(),
+        interval_seconds: 30,
+    }))
+}
+
 pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
     init_logs(args.log_format);
     // Packs were checked when the command started (Catalogs::load).
@@ -344,6 +387,8 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
             statement_writes_per_minute: args.statement_writes_per_minute,
             statement_write_burst: args.statement_write_burst,
             programme_start: args.programme_start,
+            run_scheduler: !args.no_scheduler,
+            mail: mail_config(&args)?,
             connections: ismap_web::server::ConnectionLimits {
                 max_connections: args.max_connections as usize,
                 header_read_timeout: Duration::from_secs(args.header_timeout_secs),
@@ -383,6 +428,14 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
                     a.organization
                 );
             }
+        }
+        if let Some(ismap_web::notify_mail::MailTransport::Maildir(dir)) =
+            state.config.mail.as_ref().map(|m| &m.transport)
+        {
+            outln!(
+                "メールは送信せずに保存します / e-mail is not sent but kept in the Maildir {} (new/ holds one file per message)",
+                dir.display()
+            );
         }
         outln!(
             "ismap is listening on http://{address}/ (started in {} ms)",

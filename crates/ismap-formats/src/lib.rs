@@ -13,6 +13,7 @@ pub mod internal_audits;
 pub mod limits;
 pub mod oscal;
 pub mod oscal_assessment;
+pub mod register;
 pub mod registry_file;
 pub mod report;
 pub mod source;

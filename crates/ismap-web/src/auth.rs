@@ -159,6 +159,9 @@ pub struct Ctx {
     pub path: String,
     /// The query string, if any (the language switch comes back to it).
     pub query: Option<String>,
+    /// Unread notifications of the person signed in with a session cookie
+    /// (issue 15: the count in the navigation; one COUNT per page).
+    pub unread_notifications: Option<i64>,
 }
 
 impl Ctx {
@@ -343,7 +346,17 @@ async fn authenticate_inner(
     }
 
     let lang = language(parts.uri.query(), &jar);
+    let unread_notifications = match (&principal, via_token) {
+        (Some(p), false)
+            if !parts.uri.path().starts_with("/api/")
+                && !parts.uri.path().starts_with("/assets/") =>
+        {
+            Some(ismap_store::notifications::unread(&state.db, p.user.id).await?)
+        }
+        _ => None,
+    };
     parts.extensions.insert(Ctx {
+        unread_notifications,
         principal,
         via_token,
         session: session_hash,

@@ -193,7 +193,9 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
             NewUser {
                 username,
                 display_name: display,
-                email: "",
+                // Issue 15: demo mail lands in the Maildir (example.jp is
+                // reserved for examples; nothing is sent out).
+                email: &format!("{username}@example.jp"),
                 password_hash: Some(&hash),
             },
             &organization,
@@ -306,5 +308,8 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
         },
     )
     .await?;
+    // Issue 15: the agencies' register, interim measures, inquiry, doubt
+    // and notice (counted from the default programme start).
+    crate::demo_agency::seed(db, today, ismap_domain::interim::DEFAULT_PROGRAMME_START).await?;
     Ok(accounts)
 }

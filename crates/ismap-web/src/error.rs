@@ -474,6 +474,7 @@ fn anonymous_ctx(request: &Request) -> Ctx {
         via_token: false,
         session: None,
         csrf: String::new(),
+        unread_notifications: None,
         lang,
         path: request.uri().path().to_owned(),
         query: request.uri().query().map(str::to_owned),

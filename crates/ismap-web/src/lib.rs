@@ -7,15 +7,18 @@ pub mod audit_ops;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+pub mod demo_agency;
 pub mod error;
 pub mod links;
 pub mod list_cache;
+pub mod notify_mail;
 pub mod oidc;
 pub mod pages;
 pub mod password;
 pub mod policy;
 pub mod registry_cache;
 pub mod routes;
+pub mod scheduler;
 pub mod server;
 pub mod signin;
 pub mod statement_ops;
@@ -88,6 +91,11 @@ pub struct Config {
     /// already in use then is counted (issue 15; the project's reading of
     /// the seeds' "June 2020", `ismap serve --programme-start`).
     pub programme_start: chrono::NaiveDate,
+    /// Run the daily checks ([`scheduler`]) inside the server (issue 15).
+    /// `ismap serve` turns it on; tests call `scheduler::run_daily` instead.
+    pub run_scheduler: bool,
+    /// E-mail of notifications (SMTP, or the demo's Maildir); none: no mail.
+    pub mail: Option<notify_mail::MailConfig>,
 }
 
 impl Default for Config {
@@ -112,6 +120,8 @@ impl Default for Config {
             statement_write_burst: 400,
             connections: server::ConnectionLimits::default(),
             programme_start: ismap_domain::interim::DEFAULT_PROGRAMME_START,
+            run_scheduler: false,
+            mail: None,
         }
     }
 }
@@ -305,6 +315,13 @@ pub async fn serve_with(
             tokio::time::sleep(Duration::from_secs(600)).await;
         }
     });
+    // Issue 15 (notify): the daily checks and the e-mail queue.
+    if state.config.run_scheduler {
+        tokio::spawn(scheduler::run(state.clone()));
+    }
+    if let Some(mail) = state.config.mail.clone() {
+        tokio::spawn(notify_mail::run(state.clone(), mail));
+    }
     let limits = state.config.connections;
     server::run(listener, app_with(state, extra), limits, shutdown_signal()).await
 }

@@ -464,6 +464,150 @@ pub fn allows_pre_application_list(principal: Option<&Principal>) -> bool {
     principal.is_some_and(|p| p.organization.kind == OrgKind::Csp || p.has(Role::Reviewer))
 }
 
+/// What can be done with interim measures (暫定措置, issue 15 — area
+/// `interim`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterimAction {
+    /// See one measure: its agency's officers and CISO, and the secretariat.
+    View,
+    /// Declare, acknowledge, record requests and hearings, report, plan,
+    /// progress: the agency's own officers and CISO only (the secretariat
+    /// reads, it does not write the agency's records).
+    Record,
+}
+
+/// Whether the person has interim measures at all (an agency's officer or
+/// CISO, or the secretariat): the list page, and the first check of every
+/// route before an object is loaded (anyone else: 404 for an object).
+pub fn sees_interim(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| p.is_agency_person() || p.has(Role::SecretariatOfficer))
+}
+
+/// Whether the person may do `action` on a measure (or register entry) of
+/// `agency`.
+pub fn allows_interim(principal: Option<&Principal>, action: InterimAction, agency: i64) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    let own = p.is_agency_of(agency) && p.is_agency_person();
+    match action {
+        InterimAction::View => own || p.has(Role::SecretariatOfficer),
+        InterimAction::Record => own,
+    }
+}
+
+// Issue 15, opsreport: the operations report (運用状況の報告) is the
+// secretariat's report to the Cybersecurity Strategic Headquarters (seed 000).
+
+/// Who reads the operations report: the secretariat's officers only.
+pub fn allows_opsreport(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| {
+        p.organization.kind == OrgKind::Secretariat && p.has(Role::SecretariatOfficer)
+    })
+}
+
+// issue 15: channel — inquiries, doubts, status requests, notices between
+// agencies and the secretariat (pages/channel.rs).
+
+/// Which part of the channel a listing or form belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelPart {
+    Inquiries,
+    Doubts,
+    StatusRequests,
+    Notices,
+}
+
+/// The agency a person speaks for in the channel: their own, when they are
+/// an agency's officer or CISO.
+pub fn channel_agency(principal: Option<&Principal>) -> Option<i64> {
+    principal
+        .filter(|p| p.is_agency_person())
+        .map(|p| p.organization.id)
+}
+
+/// The secretariat (ISMAP運営委員会事務局) runs the channel's other end.
+pub fn channel_secretariat(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| p.has(Role::SecretariatOfficer))
+}
+
+/// Who has a listing of `part`: agencies' people and the secretariat; for
+/// doubts also IPA and the committee (those referred to them). Providers,
+/// audit organizations and anyone else: refused (403).
+pub fn allows_channel_list(principal: Option<&Principal>, part: ChannelPart) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    channel_agency(Some(p)).is_some()
+        || channel_secretariat(Some(p))
+        || (part == ChannelPart::Doubts && (p.has(Role::Reviewer) || p.has(Role::CommitteeMember)))
+}
+
+/// Who sees one object of the channel owned by `agency`: that agency's
+/// people and the secretariat; a doubt also the bodies it was referred to
+/// (`referred`: (IPA, committee)). Anyone else gets the answer a missing
+/// object gets.
+pub fn sees_channel_object(
+    principal: Option<&Principal>,
+    agency: i64,
+    referred: (bool, bool),
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    channel_agency(Some(p)) == Some(agency)
+        || channel_secretariat(Some(p))
+        || (referred.0 && p.has(Role::Reviewer))
+        || (referred.1 && p.has(Role::CommitteeMember))
+}
+
+/// Notices are for every agency's people and the secretariat.
+pub fn sees_notices(principal: Option<&Principal>) -> bool {
+    channel_agency(principal).is_some() || channel_secretariat(principal)
+}
+
+// ---------------------------------------------------------------------
+// Issue 15 (register): the cloud usage register and procurement checks.
+
+/// What can be done with the cloud usage register (クラウド利用台帳).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegisterAction {
+    /// Read an agency's register: its own people, the secretariat (all).
+    View,
+    /// Record, change, import, run checks, prepare a CISO confirmation:
+    /// the agency's officers and CISO.
+    Edit,
+    /// Confirm an unregistered service under the CISO's responsibility
+    /// (seed 000 §1): the agency's CISO only.
+    Confirm,
+}
+
+/// Whether `principal` may do `action` on the register of `agency`
+/// (`None`: the register as a whole, before any entry is loaded).
+pub fn allows_register(
+    principal: Option<&Principal>,
+    action: RegisterAction,
+    agency: Option<i64>,
+) -> bool {
+    let Some(p) = principal else {
+        return false;
+    };
+    let own = p.is_agency_person() && agency.is_none_or(|a| p.is_agency_of(a));
+    let secretariat =
+        p.organization.kind == OrgKind::Secretariat && p.has(Role::SecretariatOfficer);
+    match action {
+        RegisterAction::View => own || secretariat,
+        RegisterAction::Edit => own,
+        RegisterAction::Confirm => own && p.has(Role::AgencyCiso),
+    }
+}
+
+/// Who may ask the procurement check API: government bodies that procure
+/// or oversee procurement — agencies' people and the secretariat.
+pub fn allows_procurement_check(principal: Option<&Principal>) -> bool {
+    allows_register(principal, RegisterAction::View, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,6 +272,84 @@ pub fn table() -> Table {
     )
     .get("/special-measures/{id}", pages::special_measures::show)
     .post("/special-measures/{id}/end", pages::special_measures::end)
+    // Issue 15 (register): the cloud usage register, procurement checks
+    // and CISO confirmations (pages/register.rs), and the check's API.
+    .get("/agency/register", pages::register::list)
+    .post("/agency/register", pages::register::create)
+    .get("/agency/register/new", pages::register::new_form)
+    .get("/agency/register/export.csv", pages::register::export_csv)
+    .get("/agency/register/export.xlsx", pages::register::export_xlsx)
+    .post("/agency/register/import", pages::register::import)
+    .get("/agency/register/{id}", pages::register::show)
+    .post("/agency/register/{id}", pages::register::update)
+    .post("/agency/register/{id}/checks", pages::register::check)
+    .post("/agency/register/{id}/ciso", pages::register::ciso)
+    .get(
+        "/agency/register/{id}/files/{file}",
+        pages::register::download,
+    )
+    .get("/api/v1/procurement-check", api::procurement_check)
+    // Issue 15 (interim): interim measures (暫定措置), their records, the
+    // report and the plan. Agencies' own people write; the secretariat reads.
+    .post("/agency/register/{id}/interim", pages::interim::declare)
+    .get("/interim-measures", pages::interim::list)
+    .get("/interim-measures/{id}", pages::interim::show)
+    .post(
+        "/interim-measures/{id}/acknowledgements",
+        pages::interim::acknowledge,
+    )
+    .post(
+        "/interim-measures/{id}/provider-requests",
+        pages::interim::provider_request,
+    )
+    .post("/interim-measures/{id}/hearings", pages::interim::hearing)
+    .post("/interim-measures/{id}/report", pages::interim::report)
+    .post("/interim-measures/{id}/plans", pages::interim::plan)
+    .post("/interim-measures/{id}/progress", pages::interim::progress)
+    // Issue 15 (channel): inquiries (調査), doubts (疑義), status requests
+    // (申請状況の問合せ) and programme notices (お知らせ) between agencies
+    // and the secretariat (pages/channel.rs).
+    .get("/inquiries", pages::channel::inquiries::list)
+    .get("/inquiries/new", pages::channel::inquiries::new_form)
+    .post("/inquiries", pages::channel::inquiries::create)
+    .get("/inquiries/{id}", pages::channel::inquiries::show)
+    .post("/inquiries/{id}/questions", pages::channel::inquiries::ask)
+    .post(
+        "/inquiries/{id}/questions/{question}",
+        pages::channel::inquiries::answer,
+    )
+    .post("/inquiries/{id}/close", pages::channel::inquiries::close)
+    .get(
+        "/inquiries/{id}/files/{file}",
+        pages::channel::inquiries::download,
+    )
+    .get("/doubts", pages::channel::doubts::list)
+    .get("/doubts/new", pages::channel::doubts::new_form)
+    .post("/doubts", pages::channel::doubts::create)
+    .get("/doubts/{id}", pages::channel::doubts::show)
+    .post(
+        "/doubts/{id}/transitions",
+        pages::channel::doubts::transition,
+    )
+    .post("/doubts/{id}/notes", pages::channel::doubts::add_note)
+    .get(
+        "/doubts/{id}/files/{file}",
+        pages::channel::doubts::download,
+    )
+    .get("/status-requests", pages::channel::status::list)
+    .post("/status-requests", pages::channel::status::create)
+    .get("/status-requests/{id}", pages::channel::status::show)
+    .post(
+        "/status-requests/{id}/answer",
+        pages::channel::status::answer,
+    )
+    .get("/notices", pages::channel::notices::list)
+    .post("/notices", pages::channel::notices::publish)
+    .get("/notices/{id}", pages::channel::notices::show)
+    .get(
+        "/notices/{id}/files/{file}",
+        pages::channel::notices::download,
+    )
     .get("/evidence", pages::evidence::list)
     .post("/evidence", pages::evidence::create)
     .get("/files/{id}", pages::evidence::download)
@@ -285,6 +363,11 @@ pub fn table() -> Table {
     .post("/account/password", pages::account::change_password)
     .get("/account/users", pages::account::users)
     .post("/account/users/{id}/active", pages::account::set_active)
+    // Issue 15 (notify): each person's notifications and e-mail choices.
+    .get("/notifications", pages::notify::list)
+    .post("/notifications/read", pages::notify::read_all)
+    .post("/notifications/{id}/read", pages::notify::read_one)
+    .post("/account/notifications", pages::notify::save_prefs)
     // JSON API.
     .get("/api/openapi.json", api::openapi)
     .get("/api/v1/catalog", api::default_catalog)
@@ -325,4 +408,11 @@ pub fn table() -> Table {
         api::record_result,
     )
     .get("/api/v1/engagements/{id}/reports/{issue}", api::get_report)
+    // Issue 15, opsreport: the secretariat's operations report (運用状況の報告).
+    .get("/operations-report", pages::operations_report::page)
+    .get("/operations-report.xlsx", pages::operations_report::xlsx)
+    .get(
+        "/api/v1/operations-report",
+        api::operations_report::get_operations_report,
+    )
 }

@@ -14,6 +14,9 @@ pub struct TestServer {
     pub accounts: Vec<DemoUser>,
     /// The server's clock: `server.clock.advance_days(n)` moves its today.
     pub clock: crate::clock::Clock,
+    /// The server's state (issue 15: tests call `scheduler::run_daily` and
+    /// `notify_mail::deliver_pending` with it).
+    pub state: AppState,
     /// Keeps the SQLite file alive for the test's duration.
     _dir: tempfile::TempDir,
 }
@@ -64,6 +67,7 @@ pub async fn spawn_with_routes(
         .expect("catalogs load");
     let accounts = demo::prepare(&db).await.expect("demo seeds");
     let clock = state.clock.clone();
+    let shared = state.clone();
     tokio::spawn(async move {
         crate::serve_with(listener, state, extra)
             .await
@@ -74,6 +78,7 @@ pub async fn spawn_with_routes(
         db,
         accounts,
         clock,
+        state: shared,
         _dir: dir,
     }
 }

@@ -72,12 +72,28 @@ impl Frame {
             nav.push(("/applications", "web-nav-applications"));
         }
         nav.push(("/lists/ismap", "web-nav-lists"));
+        // Issue 15 (register): agencies' people and the secretariat.
+        if crate::policy::allows_register(p, crate::policy::RegisterAction::View, None) {
+            nav.push(("/agency/register", "register-nav"));
+        }
         // Government bodies only (spec §7.5); nobody else learns of the page.
         if crate::policy::sees_special_measures(p) {
             nav.push(("/special-measures", "special-nav"));
         }
+        // Issue 15 (interim): agencies' people and the secretariat.
+        if crate::policy::sees_interim(p) {
+            nav.push(("/interim-measures", "interim-nav"));
+        }
+        // Issue 15 (channel): agencies' people and the secretariat.
+        if crate::pages::channel::in_nav(p) {
+            nav.push(("/inquiries", "channel-nav"));
+        }
         nav.push(("/crosswalk", "web-nav-crosswalk"));
         nav.push(("/audit-organizations", "web-nav-audit-orgs"));
+        // Issue 15, opsreport: the secretariat's operations report.
+        if crate::policy::allows_opsreport(p) {
+            nav.push(("/operations-report", "opsreport-nav"));
+        }
         if event_scope(p).is_some() {
             nav.push(("/events", "web-nav-events"));
         }
@@ -95,7 +111,16 @@ impl Frame {
                     ctx.path.starts_with(href)
                 },
             })
-            .collect();
+            .collect::<Vec<NavItem>>();
+        // Issue 15 (notify): the unread count, read once per request in auth.rs.
+        let mut nav = nav;
+        if let Some(unread) = ctx.unread_notifications {
+            let at = nav
+                .iter()
+                .position(|i| i.href == "/account")
+                .unwrap_or(nav.len());
+            nav.insert(at, crate::pages::notify::nav_item(ctx, unread));
+        }
         Frame {
             lang: ctx.lang,
             csrf: ctx.csrf.clone(),
@@ -272,6 +297,13 @@ fn event_link(e: &ismap_store::events::NamedEvent) -> Option<String> {
         "internal_audit" => Some(format!("/internal-audits/{id}")),
         "approval_delegation" => Some("/agency/delegations".to_owned()),
         "special_measure" => Some(format!("/special-measures/{id}")),
+        "register_entry" => Some(format!("/agency/register/{id}")),
+        "interim_measure" => Some(format!("/interim-measures/{id}")),
+        // Issue 15 (channel).
+        "inquiry" => Some(format!("/inquiries/{id}")),
+        "doubt" => Some(format!("/doubts/{id}")),
+        "status_request" => Some(format!("/status-requests/{id}")),
+        "notice" => Some(format!("/notices/{id}")),
         _ => None,
     }
 }
@@ -461,7 +493,7 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-fn format_day(lang: Lang, date: chrono::NaiveDate) -> String {
+pub(crate) fn format_day(lang: Lang, date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     match lang {
         Lang::Ja => format!("{}年{}月{}日", date.year(), date.month(), date.day()),

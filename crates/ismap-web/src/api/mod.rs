@@ -7,6 +7,8 @@ mod audits;
 mod catalogs;
 mod crosswalk;
 mod lists;
+pub mod operations_report;
+mod procurement;
 mod services;
 mod statements;
 
@@ -14,6 +16,7 @@ pub use audits::*;
 pub use catalogs::*;
 pub use crosswalk::*;
 pub use lists::*;
+pub use procurement::*;
 pub use services::*;
 pub use statements::*;
 
@@ -40,14 +43,18 @@ use crate::policy::{Action, Principal};
         save_control, freeze_statement, diff_statement, export_statement, upgrade_statement,
         bulk_objective, add_risk,
         audits::list_audit_orgs, audits::get_engagement,
-        audits::record_result, audits::get_report
+        audits::record_result, audits::get_report,
+        operations_report::get_operations_report,
+        procurement::procurement_check
     ),
     components(schemas(crate::audit_ops::ResultInput, CatalogSummary, ControlIn, BulkIn, RiskIn, ServiceIn, ServiceUpdate, ServiceOut, StatementOut, RevisionOut, Problem, ProblemField)),
     tags(
         (name = "catalog", description = "The control standard (管理基準)"),
         (name = "services", description = "A provider's cloud services"),
         (name = "statements", description = "Statements (言明書) and their revisions"),
-        (name = "audits", description = "Audit organizations, engagements, results and reports (spec §4)")
+        (name = "audits", description = "Audit organizations, engagements, results and reports (spec §4)"),
+        (name = "operations-report", description = "The secretariat's operations report (運用状況の報告) per fiscal year"),
+        (name = "procurement", description = "The procurement check (調達前確認) for agencies and the secretariat")
     )
 )]
 pub struct ApiDoc;

@@ -46,6 +46,8 @@ struct AccountPage {
     default_days: i64,
     max_days: i64,
     manages_users: bool,
+    /// Issue 15 (notify): which e-mails this person gets.
+    notify_prefs: Option<crate::pages::notify::Prefs>,
 }
 
 async fn page(
@@ -99,6 +101,7 @@ async fn page(
         default_days: DEFAULT_TOKEN_DAYS,
         max_days: MAX_TOKEN_DAYS,
         manages_users: allows(Some(p), Action::ManageUsers, Some(p.organization.id)),
+        notify_prefs: crate::pages::notify::prefs_of(state, ctx).await?,
         frame,
     })?;
     Ok((status, html).into_response())

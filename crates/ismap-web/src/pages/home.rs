@@ -61,6 +61,15 @@ struct HomePage {
     /// Government viewers: the entries in force on the special measures
     /// service list (pages/special_measures.rs); `None` for anyone else.
     special_measures_card: Option<usize>,
+    /// Agencies' people and the secretariat: interim measures (pages/interim.rs).
+    interim_card: Option<crate::pages::interim::Card>,
+    /// The secretariat: the operations report card (pages/operations_report.rs).
+    opsreport_card: Option<crate::pages::operations_report::Card>,
+    /// Agencies' people and the secretariat: the channel (pages/channel.rs).
+    channel_card: Option<crate::pages::channel::ChannelCard>,
+    /// Agencies' people: their cloud usage register by status and path
+    /// (pages/register.rs).
+    register_card: Option<crate::pages::register::Card>,
     open_improvements: usize,
     /// The provider's registrations, soonest expiry first, with the 90/30-day warning.
     renewals: Vec<RenewalRow>,
@@ -353,8 +362,17 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         crate::pages::internal_audits::dashboard(&state, &frame, p).await?;
     let liu_cards = crate::pages::impact_assessments::dashboard_cards(&state, &frame, p).await?;
     let special_measures_card = crate::pages::special_measures::dashboard_count(&state, p).await?;
+    let interim_card = crate::pages::interim::dashboard_card(&state, &frame, p).await?;
+    let channel_card = crate::pages::channel::dashboard_card(&state, &frame, p).await?;
+    let register_card = crate::pages::register::dashboard_card(&state, &frame, p).await?;
+    let opsreport_card =
+        crate::pages::operations_report::dashboard_card(&state, p, frame.lang).await?;
     let page = HomePage {
+        opsreport_card,
+        channel_card,
+        register_card,
         special_measures_card,
+        interim_card,
         liu_cards,
         internal_audit_warnings,
         renewals,

@@ -8,6 +8,7 @@
 //! Screenshots of the control page and of the statement editor are left in
 //! the cargo target tmpdir (`target/tmp/`) for humans to look at.
 
+mod agency;
 mod audit;
 mod chrome;
 mod driver;
@@ -81,4 +82,20 @@ async fn reviewer_reads_the_statement_and_dashboards_tell_the_truth() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liu_track_from_the_impact_assessment_to_the_liu_list() {
     in_browser("liu", liu::journey).await;
+}
+
+/// Issue 15 as サンプル省: the register, the procurement check stored with
+/// its snapshot, a planned unregistered service under an interim measure
+/// through its deadline (a test clock), the report, the secretariat's
+/// inquiry, the answer and the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agency_register_interim_measure_report_inquiry_and_plan() {
+    in_browser("agency", agency::journey).await;
+}
+
+/// Issue 15 as the secretariat: the overdue measures on the dashboard, the
+/// operations report (運用状況の報告) downloaded as XLSX and read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agency_secretariat_sees_overdue_measures_and_downloads_the_operations_report() {
+    in_browser("agency secretariat", agency::secretariat_journey).await;
 }

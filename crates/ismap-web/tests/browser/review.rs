@@ -321,11 +321,14 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         t.elapsed()
     );
 
-    // An agency: no promise of interim measures; the lists instead.
+    // An agency: its interim measures (issue 15) and the lists.
     sign_in_from_header(&browser, &server, "agency-a").await;
     let body = browser.body_text().await;
     assert!(body.contains("ダッシュボード"), "{body}");
-    assert!(!body.contains("暫定措置"), "the agency dashboard: {body}");
+    assert!(body.contains("暫定措置"), "the agency dashboard: {body}");
+    browser
+        .find("#interim-card a[href^='/interim-measures']")
+        .await;
     browser.find("#lists-card a[href='/lists/ismap']").await;
     browser.step(JOURNEY, "09-agency-dashboard").await;
     eprintln!("{JOURNEY}: done ({:.1?})", t.elapsed());

@@ -344,3 +344,65 @@ pub(crate) async fn tick_all(browser: &Browser, boxes: &[String]) {
         browser.click(&boxes[index]).await;
     }
 }
+
+/// Lets the browser save what a download link sends into `dir`, as a
+/// person's browser saves into its downloads folder (Chrome DevTools'
+/// Browser.setDownloadBehavior, through chromedriver).
+pub(crate) async fn save_downloads_in(browser: &Browser, dir: &std::path::Path) {
+    browser
+        .command(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(serde_json::json!({
+                "cmd": "Browser.setDownloadBehavior",
+                "params": { "behavior": "allow", "downloadPath": dir.to_str().expect("a UTF-8 path") },
+            })),
+        )
+        .await;
+}
+
+/// Waits until the browser has finished saving a file whose name ends with
+/// `suffix` in `dir` (Chromium writes `*.crdownload` until it is complete);
+/// returns its path.
+pub(crate) async fn wait_for_download(
+    browser: &Browser,
+    dir: &std::path::Path,
+    suffix: &str,
+) -> PathBuf {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        let saved = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| {
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(suffix))
+            });
+        if let Some(path) = saved
+            && std::fs::metadata(&path).is_ok_and(|m| m.len() > 0)
+        {
+            return path;
+        }
+        browser
+            .check_deadline(
+                deadline,
+                &format!("a downloaded *{suffix} in {}", dir.display()),
+            )
+            .await;
+    }
+}
+
+/// Presses the browser's reload button (WebDriver "Refresh"): the page is
+/// asked for again, as a person does after time has passed.
+pub(crate) async fn reload(browser: &Browser) {
+    browser
+        .command(
+            reqwest::Method::POST,
+            "/refresh",
+            Some(serde_json::json!({})),
+        )
+        .await;
+}

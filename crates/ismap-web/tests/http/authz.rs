@@ -128,6 +128,36 @@ const GOVERNMENT: &[&str] = &[
     "digital-agency",
 ];
 const DIGITAL_AGENCY: &[&str] = &["digital-agency"];
+/// Issue 15 (interim): agencies' people and the secretariat list interim
+/// measures; the fixture's measure (agency-a's) is seen by agency-a's people
+/// and the secretariat, written by agency-a's people only.
+const INTERIM_LISTERS: &[&str] = &["secretariat", "agency-a", "agency-b", "agency-a-ciso"];
+const INTERIM_VIEWERS: &[&str] = &["secretariat", "agency-a", "agency-a-ciso"];
+const INTERIM_WRITERS: &[&str] = &["agency-a", "agency-a-ciso"];
+/// Issue 15 (register): agencies' people and the secretariat read registers
+/// (each agency its own); agencies' people keep their own. The fixture's
+/// entry is agency-a's: seen by its people and the secretariat.
+const REGISTER_READERS: &[&str] = &["secretariat", "agency-a", "agency-b", "agency-a-ciso"];
+const REGISTER_KEEPERS: &[&str] = &["agency-a", "agency-b", "agency-a-ciso"];
+const REGISTER_VIEWERS: &[&str] = &["secretariat", "agency-a", "agency-a-ciso"];
+const REGISTER_WRITERS: &[&str] = &["agency-a", "agency-a-ciso"];
+
+// Issue 15 (channel): who uses the channel between agencies and the
+// secretariat. The fixture's objects belong to サンプル省 (agency-a); its
+// doubt is referred to IPA.
+const CHANNEL_LISTERS: &[&str] = &["secretariat", "agency-a", "agency-b", "agency-a-ciso"];
+const DOUBT_LISTERS: &[&str] = &[
+    "reviewer",
+    "committee",
+    "secretariat",
+    "agency-a",
+    "agency-b",
+    "agency-a-ciso",
+];
+const AGENCY_PEOPLE: &[&str] = &["agency-a", "agency-b", "agency-a-ciso"];
+const AGENCY_A: &[&str] = &["agency-a", "agency-a-ciso"];
+const CHANNEL_A: &[&str] = &["secretariat", "agency-a", "agency-a-ciso"];
+const DOUBT_A_VIEWERS: &[&str] = &["reviewer", "secretariat", "agency-a", "agency-a-ciso"];
 
 fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
     use Method::{Get, Patch, Post};
@@ -316,12 +346,78 @@ fn matrix() -> HashMap<(Method, &'static str), &'static [&'static str]> {
         ((Post, "/special-measures/import"), DIGITAL_AGENCY),
         ((Get, "/special-measures/{id}"), GOVERNMENT),
         ((Post, "/special-measures/{id}/end"), DIGITAL_AGENCY),
+        // Issue 15 (channel): inquiries, doubts, status requests, notices.
+        ((Get, "/inquiries"), CHANNEL_LISTERS),
+        ((Get, "/inquiries/new"), SECRETARIAT),
+        ((Post, "/inquiries"), SECRETARIAT),
+        ((Get, "/inquiries/{id}"), CHANNEL_A),
+        ((Post, "/inquiries/{id}/questions"), SECRETARIAT),
+        ((Post, "/inquiries/{id}/questions/{question}"), AGENCY_A),
+        ((Post, "/inquiries/{id}/close"), SECRETARIAT),
+        ((Get, "/inquiries/{id}/files/{file}"), CHANNEL_A),
+        ((Get, "/doubts"), DOUBT_LISTERS),
+        ((Get, "/doubts/new"), AGENCY_PEOPLE),
+        ((Post, "/doubts"), AGENCY_PEOPLE),
+        ((Get, "/doubts/{id}"), DOUBT_A_VIEWERS),
+        ((Post, "/doubts/{id}/transitions"), SECRETARIAT),
+        ((Post, "/doubts/{id}/notes"), &["reviewer", "secretariat"]),
+        ((Get, "/doubts/{id}/files/{file}"), DOUBT_A_VIEWERS),
+        ((Get, "/status-requests"), CHANNEL_LISTERS),
+        ((Post, "/status-requests"), AGENCY_PEOPLE),
+        ((Get, "/status-requests/{id}"), CHANNEL_A),
+        ((Post, "/status-requests/{id}/answer"), SECRETARIAT),
+        ((Get, "/notices"), CHANNEL_LISTERS),
+        ((Post, "/notices"), SECRETARIAT),
+        ((Get, "/notices/{id}"), CHANNEL_LISTERS),
+        ((Get, "/notices/{id}/files/{file}"), CHANNEL_LISTERS),
+        // Issue 15 (register): the cloud usage register and the check's API.
+        ((Get, "/agency/register"), REGISTER_READERS),
+        ((Post, "/agency/register"), REGISTER_KEEPERS),
+        ((Get, "/agency/register/new"), REGISTER_KEEPERS),
+        ((Get, "/agency/register/export.csv"), REGISTER_READERS),
+        ((Get, "/agency/register/export.xlsx"), REGISTER_READERS),
+        ((Post, "/agency/register/import"), REGISTER_KEEPERS),
+        ((Get, "/agency/register/{id}"), REGISTER_VIEWERS),
+        ((Post, "/agency/register/{id}"), REGISTER_WRITERS),
+        ((Post, "/agency/register/{id}/checks"), REGISTER_WRITERS),
+        ((Post, "/agency/register/{id}/ciso"), REGISTER_WRITERS),
+        (
+            (Get, "/agency/register/{id}/files/{file}"),
+            REGISTER_VIEWERS,
+        ),
+        ((Get, "/api/v1/procurement-check"), REGISTER_READERS),
+        // Issue 15 (interim): interim measures.
+        ((Post, "/agency/register/{id}/interim"), INTERIM_WRITERS),
+        ((Get, "/interim-measures"), INTERIM_LISTERS),
+        ((Get, "/interim-measures/{id}"), INTERIM_VIEWERS),
+        (
+            (Post, "/interim-measures/{id}/acknowledgements"),
+            INTERIM_WRITERS,
+        ),
+        (
+            (Post, "/interim-measures/{id}/provider-requests"),
+            INTERIM_WRITERS,
+        ),
+        ((Post, "/interim-measures/{id}/hearings"), INTERIM_WRITERS),
+        ((Post, "/interim-measures/{id}/report"), INTERIM_WRITERS),
+        ((Post, "/interim-measures/{id}/plans"), INTERIM_WRITERS),
+        ((Post, "/interim-measures/{id}/progress"), INTERIM_WRITERS),
+        // Issue 15, opsreport: the operations report, the secretariat only.
+        ((Get, "/operations-report"), SECRETARIAT),
+        ((Get, "/operations-report.xlsx"), SECRETARIAT),
+        ((Get, "/api/v1/operations-report"), SECRETARIAT),
         ((Get, "/account"), SIGNED_IN),
         ((Post, "/account/tokens"), SIGNED_IN),
         ((Post, "/account/tokens/{id}/revoke"), SIGNED_IN),
         ((Post, "/account/password"), SIGNED_IN),
         ((Get, "/account/users"), USER_ADMINS),
         ((Post, "/account/users/{id}/active"), USER_ADMINS),
+        // Issue 15 (notify): everyone's own notifications and e-mail choices
+        // (someone else's notification id answers 404 like a missing one).
+        ((Get, "/notifications"), SIGNED_IN),
+        ((Post, "/notifications/read"), SIGNED_IN),
+        ((Post, "/notifications/{id}/read"), SIGNED_IN),
+        ((Post, "/account/notifications"), SIGNED_IN),
         ((Get, "/api/openapi.json"), EVERYONE),
         ((Get, "/api/v1/catalog"), EVERYONE),
         ((Get, "/api/v1/catalogs"), EVERYONE),
@@ -359,10 +455,20 @@ struct Ids {
     impact_assessment: i64,
     pre_application: i64,
     pre_application_file: i64,
+    /// Issue 15 (interim): an undecided register entry of agency-a, and an
+    /// open interim measure of agency-a (on another entry).
+    interim_entry: i64,
+    interim_measure: i64,
+    /// Issue 15 (channel): its objects (tests/http/channel.rs).
+    channel: crate::channel::AuthzIds,
 }
 
 /// A concrete path for a route pattern, pointing at the demo SaaS objects.
 fn concrete(pattern: &str, ids: &Ids) -> String {
+    // Issue 15 (channel): its objects and their files.
+    if let Some(path) = crate::channel::authz_path(pattern, &ids.channel) {
+        return path;
+    }
     let (service, statement) = (ids.service, ids.statement);
     // A list entry is named by its registration number: the demo IaaS's.
     let pattern_here = if pattern.starts_with("/lists/") {
@@ -381,6 +487,19 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{number}", "1")
         .replace("{objective}", "12.3.1")
         .replace("{risk}", "R9");
+    if pattern == "/agency/register/{id}/interim" {
+        return format!("/agency/register/{}/interim", ids.interim_entry);
+    }
+    if pattern.starts_with("/interim-measures/{id}") {
+        return pattern.replace("{id}", &ids.interim_measure.to_string());
+    }
+    // Issue 15 (register): agency-a's undecided entry (the interim fixture's).
+    if pattern.starts_with("/agency/register/{id}") {
+        return path.replace("{id}", &ids.interim_entry.to_string());
+    }
+    if pattern == "/api/v1/procurement-check" {
+        return format!("{path}?number=C21-0008-2");
+    }
     if pattern == "/pre-applications/{id}/files/{file}" {
         return format!(
             "/pre-applications/{}/files/{}",
@@ -467,8 +586,19 @@ fn viewers(method: Method, pattern: &str) -> Option<&'static [&'static str]> {
         Some(AUDIT_ORG_PEOPLE)
     } else if p.starts_with("/organizations/{id}") {
         Some(SAAS_PROVIDER)
+    } else if p.starts_with("/interim-measures/{id}") || p == "/agency/register/{id}/interim" {
+        Some(INTERIM_VIEWERS)
+    } else if p.starts_with("/agency/register/{id}") {
+        Some(REGISTER_VIEWERS)
     } else if p.starts_with("/special-measures") {
         Some(GOVERNMENT)
+    } else if p.starts_with("/inquiries/{id}") || p.starts_with("/status-requests/{id}") {
+        // Issue 15 (channel): agency-a's objects.
+        Some(CHANNEL_A)
+    } else if p.starts_with("/doubts/{id}") {
+        Some(DOUBT_A_VIEWERS)
+    } else if p.starts_with("/notices/{id}") {
+        Some(CHANNEL_LISTERS)
     } else if (method, p) == (Method::Post, "/engagements") {
         // The form names the SaaS provider's statement: hidden from the
         // other provider's admin, the only other role allowed to ask.
@@ -1003,11 +1133,16 @@ async fn audit_fixture(server: &ismap_web::testing::TestServer) -> Ids {
     let (impact_assessment, pre_application, pre_application_file) =
         crate::liu_assessments::authz_fixture(server, service).await;
     let internal_audit = crate::internal_audits::authz_fixture(server, service).await;
+    let channel = crate::channel::authz_fixture(server).await;
     let registration = ismap_store::registrations::by_number(db, "C21-0008-2")
         .await
         .unwrap()
         .id;
+    let (interim_entry, interim_measure) = interim_fixture(server).await;
     Ids {
+        channel,
+        interim_entry,
+        interim_measure,
         internal_audit,
         impact_assessment,
         pre_application,
@@ -1022,4 +1157,51 @@ async fn audit_fixture(server: &ismap_web::testing::TestServer) -> Ids {
         saas_org: engaged.saas_org,
         audit_org: engaged.audit_org,
     }
+}
+
+/// Issue 15 (interim): two register entries of agency-a, one undecided (the
+/// declare route's), one with an open interim measure.
+async fn interim_fixture(server: &ismap_web::testing::TestServer) -> (i64, i64) {
+    use sqlx::Row;
+    let db = &server.db;
+    let agency: i64 = sqlx::query(
+        "SELECT m.organization_id FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE u.username = 'agency-a'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get("organization_id")
+    .unwrap();
+    let mut entries = Vec::new();
+    for name in ["matrix SaaS A", "matrix SaaS B"] {
+        let row = sqlx::query(
+            "INSERT INTO cloud_usage_entries (agency_id, system_name, service_name, provider_name, \
+             confidentiality, start_of_use, status, created_at, updated_at) \
+             VALUES ($1, 'matrix system', $2, 'matrix provider', 2, '2026-04-15', 'planned', $3, $3) RETURNING id",
+        )
+        .bind(agency)
+        .bind(name)
+        .bind(ismap_store::now())
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        entries.push(row.try_get::<i64, _>("id").unwrap());
+    }
+    let start = ismap_domain::interim::InterimStart::StartOfUse("2026-04-15".parse().unwrap());
+    let measure = ismap_store::interim::declare(
+        db,
+        &ismap_store::Actor::system("authorization matrix"),
+        agency,
+        &ismap_store::interim::NewMeasure {
+            entry_id: entries[1],
+            entry_version: 1,
+            start,
+            deadline: ismap_domain::interim::deadline(start).unwrap(),
+            current_status: "matrix",
+        },
+    )
+    .await
+    .unwrap();
+    (entries[0], measure.id)
 }

@@ -676,6 +676,8 @@ async fn world(server: &TestServer) {
             .await;
         assert_eq!(moved.status(), 303, "{fields:?}");
     }
+    // Issue 15 (channel): an inquiry, a doubt, a status request and a notice.
+    crate::channel::authz_fixture(server).await;
 }
 
 /// Every page each role reaches, and its forms' error answers, in Japanese:

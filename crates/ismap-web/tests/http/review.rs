@@ -462,8 +462,8 @@ async fn moved(
 
 /// Every dashboard count is the database's: the committee's agenda, IPA's
 /// queue, the provider's open questions, the secretariat's pipeline and
-/// lists; the agency's dashboard promises nothing it does not do; visitors
-/// find the lists.
+/// lists; the agency's interim measures (issue 15); visitors find the
+/// lists.
 #[tokio::test]
 async fn dashboards_count_what_the_database_holds() {
     for backend in BACKENDS {
@@ -717,11 +717,31 @@ async fn dashboards_count_what_the_database_holds() {
         let organizations = orgs::list(db).await.unwrap().len();
         assert_eq!(count_at(&html, "stat-organizations"), organizations);
 
-        // The agency: no promise of interim measures; the lists instead.
+        // The agency: its interim measures (issue 15) counted from the
+        // database, and the lists.
         let agency = Client::new(&server);
         agency.sign_in("agency-a").await;
         let html = agency.get("/").await.text().await.unwrap();
-        assert!(!html.contains("暫定措置"), "{backend:?} agency: {html}");
+        assert!(
+            html.contains("id=\"interim-card\""),
+            "{backend:?} agency: {html}"
+        );
+        let agency_row = sqlx::query(
+            "SELECT m.organization_id FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE u.username = 'agency-a'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        let agency_org: i64 = sqlx::Row::try_get(&agency_row, "organization_id").unwrap();
+        let measures = ismap_store::interim::list(db, Some(agency_org))
+            .await
+            .unwrap();
+        let open = measures
+            .iter()
+            .filter(|m| matches!(m.state.key(), "open" | "applied"))
+            .count();
+        assert_eq!(count_at(&html, "stat-interim-open"), open, "{backend:?}");
         assert!(html.contains("href=\"/lists/ismap\"") && html.contains("href=\"/lists/liu\""));
 
         // A visitor: the lists from the home page.

@@ -192,9 +192,14 @@ async fn each_role_sees_its_own_dashboard() {
         let home = client.get("/").await.text().await.unwrap();
         assert!(home.contains(card), "{user}: {card}");
         assert!(home.contains(content), "{user}: {content}");
-        // Interim measures arrive with the agencies' issue: no promise
-        // before then, and no event codes in the activity feed.
-        assert!(!home.contains("暫定措置"), "{user}: 暫定措置 promised");
+        // Interim measures (issue 15): the agency and the secretariat have
+        // the card; nobody else is shown it. No event codes in the feed.
+        let interim = matches!(user, "agency-a" | "secretariat");
+        assert_eq!(
+            home.contains("id=\"interim-card\""),
+            interim,
+            "{user}: the interim measures card"
+        );
         assert!(!home.contains("statement.revise"), "{user}: an event code");
     }
     // The IaaS provider does not see the SaaS provider's service.
