@@ -286,10 +286,16 @@ async fn evidence_expiry(state: &AppState, today: NaiveDate) -> Result<usize, St
 /// Other features' daily work, run as the first job: interim measures move
 /// (applied, closed, overdue) as the portal's records change.
 /// INTEGRATOR HOOK: add further daily refreshes here.
+/// Returns 0: what these write is their own business (their notices carry
+/// their own dedupe keys), not counted as the checks' notices.
 async fn refresh_hooks(state: &AppState, today: NaiveDate) -> Result<usize, String> {
-    ismap_store::interim::refresh_all(&state.db, today)
+    let moved = ismap_store::interim::refresh_all(&state.db, today)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if moved > 0 {
+        tracing::info!(moved, "interim measures brought up to date");
+    }
+    Ok(0)
 }
 
 async fn run_job(state: &AppState, job: &str, today: NaiveDate) -> Result<usize, String> {

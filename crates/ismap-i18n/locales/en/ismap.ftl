@@ -2131,3 +2131,4 @@ event-object-inquiry = inquiry { $id }
 event-object-doubt = doubt { $id }
 event-object-status-request = status request { $id }
 event-object-notice = notice { $id }
+register-form-unreadable = The form could not be read. Reload the page and try again.

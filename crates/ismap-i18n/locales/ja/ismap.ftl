@@ -2132,3 +2132,4 @@ event-object-inquiry = 調査 { $id }
 event-object-doubt = 疑義 { $id }
 event-object-status-request = 申請状況の問合せ { $id }
 event-object-notice = お知らせ { $id }
+register-form-unreadable = フォームを読み取れませんでした。ページを読み込み直して、もう一度お試しください。

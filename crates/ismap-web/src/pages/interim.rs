@@ -297,7 +297,9 @@ pub struct HistoryRow {
 }
 
 pub struct ApplicationRow {
-    pub href: String,
+    /// For those who may open applications (the secretariat); agencies see
+    /// the state only.
+    pub href: Option<String>,
     pub id: i64,
     pub state: String,
     pub submitted: String,
@@ -398,7 +400,8 @@ async fn detail_page(
         Some(service) => store::application_of(&state.db, service)
             .await?
             .map(|a| ApplicationRow {
-                href: format!("/applications/{}", a.id),
+                href: crate::policy::allows(Some(p), crate::policy::Action::ViewApplication, None)
+                    .then(|| format!("/applications/{}", a.id)),
                 id: a.id,
                 state: frame.t(&format!("web-app-state-{}", a.state.key())),
                 submitted: frame.when_text(&a.submitted_at),
@@ -1017,13 +1020,27 @@ struct EntrySection<'a> {
 /// The interim measure section of a register entry's page
 /// (`/agency/register/{id}`): the measure's summary with its link when one
 /// was declared (brought up to date first), the declare form when the
-/// entry is undecided and in use or planned, else nothing. The caller has
-/// already decided that the person sees the entry.
-pub async fn entry_section(
+/// entry is undecided and in use or planned — only for the agency's own
+/// people (the secretariat reads the summary, and gets nothing where there
+/// is no measure). The caller has already decided that the person sees
+/// the entry.
+pub async fn entry_section_for(
+    state: &AppState,
+    frame: &Frame,
+    principal: Option<&Principal>,
+    entry_id: i64,
+    agency_id: i64,
+) -> Result<String, PageError> {
+    let may_declare = allows_interim(principal, InterimAction::Record, agency_id);
+    section(state, frame, entry_id, agency_id, may_declare).await
+}
+
+async fn section(
     state: &AppState,
     frame: &Frame,
     entry_id: i64,
     agency_id: i64,
+    may_declare: bool,
 ) -> Result<String, PageError> {
     let today = state.clock.today();
     let measure = match store::of_entry(&state.db, entry_id).await? {
@@ -1036,7 +1053,11 @@ pub async fn entry_section(
     };
     let form_html = if measure.is_none() {
         let entry = store::entry(&state.db, entry_id).await?;
-        if entry.agency_id != agency_id || entry.path != "undecided" || entry.status == "ended" {
+        if !may_declare
+            || entry.agency_id != agency_id
+            || entry.path != "undecided"
+            || entry.status == "ended"
+        {
             return Ok(String::new());
         }
         let programme_start = state.config.programme_start;

@@ -749,10 +749,15 @@ async fn entry_page(
             who,
         });
     }
-    let interim_section =
-        crate::pages::interim::entry_section(state, &frame, entry.id, entry.agency_id)
-            .await
-            .map_err(|PageError(f)| f)?;
+    let interim_section = crate::pages::interim::entry_section_for(
+        state,
+        &frame,
+        ctx.principal.as_ref(),
+        entry.id,
+        entry.agency_id,
+    )
+    .await
+    .map_err(|PageError(f)| f)?;
     Ok(EntryPage {
         can_edit,
         can_confirm,
@@ -935,12 +940,8 @@ pub async fn ciso(
     };
     let Some(upload) = upload else {
         return Err(Failure::Invalid {
-            field: "file".into(),
-            message: m.text(
-                lang,
-                "register-import-too-large",
-                &[("max", (state.config.max_upload_bytes / 1024).to_string())],
-            ),
+            field: "form".into(),
+            message: m.text(lang, "register-form-unreadable", &[]),
         }
         .into());
     };

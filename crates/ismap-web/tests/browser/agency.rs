@@ -32,7 +32,8 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use chrono::{Days, NaiveDate};
 use ismap_domain::interim::{InterimStart, InterimState, deadline};
 use ismap_domain::operations_report::fiscal_year;
-use ismap_store::{inquiries, interim, orgs, register, services};
+use ismap_domain::validity::japan_date;
+use ismap_store::{inquiries, interim, orgs, register, registrations, services};
 use ismap_web::demo_agency::{IAAS_NAME, OVERDUE_SERVICE};
 use ismap_web::testing::TestServer;
 
@@ -68,8 +69,8 @@ fn iso(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
-fn lap(t: Instant, what: &str) {
-    eprintln!("{JOURNEY}: {what} at {:.1?}", t.elapsed());
+fn lap(journey: &str, t: Instant, what: &str) {
+    eprintln!("{journey}: {what} at {:.1?}", t.elapsed());
 }
 
 /// Presses `css` (a link or a form's button) and waits for the next page.
@@ -183,7 +184,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     // The officer signs in from the start page.
     browser.goto(&server.url("/")).await;
     sign_in_from_header(&browser, &server, "agency-a").await;
-    lap(t, "agency-a signed in");
+    lap(JOURNEY, t, "agency-a signed in");
 
     // 1. A registered service and its procurement check (調達前確認).
     open_new_entry_form(&browser).await;
@@ -212,6 +213,12 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         snapshot.contains(&format!("{} についての確認", ja(today))),
         "the snapshot names its day: {snapshot}"
     );
+    let numbers = registrations::of_service(db, iaas).await.unwrap();
+    assert!(
+        snapshot.contains("ISMAPクラウドサービスリスト")
+            && numbers.iter().any(|r| snapshot.contains(&r.number)),
+        "the list and the registration number: {snapshot}"
+    );
     assert!(
         snapshot.contains("リストから調達できます"),
         "the verdict: {snapshot}"
@@ -227,7 +234,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         "the snapshot holds the validity of the day: {}",
         checks[0].result
     );
-    lap(t, "procurement check stored");
+    lap(JOURNEY, t, "procurement check stored");
 
     // 2. A planned unregistered service, then its interim measure.
     let start = today + Days::new(21);
@@ -274,7 +281,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     assert_eq!(stored.deadline, due);
     assert_eq!(stored.state, InterimState::Open);
     browser.step(JOURNEY, "05-measure").await;
-    lap(t, "interim measure declared");
+    lap(JOURNEY, t, "interim measure declared");
 
     // The hearing (聴取) of the provider's conformance status, today.
     assert_eq!(
@@ -289,7 +296,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     assert_eq!(records.hearings.len(), 1);
     assert_eq!(records.hearings[0].on, iso(today));
     browser.step(JOURNEY, "06-hearing").await;
-    lap(t, "hearing recorded");
+    lap(JOURNEY, t, "hearing recorded");
 
     // 3. The deadline passes without an application.
     let days = (due - today).num_days() + 1;
@@ -319,7 +326,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     press(&browser, "#interim-card a.card-link").await;
     let row = wait_for_text_in(&browser, &format!("#measure-{measure}"), SERVICE).await;
     assert!(row.contains("期限超過"), "{row}");
-    lap(t, "overdue on the dashboard");
+    lap(JOURNEY, t, "overdue on the dashboard");
 
     // The CISO reports to the secretariat.
     sign_in_from_header(&browser, &server, "agency-a-ciso").await;
@@ -344,7 +351,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     let filed = records.report.expect("the report is stored");
     assert_eq!(filed.kind, "deadline_passed");
     assert_eq!(filed.on, iso(later));
-    lap(t, "reported by the CISO");
+    lap(JOURNEY, t, "reported by the CISO");
 
     // 4. The secretariat: the reported measure from its dashboard, then an
     // inquiry from the measure's page.
@@ -387,12 +394,10 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
         "the inquiry is addressed to the measure's agency"
     );
     wait_for_text_in(&browser, "#about-interim", &format!("#{measure}")).await;
-    type_into(
-        &browser,
-        "#inquiry-form input[name='subject']",
-        INQUIRY_SUBJECT,
-    )
-    .await;
+    // The subject comes prefilled from the measure; the secretariat writes its own.
+    let subject = browser.find("#inquiry-form input[name='subject']").await;
+    browser.clear(&subject).await;
+    browser.send_keys(&subject, INQUIRY_SUBJECT).await;
     type_into(
         &browser,
         "#inquiry-form textarea[name='questions']",
@@ -409,12 +414,13 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     wait_for_text_in(&browser, "#inquiry-interim", &format!("#{measure}")).await;
     wait_for_text_in(&browser, ".channel-question", QUESTION).await;
     let stored = inquiries::get(db, inquiry).await.unwrap();
+    assert_eq!(stored.subject, INQUIRY_SUBJECT);
     assert_eq!(stored.interim_measure_id, Some(measure));
     assert_eq!(stored.agency_id, ministry);
     let questions = inquiries::questions(db, inquiry).await.unwrap();
     assert_eq!(questions.len(), 1);
     assert_eq!(questions[0].due_date, answer_due);
-    lap(t, "inquiry opened");
+    lap(JOURNEY, t, "inquiry opened");
 
     // The officer answers the question.
     sign_in_from_header(&browser, &server, "agency-a").await;
@@ -438,10 +444,12 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     wait_for_text_in(&browser, ".channel-question", ANSWER).await;
     let questions = inquiries::questions(db, inquiry).await.unwrap();
     assert_eq!(questions[0].answer.as_deref(), Some(ANSWER));
-    lap(t, "question answered");
+    lap(JOURNEY, t, "question answered");
 
-    // The officer records the plan (移行, with dates).
-    open_measure(&browser, measure, "reported").await;
+    // The officer goes from the inquiry to its measure and records the plan
+    // (移行, with dates).
+    press(&browser, "#inquiry-interim a").await;
+    browser.wait_for_css("#interim-plan-form").await;
     choose_radio(&browser, "#interim-plan-form", "kind", "migration").await;
     type_into(&browser, "#interim-description", PLAN).await;
     let (plan_start, plan_end) = (later + Days::new(30), later + Days::new(180));
@@ -463,7 +471,7 @@ pub(crate) async fn journey(browser: Browser, server: TestServer) {
     assert_eq!(records.plans[0].start, Some(plan_start));
     assert_eq!(records.plans[0].end, Some(plan_end));
     browser.step(JOURNEY, "14-plan-recorded").await;
-    lap(t, "plan recorded");
+    lap(JOURNEY, t, "plan recorded");
 }
 
 /// The secretariat: the overdue measures on the dashboard, then the
@@ -477,7 +485,7 @@ pub(crate) async fn secretariat_journey(browser: Browser, server: TestServer) {
     browser.goto(&server.url("/")).await;
     sign_in_from_header(&browser, &server, "secretariat").await;
     follow_nav(&browser, "/").await;
-    lap(t, "secretariat signed in");
+    lap(JOURNEY_2, t, "secretariat signed in");
 
     // The overdue measures: as many as the database holds, the demo's
     // unreported one among them.
@@ -502,7 +510,7 @@ pub(crate) async fn secretariat_journey(browser: Browser, server: TestServer) {
         assert!(row.contains("期限超過"), "{row}");
     }
     browser.step(JOURNEY_2, "02-overdue-measures").await;
-    lap(t, "overdue measures seen");
+    lap(JOURNEY_2, t, "overdue measures seen");
 
     // The operations report from the dashboard, for this fiscal year.
     follow_nav(&browser, "/").await;
@@ -540,13 +548,32 @@ pub(crate) async fn secretariat_journey(browser: Browser, server: TestServer) {
         overdue_by_rule,
         "overdue, as in the database"
     );
+    // 届出: created within the fiscal year (the Japanese day of creation).
+    let notified = all
+        .iter()
+        .filter(|m| {
+            let created = chrono::DateTime::parse_from_rfc3339(&m.created_at)
+                .map(|at| japan_date(at.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|_| panic!("a moment: {:?}", m.created_at));
+            fiscal_year(created) == fy
+        })
+        .count() as i64;
+    assert_eq!(figure("notified"), notified, "notified this fiscal year");
+    let running = all.iter().filter(|m| m.closed_at.is_none());
     assert_eq!(
-        figure("notified"),
-        all.len() as i64,
-        "the demo's measures were all notified this fiscal year"
+        figure("open"),
+        running.clone().count() as i64,
+        "still running"
+    );
+    assert_eq!(
+        figure("reported"),
+        running
+            .filter(|m| m.state == InterimState::Reported)
+            .count() as i64,
+        "reported and running"
     );
     browser.step(JOURNEY_2, "03-operations-report").await;
-    lap(t, "operations report shown");
+    lap(JOURNEY_2, t, "operations report shown");
 
     // The XLSX, by its link, saved by the browser and read back.
     save_downloads_in(&browser, downloads.path()).await;
@@ -594,5 +621,5 @@ pub(crate) async fn secretariat_journey(browser: Browser, server: TestServer) {
             "{label}: the workbook and the page"
         );
     }
-    lap(t, "XLSX read back");
+    lap(JOURNEY_2, t, "XLSX read back");
 }

@@ -449,6 +449,30 @@ async fn a_procurement_check_of_the_demo_iaas_is_stored_as_a_snapshot() {
                 .status(),
             404
         );
+        // A procurement system calls with a bearer token made at /account.
+        let page = a
+            .post_form("/account/tokens", &[("name", "procurement")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("ismap_").expect("the new token is shown once");
+        let token: String = page[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let answer: Value = reqwest::Client::new()
+            .get(server.url("/api/v1/procurement-check?number=C21-0008-2"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["verdict"], "procure_from_list");
+        let agency_a = agency(&server, "サンプル省").await;
+        assert_eq!(answer["agency_id"], agency_a, "the caller's own agency");
         let s = client(&server, "secretariat").await;
         assert_eq!(
             s.get("/api/v1/procurement-check?number=C21-0008-2")

@@ -563,6 +563,13 @@ pub async fn answer(
     )
     .await
     {
+        // htmx follows HX-Redirect with `location.href = …`: a URL that
+        // differs from the page's only by its fragment merely scrolls, and
+        // the answered form would stay on screen. The fragment is for plain
+        // form posts (issue 15 browser journey).
+        Ok(_) if crate::pages::engagements::is_htmx(&headers) => {
+            Ok(see_other(&headers, &format!("/inquiries/{id}")))
+        }
         Ok(_) => Ok(see_other(
             &headers,
             &format!("/inquiries/{id}#q-{question}"),
