@@ -404,7 +404,7 @@ pub fn serve(args: ServeArgs, packs: &[PathBuf]) -> Result<u8> {
             .context("cannot load catalogs")?;
         let accounts = if args.demo {
             Some(
-                demo::prepare(&state.db)
+                demo::prepare(&state.db, state.config.programme_start)
                     .await
                     .context("cannot prepare the demo")?,
             )

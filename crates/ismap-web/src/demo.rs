@@ -139,9 +139,14 @@ pub fn example_statement_dated(date: chrono::NaiveDate) -> String {
 /// Prepares the demo: seeds the world into an empty database, or, in a demo
 /// database seeded before, gives the demo accounts fresh passwords (so the
 /// ones printed at this start work). Refuses a database that is not a demo.
-pub async fn prepare(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
+/// `programme_start` dates the interim measures of services in use when the
+/// programme started (`Config::programme_start`).
+pub async fn prepare(
+    db: &Db,
+    programme_start: chrono::NaiveDate,
+) -> Result<Vec<DemoUser>, StoreError> {
     if users::count(db).await? == 0 {
-        return seed(db).await;
+        return seed(db, programme_start).await;
     }
     let actor = Actor::system("demo start");
     let mut accounts = Vec::new();
@@ -175,7 +180,7 @@ fn new_password() -> String {
     format!("demo-{}", &random_token()[..16])
 }
 
-async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
+async fn seed(db: &Db, programme_start: chrono::NaiveDate) -> Result<Vec<DemoUser>, StoreError> {
     let actor = Actor::system("demo seed");
     for (name, name_en, kind) in ORGANIZATIONS {
         orgs::create(db, &actor, name, name_en, *kind).await?;
@@ -310,6 +315,6 @@ async fn seed(db: &Db) -> Result<Vec<DemoUser>, StoreError> {
     .await?;
     // Issue 15: the agencies' register, interim measures, inquiry, doubt
     // and notice (counted from the default programme start).
-    crate::demo_agency::seed(db, today, ismap_domain::interim::DEFAULT_PROGRAMME_START).await?;
+    crate::demo_agency::seed(db, today, programme_start).await?;
     Ok(accounts)
 }

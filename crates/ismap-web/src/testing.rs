@@ -65,7 +65,9 @@ pub async fn spawn_with_routes(
     let state = AppState::load(db.clone(), config)
         .await
         .expect("catalogs load");
-    let accounts = demo::prepare(&db).await.expect("demo seeds");
+    let accounts = demo::prepare(&db, state.config.programme_start)
+        .await
+        .expect("demo seeds");
     let clock = state.clock.clone();
     let shared = state.clone();
     tokio::spawn(async move {
