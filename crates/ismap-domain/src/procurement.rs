@@ -3,13 +3,16 @@
 //! or needs the CISO's confirmation or an interim measure.
 //!
 //! A pure function of the facts the portal holds: the service's
-//! registrations, the agency's own approved ISMAP-LIU impact assessment of
-//! the service, and the special measures list. Each rule applied is given
-//! with where it comes from: `seed` (the programme's documents) or
-//! `this_system` (this project's reading, said so where shown).
+//! registrations, the ISMAP-LIU impact assessment named for this use (on
+//! the register entry, or the API's `assessment_id`) with the agency's
+//! approved assessments of the service, and the special measures list.
+//! Each rule applied is given with where it comes from: `seed` (the
+//! programme's documents) or `this_system` (this project's reading, said
+//! so where shown).
 
 use chrono::NaiveDate;
 
+use crate::impact::AssessmentState;
 use crate::registration::{ListKind, RegistrationStatus, status_on};
 
 /// One registration of the service, as the check needs it.
@@ -38,6 +41,20 @@ pub struct SpecialMeasureFacts {
     pub ended: bool,
 }
 
+/// An ISMAP-LIU impact assessment (影響評価), as the check needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssessmentFacts {
+    pub id: i64,
+    /// The agency the assessment is the assessment of.
+    pub agency_id: i64,
+    pub service_id: i64,
+    /// The use it assesses (its name, as the provider asked for it).
+    pub use_name: String,
+    pub state: AssessmentState,
+    /// When it was approved (a timestamp), once approved.
+    pub approved_at: Option<String>,
+}
+
 /// Everything the check reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Facts {
@@ -46,9 +63,15 @@ pub struct Facts {
     /// `IaaS`, `PaaS`, `SaaS`, when the portal knows the service.
     pub model: Option<String>,
     pub registrations: Vec<RegistrationFacts>,
-    /// The id of the asking agency's approved impact assessment of the
-    /// service, if any.
-    pub own_assessment: Option<i64>,
+    /// The asking agency (none: the secretariat, who has no assessment of
+    /// its own).
+    pub agency_id: Option<i64>,
+    /// The assessment named for this use: the one the register entry
+    /// records, or the API's `assessment_id`.
+    pub named_assessment: Option<AssessmentFacts>,
+    /// The asking agency's assessments of the service (any state): the
+    /// approved ones are the candidates offered when none is named.
+    pub agency_assessments: Vec<AssessmentFacts>,
     pub special_measures: Vec<SpecialMeasureFacts>,
 }
 
@@ -98,15 +121,45 @@ pub struct ListAnswer {
     pub suspension_reason: String,
 }
 
-/// The agency's own impact assessment, for an ISMAP-LIU service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An approved assessment the agency could name for the use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: i64,
+    pub use_name: String,
+    pub approved_at: Option<String>,
+}
+
+/// The agency's own impact assessment for this use, for an ISMAP-LIU
+/// service.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LiuAssessment {
     /// Not on the ISMAP-LIU list (or also validly on the ISMAP list).
     NotNeeded,
-    /// The agency's approved assessment.
-    Approved { id: i64 },
-    /// Needed and not approved by this agency.
-    Missing,
+    /// The use names an approved assessment of this agency for this
+    /// service: approved for this use.
+    Approved { id: i64, use_name: String },
+    /// The use names an assessment of this agency for this service that is
+    /// still in progress (requested, submitted or returned).
+    NotApprovedYet {
+        id: i64,
+        use_name: String,
+        state: AssessmentState,
+    },
+    /// No assessment of this agency for this service is named for the use;
+    /// `candidates`: the agency's approved assessments of the service, one
+    /// of which may be the use's (newest first).
+    Missing { candidates: Vec<Candidate> },
+}
+
+impl LiuAssessment {
+    pub fn key(&self) -> &'static str {
+        match self {
+            LiuAssessment::NotNeeded => "not_needed",
+            LiuAssessment::Approved { .. } => "approved",
+            LiuAssessment::NotApprovedYet { .. } => "not_approved_yet",
+            LiuAssessment::Missing { .. } => "missing",
+        }
+    }
 }
 
 /// The special measures list, for a SaaS.
@@ -129,9 +182,13 @@ pub enum Verdict {
     /// On a list and valid (with the agency's assessment, for ISMAP-LIU):
     /// procure from the list.
     ProcureFromList,
-    /// On the ISMAP-LIU list, valid, but the agency has not approved its
-    /// impact assessment for this use.
+    /// On the ISMAP-LIU list, valid, but the agency's impact assessment
+    /// named for this use is not approved yet.
     NeedsLiuAssessment,
+    /// On the ISMAP-LIU list, valid, but no impact assessment of the
+    /// agency is named for this use: one must be named (the approved ones
+    /// are offered as candidates).
+    NameLiuAssessment,
     /// Not validly registered: the CISO's confirmation or an interim
     /// measure is needed.
     NeedsCisoOrInterim,
@@ -142,6 +199,7 @@ impl Verdict {
         match self {
             Verdict::ProcureFromList => "procure_from_list",
             Verdict::NeedsLiuAssessment => "needs_liu_assessment",
+            Verdict::NameLiuAssessment => "name_liu_assessment",
             Verdict::NeedsCisoOrInterim => "needs_ciso_or_interim",
         }
     }
@@ -226,6 +284,50 @@ fn for_list(
         .copied()
 }
 
+/// Whether `a` is the asking agency's assessment of the service checked.
+fn of_this_agency_and_service(facts: &Facts, a: &AssessmentFacts) -> bool {
+    facts.agency_id == Some(a.agency_id) && facts.service_id == Some(a.service_id)
+}
+
+/// The ISMAP-LIU answer: the named assessment when it is this agency's for
+/// this service (approved, or not yet); else missing, with this agency's
+/// approved assessments of the service as candidates. An assessment of
+/// another agency or service named by mistake counts as none named.
+fn liu_assessment(facts: &Facts) -> LiuAssessment {
+    match &facts.named_assessment {
+        Some(a) if of_this_agency_and_service(facts, a) => {
+            if a.state == AssessmentState::Approved {
+                LiuAssessment::Approved {
+                    id: a.id,
+                    use_name: a.use_name.clone(),
+                }
+            } else {
+                LiuAssessment::NotApprovedYet {
+                    id: a.id,
+                    use_name: a.use_name.clone(),
+                    state: a.state,
+                }
+            }
+        }
+        _ => {
+            let mut candidates: Vec<Candidate> = facts
+                .agency_assessments
+                .iter()
+                .filter(|a| {
+                    of_this_agency_and_service(facts, a) && a.state == AssessmentState::Approved
+                })
+                .map(|a| Candidate {
+                    id: a.id,
+                    use_name: a.use_name.clone(),
+                    approved_at: a.approved_at.clone(),
+                })
+                .collect();
+            candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
+            LiuAssessment::Missing { candidates }
+        }
+    }
+}
+
 /// The check of `facts` on `day`.
 pub fn check(facts: &Facts, day: NaiveDate) -> CheckResult {
     let mut rules = vec![rule(
@@ -277,12 +379,14 @@ pub fn check(facts: &Facts, day: NaiveDate) -> CheckResult {
         rules.push(rule(
             "liu-assessment",
             Provenance::Seed,
-            "spec §7: ISMAP-LIU の利用には調達する政府機関等の影響評価（承認済み）が必要",
+            "seed 001, spec §7.2: ISMAP-LIU は業務・情報の影響度評価が判断基準であり、調達する政府機関等がその利用について評価する（承認済みの自組織の影響評価が必要）",
         ));
-        match facts.own_assessment {
-            Some(id) => LiuAssessment::Approved { id },
-            None => LiuAssessment::Missing,
-        }
+        rules.push(rule(
+            "liu-assessment-named",
+            Provenance::ThisSystem,
+            "the assessment is matched to the use by naming it (the register entry's assessment, the API's assessment_id): an approved assessment of another use does not count",
+        ));
+        liu_assessment(facts)
     } else {
         LiuAssessment::NotNeeded
     };
@@ -307,8 +411,9 @@ pub fn check(facts: &Facts, day: NaiveDate) -> CheckResult {
     let verdict = if ismap_valid {
         Verdict::ProcureFromList
     } else if liu_valid {
-        match liu_assessment {
+        match &liu_assessment {
             LiuAssessment::Approved { .. } => Verdict::ProcureFromList,
+            LiuAssessment::Missing { .. } => Verdict::NameLiuAssessment,
             _ => Verdict::NeedsLiuAssessment,
         }
     } else {
@@ -360,8 +465,22 @@ mod tests {
             service_name: "s".into(),
             model: Some(model.into()),
             registrations,
-            own_assessment: None,
+            agency_id: Some(7),
+            named_assessment: None,
+            agency_assessments: vec![],
             special_measures: vec![],
+        }
+    }
+
+    fn assessment(id: i64, use_name: &str, state: AssessmentState) -> AssessmentFacts {
+        AssessmentFacts {
+            id,
+            agency_id: 7,
+            service_id: 1,
+            use_name: use_name.into(),
+            state,
+            approved_at: (state == AssessmentState::Approved)
+                .then(|| "2026-05-01T09:00:00Z".into()),
         }
     }
 
@@ -403,14 +522,93 @@ mod tests {
     }
 
     #[test]
-    fn liu_needs_the_agencys_own_approved_assessment() {
+    fn liu_needs_the_agencys_own_approved_assessment_for_this_use() {
         let mut f = facts(vec![reg(ListKind::Liu, "2026-12-31")], "SaaS");
         let d = day("2026-06-01");
         let result = check(&f, d);
-        assert_eq!(result.liu_assessment, LiuAssessment::Missing);
-        assert_eq!(result.verdict, Verdict::NeedsLiuAssessment);
+        assert_eq!(
+            result.liu_assessment,
+            LiuAssessment::Missing { candidates: vec![] }
+        );
+        assert_eq!(result.verdict, Verdict::NameLiuAssessment);
+        assert_eq!(result.verdict.key(), "name_liu_assessment");
         assert_eq!(result.special_measures, SpecialMeasures::NotListed);
-        f.own_assessment = Some(5);
+        let seed = result
+            .rules
+            .iter()
+            .find(|r| r.key == "liu-assessment")
+            .unwrap();
+        assert_eq!(seed.provenance, Provenance::Seed);
+        let named = result
+            .rules
+            .iter()
+            .find(|r| r.key == "liu-assessment-named")
+            .unwrap();
+        assert_eq!(named.provenance, Provenance::ThisSystem);
+
+        // Missing: none named, the agency's approved ones (not another
+        // agency's, not another service's, not one in progress) offered.
+        let mut other_agency = assessment(8, "勤怠", AssessmentState::Approved);
+        other_agency.agency_id = 9;
+        let mut other_service = assessment(9, "勤怠", AssessmentState::Approved);
+        other_service.service_id = 2;
+        f.agency_assessments = vec![
+            assessment(3, "職員の予定管理", AssessmentState::Approved),
+            assessment(4, "会議室予約", AssessmentState::Submitted),
+            assessment(5, "研修の案内", AssessmentState::Approved),
+            other_agency.clone(),
+            other_service,
+        ];
+        let result = check(&f, d);
+        let LiuAssessment::Missing { candidates } = &result.liu_assessment else {
+            panic!("{:?}", result.liu_assessment);
+        };
+        let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids,
+            [5, 3],
+            "approved, this agency's, this service's, newest first"
+        );
+        assert_eq!(candidates[1].use_name, "職員の予定管理");
+        assert_eq!(result.verdict, Verdict::NameLiuAssessment);
+
+        // Not approved yet: the use names one still in progress.
+        for state in [
+            AssessmentState::Requested,
+            AssessmentState::Submitted,
+            AssessmentState::Returned,
+        ] {
+            f.named_assessment = Some(assessment(4, "会議室予約", state));
+            let result = check(&f, d);
+            assert_eq!(
+                result.liu_assessment,
+                LiuAssessment::NotApprovedYet {
+                    id: 4,
+                    use_name: "会議室予約".into(),
+                    state
+                }
+            );
+            assert_eq!(result.verdict, Verdict::NeedsLiuAssessment);
+            assert!(result.valid_on_a_list(), "on the list, not procurable yet");
+        }
+
+        // Another agency's approved assessment named by mistake: none named.
+        f.named_assessment = Some(other_agency);
+        assert!(matches!(
+            check(&f, d).liu_assessment,
+            LiuAssessment::Missing { .. }
+        ));
+        f.agency_id = None;
+        f.named_assessment = Some(assessment(5, "研修の案内", AssessmentState::Approved));
+        assert_eq!(
+            check(&f, d).liu_assessment,
+            LiuAssessment::Missing { candidates: vec![] },
+            "the secretariat has no assessment of its own"
+        );
+        f.agency_id = Some(7);
+
+        // Approved for this use.
+        f.named_assessment = Some(assessment(5, "研修の案内", AssessmentState::Approved));
         f.special_measures = vec![SpecialMeasureFacts {
             id: 3,
             period_start: day("2025-04-01"),
@@ -418,7 +616,14 @@ mod tests {
             ended: false,
         }];
         let result = check(&f, d);
-        assert_eq!(result.liu_assessment, LiuAssessment::Approved { id: 5 });
+        assert_eq!(
+            result.liu_assessment,
+            LiuAssessment::Approved {
+                id: 5,
+                use_name: "研修の案内".into()
+            }
+        );
+        assert_eq!(result.liu_assessment.key(), "approved");
         assert_eq!(result.verdict, Verdict::ProcureFromList);
         assert!(matches!(
             result.special_measures,

@@ -74,7 +74,8 @@ impl Status {
 pub enum Path {
     /// 未対応: nothing decided yet.
     Undecided,
-    /// 登録済み: a procurement check found it on a list, valid.
+    /// 登録済み: a procurement check found it procurable from a list (valid
+    /// on it; for ISMAP-LIU only, with the agency's approved assessment).
     Registered,
     /// CISO確認.
     CisoConfirmed,

@@ -5,13 +5,131 @@
 //! in [`crate::inquiries`], [`crate::doubts`], [`crate::status_requests`]
 //! and [`crate::notices`].
 
+use ismap_domain::Role;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::events::Actor;
+use crate::events::{self, Actor, NewEvent};
 use crate::files::{self, NewFile, StoredFile};
+use crate::notifications::{Notice, notify_org, notify_role, notify_users, people_in_role};
 use crate::vault::MasterKey;
-use crate::{Db, Result, now};
+use crate::{Db, Result, StoreError, now};
+
+/// The agency's people told of what the secretariat does about its
+/// inquiries, doubts and status requests: its officers and CISO.
+const AGENCY_PEOPLE: &[Role] = &[Role::AgencyOfficer, Role::AgencyCiso];
+
+/// The one row of `select` (the object's table aliased `alias`) with id
+/// `id`; none is `NotFound("<what> <id>")`. Inquiries, doubts, status
+/// requests and notices are all read this way.
+pub(crate) async fn one(db: &Db, select: &str, alias: &str, what: &str, id: i64) -> Result<AnyRow> {
+    sqlx::query(&format!("{select} WHERE {alias}.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("{what} {id}")))
+}
+
+/// The rows of `select` (the object's table aliased `alias`) that `filter`
+/// keeps (a `WHERE …` with at most the one parameter `$1` = `bind`, or
+/// nothing), newest first.
+pub(crate) async fn newest_first(
+    db: &Db,
+    select: &str,
+    alias: &str,
+    filter: &str,
+    bind: Option<i64>,
+) -> Result<Vec<AnyRow>> {
+    let sql = format!("{select} {filter} ORDER BY {alias}.id DESC");
+    let mut q = sqlx::query(&sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
+/// [`newest_first`] of one agency (`Some`) or of every agency (`None`).
+pub(crate) async fn of_agency(
+    db: &Db,
+    select: &str,
+    alias: &str,
+    agency_id: Option<i64>,
+) -> Result<Vec<AnyRow>> {
+    let filter = match agency_id {
+        Some(_) => format!("WHERE {alias}.agency_id = $1"),
+        None => String::new(),
+    };
+    newest_first(db, select, alias, &filter, agency_id).await
+}
+
+/// A conditional UPDATE that moved no row: another change of `what` `id`
+/// came first since it was read.
+pub(crate) fn moved(rows_affected: u64, what: &str, id: i64) -> Result<()> {
+    if rows_affected == 0 {
+        return Err(StoreError::Conflict(format!(
+            "{what} {id} changed meanwhile; reload"
+        )));
+    }
+    Ok(())
+}
+
+/// Who hears of a change of a channel object.
+pub(crate) enum Tell {
+    /// The agency's officers and CISO.
+    Agency(i64),
+    /// Everyone holding the role (the secretariat, IPA, the committee).
+    Role(Role),
+    /// Every active agency person (officers and CISOs of every agency).
+    EveryAgency,
+    /// Nobody (the change is recorded only).
+    Nobody,
+}
+
+/// Every active agency person (officers and CISOs of agencies).
+async fn agency_people(conn: &mut AnyConnection) -> Result<Vec<i64>> {
+    let mut people = people_in_role(conn, Role::AgencyOfficer).await?;
+    for p in people_in_role(conn, Role::AgencyCiso).await? {
+        if !people.contains(&p) {
+            people.push(p);
+        }
+    }
+    Ok(people)
+}
+
+/// The end every change of a channel object shares: its event, the
+/// notice (`kind`, catalog `message_id` with `args`, leading to `link`) to
+/// those `tell` names, and the commit — all in the one transaction, so a
+/// change is never without its event or its notice.
+pub(crate) async fn record_tell_commit(
+    mut tx: Transaction<'static, Any>,
+    event: NewEvent<'_>,
+    tell: Tell,
+    kind: &str,
+    message_id: &str,
+    args: &[(&str, String)],
+    link: &str,
+) -> Result<()> {
+    events::record(&mut tx, event).await?;
+    let notice = Notice {
+        kind,
+        message_id,
+        args,
+        link,
+        dedupe_key: None,
+    };
+    match tell {
+        Tell::Agency(a) => notify_org(&mut tx, a, AGENCY_PEOPLE, &notice).await?,
+        Tell::Role(r) => notify_role(&mut tx, r, &notice).await?,
+        Tell::EveryAgency => {
+            let people = agency_people(&mut tx).await?;
+            notify_users(&mut tx, &people, &notice).await?
+        }
+        Tell::Nobody => 0,
+    };
+    tx.commit().await?;
+    Ok(())
+}
 
 /// A file attached to a channel object.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -15,10 +15,9 @@ use ismap_domain::channel::{DoubtState, DoubtTransition, doubt_next};
 use serde_json::json;
 use sqlx::{Row, any::AnyRow};
 
-use crate::channel;
-use crate::events::{self, Actor, NewEvent};
+use crate::channel::{self, Tell};
+use crate::events::{Actor, NewEvent};
 use crate::files::NewFile;
-use crate::notifications::{Notice, notify_org, notify_role};
 use crate::vault::MasterKey;
 use crate::{Db, Result, StoreError, now};
 
@@ -91,8 +90,6 @@ pub enum Scope {
     ReferredToCommittee,
 }
 
-const AGENCY_PEOPLE: &[Role] = &[Role::AgencyOfficer, Role::AgencyCiso];
-
 const SELECT: &str = "SELECT d.id, d.agency_id, o.name AS agency_name, o.name_en AS agency_name_en, \
     d.service_id, d.service_name, d.description, d.state, d.referred_ipa_at, d.referred_committee_at, \
     d.answer, d.outcome, d.version, d.created_at, d.updated_at, d.closed_at \
@@ -124,43 +121,21 @@ fn from_row(row: &AnyRow) -> Result<Doubt> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Doubt> {
-    let row = sqlx::query(&format!("{SELECT} WHERE d.id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("doubt {id}")))?;
-    from_row(&row)
+    from_row(&channel::one(db, SELECT, "d", "doubt", id).await?)
 }
 
 /// Doubts in `scope`, newest first.
 pub async fn list(db: &Db, scope: Scope) -> Result<Vec<Doubt>> {
     let rows = match scope {
-        Scope::All => {
-            sqlx::query(&format!("{SELECT} ORDER BY d.id DESC"))
-                .fetch_all(&db.pool)
-                .await?
-        }
-        Scope::Agency(a) => {
-            sqlx::query(&format!(
-                "{SELECT} WHERE d.agency_id = $1 ORDER BY d.id DESC"
-            ))
-            .bind(a)
-            .fetch_all(&db.pool)
-            .await?
-        }
+        Scope::All => channel::of_agency(db, SELECT, "d", None).await?,
+        Scope::Agency(a) => channel::of_agency(db, SELECT, "d", Some(a)).await?,
         Scope::ReferredToIpa => {
-            sqlx::query(&format!(
-                "{SELECT} WHERE d.referred_ipa_at IS NOT NULL ORDER BY d.id DESC"
-            ))
-            .fetch_all(&db.pool)
-            .await?
+            let filter = "WHERE d.referred_ipa_at IS NOT NULL";
+            channel::newest_first(db, SELECT, "d", filter, None).await?
         }
         Scope::ReferredToCommittee => {
-            sqlx::query(&format!(
-                "{SELECT} WHERE d.referred_committee_at IS NOT NULL ORDER BY d.id DESC"
-            ))
-            .fetch_all(&db.pool)
-            .await?
+            let filter = "WHERE d.referred_committee_at IS NOT NULL";
+            channel::newest_first(db, SELECT, "d", filter, None).await?
         }
     };
     rows.iter().map(from_row).collect()
@@ -196,8 +171,8 @@ pub async fn submit(
                 .file_name,
         );
     }
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "doubt.submit",
@@ -213,22 +188,13 @@ pub async fn submit(
             })),
             reason: "",
         },
+        Tell::Role(Role::SecretariatOfficer),
+        "doubt.submitted",
+        "channel-notify-doubt-submitted",
+        &[("service", new.service_name.to_owned())],
+        &format!("/doubts/{id}"),
     )
     .await?;
-    let link = format!("/doubts/{id}");
-    notify_role(
-        &mut tx,
-        Role::SecretariatOfficer,
-        &Notice {
-            kind: "doubt.submitted",
-            message_id: "channel-notify-doubt-submitted",
-            args: &[("service", new.service_name.to_owned())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, id).await
 }
 
@@ -276,12 +242,11 @@ pub async fn transition(
     if matches!(t, DoubtTransition::Answer | DoubtTransition::Close) {
         q = q.bind(text);
     }
-    if q.execute(&mut *tx).await?.rows_affected() == 0 {
-        return Err(StoreError::Conflict(format!(
-            "doubt {} changed meanwhile; reload",
-            doubt.id
-        )));
-    }
+    channel::moved(
+        q.execute(&mut *tx).await?.rows_affected(),
+        "doubt",
+        doubt.id,
+    )?;
     if matches!(
         t,
         DoubtTransition::ReferIpa | DoubtTransition::ReferCommittee
@@ -289,8 +254,32 @@ pub async fn transition(
     {
         insert_note(&mut tx, actor, doubt.id, NoteBy::Secretariat, text).await?;
     }
-    events::record(
-        &mut tx,
+    // Referrals tell the body referred to; an answer or the outcome, the
+    // agency.
+    let (tell, kind, message_id) = match t {
+        DoubtTransition::ReferIpa => (
+            Tell::Role(Role::Reviewer),
+            "doubt.referred",
+            "channel-notify-doubt-referred",
+        ),
+        DoubtTransition::ReferCommittee => (
+            Tell::Role(Role::CommitteeMember),
+            "doubt.referred",
+            "channel-notify-doubt-referred",
+        ),
+        DoubtTransition::Answer => (
+            Tell::Agency(doubt.agency_id),
+            "doubt.answered",
+            "channel-notify-doubt-answered",
+        ),
+        DoubtTransition::Close => (
+            Tell::Agency(doubt.agency_id),
+            "doubt.closed",
+            "channel-notify-doubt-closed",
+        ),
+    };
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: t.action(),
@@ -301,55 +290,13 @@ pub async fn transition(
             after: Some(json!({ "state": to.key(), "text": text })),
             reason: text,
         },
+        tell,
+        kind,
+        message_id,
+        &[("service", doubt.service_name.clone())],
+        &format!("/doubts/{}", doubt.id),
     )
     .await?;
-    let link = format!("/doubts/{}", doubt.id);
-    let args = [("service", doubt.service_name.clone())];
-    match t {
-        DoubtTransition::ReferIpa | DoubtTransition::ReferCommittee => {
-            let role = if t == DoubtTransition::ReferIpa {
-                Role::Reviewer
-            } else {
-                Role::CommitteeMember
-            };
-            notify_role(
-                &mut tx,
-                role,
-                &Notice {
-                    kind: "doubt.referred",
-                    message_id: "channel-notify-doubt-referred",
-                    args: &args,
-                    link: &link,
-                    dedupe_key: None,
-                },
-            )
-            .await?;
-        }
-        DoubtTransition::Answer | DoubtTransition::Close => {
-            notify_org(
-                &mut tx,
-                doubt.agency_id,
-                AGENCY_PEOPLE,
-                &Notice {
-                    kind: if t == DoubtTransition::Answer {
-                        "doubt.answered"
-                    } else {
-                        "doubt.closed"
-                    },
-                    message_id: if t == DoubtTransition::Answer {
-                        "channel-notify-doubt-answered"
-                    } else {
-                        "channel-notify-doubt-closed"
-                    },
-                    args: &args,
-                    link: &link,
-                    dedupe_key: None,
-                },
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
     get(db, doubt.id).await
 }
 
@@ -379,8 +326,14 @@ async fn insert_note(
 pub async fn add_note(db: &Db, actor: &Actor, doubt: &Doubt, by: NoteBy, note: &str) -> Result<()> {
     let mut tx = db.begin().await?;
     insert_note(&mut tx, actor, doubt.id, by, note).await?;
-    events::record(
-        &mut tx,
+    // The secretariat is told of a referred body's note, not of its own.
+    let tell = if by == NoteBy::Secretariat {
+        Tell::Nobody
+    } else {
+        Tell::Role(Role::SecretariatOfficer)
+    };
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "doubt.note",
@@ -391,25 +344,13 @@ pub async fn add_note(db: &Db, actor: &Actor, doubt: &Doubt, by: NoteBy, note: &
             after: Some(json!({ "by": by.key(), "note": note })),
             reason: "",
         },
+        tell,
+        "doubt.note",
+        "channel-notify-doubt-note",
+        &[("service", doubt.service_name.clone())],
+        &format!("/doubts/{}", doubt.id),
     )
-    .await?;
-    if by != NoteBy::Secretariat {
-        let link = format!("/doubts/{}", doubt.id);
-        notify_role(
-            &mut tx,
-            Role::SecretariatOfficer,
-            &Notice {
-                kind: "doubt.note",
-                message_id: "channel-notify-doubt-note",
-                args: &[("service", doubt.service_name.clone())],
-                link: &link,
-                dedupe_key: None,
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// A doubt's notes, oldest first.

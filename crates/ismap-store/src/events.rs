@@ -124,6 +124,37 @@ pub async fn list(db: &Db, organization_id: Option<i64>, limit: i64) -> Result<V
         .collect()
 }
 
+/// The history of one object (`object_type`, `object_id`), oldest first:
+/// the query each object's history page runs (interim measures; register
+/// entries and special measures run the same one).
+pub async fn of_object(db: &Db, object_type: &str, object_id: i64) -> Result<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor_id, actor, action, object_type, object_id, organization_id, before, after, reason \
+         FROM events WHERE object_type = $1 AND object_id = $2 ORDER BY id",
+    )
+    .bind(object_type)
+    .bind(object_id.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Event {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor_id: r.try_get("actor_id")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                object_type: r.try_get("object_type")?,
+                object_id: r.try_get("object_id")?,
+                organization_id: r.try_get("organization_id")?,
+                before: parse_json(r.try_get("before")?),
+                after: parse_json(r.try_get("after")?),
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect()
+}
+
 /// An event with the names people know things by, for activity feeds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NamedEvent {

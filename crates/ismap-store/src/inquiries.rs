@@ -12,10 +12,9 @@ use ismap_domain::channel::{InquiryState, InquiryStep, inquiry_next};
 use serde_json::json;
 use sqlx::{Row, any::AnyRow};
 
-use crate::channel;
-use crate::events::{self, Actor, NewEvent};
+use crate::channel::{self, Tell};
+use crate::events::{Actor, NewEvent};
 use crate::files::NewFile;
-use crate::notifications::{Notice, notify_org, notify_role};
 use crate::vault::MasterKey;
 use crate::{Db, Result, StoreError, now};
 
@@ -56,9 +55,6 @@ pub struct NewInquiry<'a> {
     /// At least one question, each with its due date.
     pub questions: &'a [(String, NaiveDate)],
 }
-
-/// The agency's people told of an inquiry.
-const AGENCY_PEOPLE: &[Role] = &[Role::AgencyOfficer, Role::AgencyCiso];
 
 const SELECT: &str = "SELECT i.id, i.agency_id, o.name AS agency_name, o.name_en AS agency_name_en, \
     i.interim_measure_id, i.subject, i.body, i.state, i.conclusion, i.closed_at, i.version, \
@@ -101,31 +97,12 @@ fn question_from_row(row: &AnyRow) -> Result<Question> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Inquiry> {
-    let row = sqlx::query(&format!("{SELECT} WHERE i.id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("inquiry {id}")))?;
-    from_row(&row)
+    from_row(&channel::one(db, SELECT, "i", "inquiry", id).await?)
 }
 
 /// Inquiries, newest first: one agency's, or (`None`) every agency's.
 pub async fn list(db: &Db, agency_id: Option<i64>) -> Result<Vec<Inquiry>> {
-    let rows = match agency_id {
-        Some(a) => {
-            sqlx::query(&format!(
-                "{SELECT} WHERE i.agency_id = $1 ORDER BY i.id DESC"
-            ))
-            .bind(a)
-            .fetch_all(&db.pool)
-            .await?
-        }
-        None => {
-            sqlx::query(&format!("{SELECT} ORDER BY i.id DESC"))
-                .fetch_all(&db.pool)
-                .await?
-        }
-    };
+    let rows = channel::of_agency(db, SELECT, "i", agency_id).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -230,8 +207,8 @@ pub async fn open(db: &Db, actor: &Actor, new: NewInquiry<'_>) -> Result<Inquiry
     .await?;
     let id: i64 = row.try_get("id")?;
     insert_questions(&mut tx, actor, id, new.questions).await?;
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "inquiry.open",
@@ -246,23 +223,13 @@ pub async fn open(db: &Db, actor: &Actor, new: NewInquiry<'_>) -> Result<Inquiry
             })),
             reason: "",
         },
+        Tell::Agency(new.agency_id),
+        "inquiry.opened",
+        "channel-notify-inquiry-opened",
+        &[("subject", new.subject.to_owned())],
+        &format!("/inquiries/{id}"),
     )
     .await?;
-    let link = format!("/inquiries/{id}");
-    notify_org(
-        &mut tx,
-        new.agency_id,
-        AGENCY_PEOPLE,
-        &Notice {
-            kind: "inquiry.opened",
-            message_id: "channel-notify-inquiry-opened",
-            args: &[("subject", new.subject.to_owned())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, id).await
 }
 
@@ -284,14 +251,7 @@ async fn move_in(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    if moved == 0 {
-        return Err(conflict(inquiry));
-    }
-    Ok(())
-}
-
-fn conflict(inquiry: &Inquiry) -> StoreError {
-    StoreError::Conflict(format!("inquiry {} changed meanwhile; reload", inquiry.id))
+    channel::moved(moved, "inquiry", inquiry.id)
 }
 
 /// Asks follow-up questions: an answered inquiry is open again.
@@ -309,8 +269,8 @@ pub async fn ask(
     let mut tx = db.begin().await?;
     move_in(&mut tx, inquiry, to).await?;
     insert_questions(&mut tx, actor, inquiry.id, questions).await?;
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "inquiry.ask",
@@ -321,23 +281,13 @@ pub async fn ask(
             after: Some(json!({ "state": to.key(), "questions": questions_json(questions) })),
             reason: "",
         },
+        Tell::Agency(inquiry.agency_id),
+        "inquiry.asked",
+        "channel-notify-inquiry-asked",
+        &[("subject", inquiry.subject.clone())],
+        &format!("/inquiries/{}", inquiry.id),
     )
     .await?;
-    let link = format!("/inquiries/{}", inquiry.id);
-    notify_org(
-        &mut tx,
-        inquiry.agency_id,
-        AGENCY_PEOPLE,
-        &Notice {
-            kind: "inquiry.asked",
-            message_id: "channel-notify-inquiry-asked",
-            args: &[("subject", inquiry.subject.clone())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, inquiry.id).await
 }
 
@@ -414,8 +364,8 @@ pub async fn answer(
     .bind(inquiry.id)
     .execute(&mut *tx)
     .await?;
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "inquiry.answer",
@@ -431,25 +381,16 @@ pub async fn answer(
             })),
             reason: "",
         },
+        Tell::Role(Role::SecretariatOfficer),
+        "inquiry.answered",
+        "channel-notify-inquiry-answered",
+        &[
+            ("subject", inquiry.subject.clone()),
+            ("agency", inquiry.agency_name.clone()),
+        ],
+        &format!("/inquiries/{}", inquiry.id),
     )
     .await?;
-    let link = format!("/inquiries/{}", inquiry.id);
-    notify_role(
-        &mut tx,
-        Role::SecretariatOfficer,
-        &Notice {
-            kind: "inquiry.answered",
-            message_id: "channel-notify-inquiry-answered",
-            args: &[
-                ("subject", inquiry.subject.clone()),
-                ("agency", inquiry.agency_name.clone()),
-            ],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     let row = sqlx::query(
         "SELECT q.*, u.display_name AS answered_by_name FROM inquiry_questions q \
          LEFT JOIN users u ON u.id = q.answered_by WHERE q.id = $1",
@@ -483,11 +424,9 @@ pub async fn close(db: &Db, actor: &Actor, inquiry: &Inquiry, conclusion: &str) 
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if moved == 0 {
-        return Err(conflict(inquiry));
-    }
-    events::record(
-        &mut tx,
+    channel::moved(moved, "inquiry", inquiry.id)?;
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "inquiry.close",
@@ -498,23 +437,13 @@ pub async fn close(db: &Db, actor: &Actor, inquiry: &Inquiry, conclusion: &str) 
             after: Some(json!({ "state": to.key(), "conclusion": conclusion })),
             reason: conclusion,
         },
+        Tell::Agency(inquiry.agency_id),
+        "inquiry.closed",
+        "channel-notify-inquiry-closed",
+        &[("subject", inquiry.subject.clone())],
+        &format!("/inquiries/{}", inquiry.id),
     )
     .await?;
-    let link = format!("/inquiries/{}", inquiry.id);
-    notify_org(
-        &mut tx,
-        inquiry.agency_id,
-        AGENCY_PEOPLE,
-        &Notice {
-            kind: "inquiry.closed",
-            message_id: "channel-notify-inquiry-closed",
-            args: &[("subject", inquiry.subject.clone())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, inquiry.id).await
 }
 

@@ -345,18 +345,124 @@ const RUNNING: [InterimState; 3] = [
     InterimState::Reported,
 ];
 
-async fn record_event(
-    conn: &mut AnyConnection,
+/// The append-only lists the agency keeps on a measure (migration 0016,
+/// one table each). Every one is written the same way — guard on the
+/// measure's state, one row, one event, one transaction — so [`append`]
+/// writes them all and this kind names what differs: table, columns,
+/// guard, event. The report is not one of them: it moves the measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RecordKind {
+    Acknowledgement,
+    ProviderRequest,
+    Hearing,
+    Plan,
+    Progress,
+}
+
+impl RecordKind {
+    fn table(self) -> &'static str {
+        match self {
+            RecordKind::Acknowledgement => "interim_acknowledgements",
+            RecordKind::ProviderRequest => "interim_provider_requests",
+            RecordKind::Hearing => "interim_hearings",
+            RecordKind::Plan => "interim_plans",
+            RecordKind::Progress => "interim_progress",
+        }
+    }
+
+    /// The TEXT columns after `measure_id`, in the order of the values.
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::Acknowledgement => &["statement"],
+            RecordKind::ProviderRequest => &["requested_on", "method", "note"],
+            RecordKind::Hearing => &["heard_on", "summary"],
+            RecordKind::Plan => &["kind", "description", "planned_start", "planned_completion"],
+            RecordKind::Progress => &["progress_on", "body"],
+        }
+    }
+
+    /// When and by whom: an acknowledgement's own names (the moment is
+    /// what it is about), `created_*` for the others.
+    fn stamp(self) -> (&'static str, &'static str) {
+        match self {
+            RecordKind::Acknowledgement => ("acknowledged_at", "acknowledged_by"),
+            _ => ("created_at", "created_by"),
+        }
+    }
+
+    /// While the measure runs; plans and their progress only after the
+    /// report.
+    fn states(self) -> &'static [InterimState] {
+        match self {
+            RecordKind::Plan | RecordKind::Progress => &[InterimState::Reported],
+            _ => &RUNNING,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            RecordKind::Acknowledgement => "interim_measure.acknowledge",
+            RecordKind::ProviderRequest => "interim_measure.provider_request",
+            RecordKind::Hearing => "interim_measure.hearing",
+            RecordKind::Plan => "interim_measure.plan",
+            RecordKind::Progress => "interim_measure.progress",
+        }
+    }
+}
+
+/// Writes one record of `kind` (`values` for its [`RecordKind::columns`])
+/// with its event (`after`), if the measure is in a state that takes it;
+/// progress also needs a plan. Else a conflict, and nothing is written.
+async fn append(
+    db: &Db,
     actor: &Actor,
-    measure: &Measure,
-    action: &str,
+    id: i64,
+    kind: RecordKind,
+    values: &[&str],
     after: Value,
 ) -> Result<()> {
+    let columns = kind.columns();
+    debug_assert_eq!(values.len(), columns.len(), "{kind:?}");
+    let measure = get(db, id).await?;
+    let mut tx = db.begin().await?;
+    let at = now();
+    touch(&mut tx, id, kind.states(), &at).await?;
+    if kind == RecordKind::Progress {
+        let plans: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM interim_plans WHERE measure_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        if plans == 0 {
+            return Err(StoreError::Conflict(format!(
+                "interim measure {id} has no plan yet"
+            )));
+        }
+    }
+    // Table and column names are the constants above; values are bound.
+    let (at_column, by_column) = kind.stamp();
+    let params: Vec<String> = (1..=columns.len() + 3).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} (measure_id, {}, {at_column}, {by_column}) VALUES ({})",
+        kind.table(),
+        columns.join(", "),
+        params.join(", ")
+    );
+    let mut insert = sqlx::query(&sql).bind(id);
+    for value in values {
+        insert = insert.bind(*value);
+    }
+    insert
+        .bind(&at)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
     events::record(
-        conn,
+        &mut tx,
         NewEvent {
             actor,
-            action,
+            action: kind.action(),
             object_type: "interim_measure",
             object_id: measure.id.to_string(),
             organization_id: Some(measure.agency_id),
@@ -365,36 +471,23 @@ async fn record_event(
             reason: "",
         },
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The agency acknowledges that it keeps using the service on its own
 /// responsibility (各政府機関等の責任において利用を継続する).
 pub async fn acknowledge(db: &Db, actor: &Actor, id: i64, statement: &str) -> Result<()> {
-    let measure = get(db, id).await?;
-    let mut tx = db.begin().await?;
-    let at = now();
-    touch(&mut tx, id, &RUNNING, &at).await?;
-    sqlx::query(
-        "INSERT INTO interim_acknowledgements (measure_id, statement, acknowledged_at, acknowledged_by) \
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(statement)
-    .bind(&at)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
-    .await?;
-    record_event(
-        &mut tx,
+    append(
+        db,
         actor,
-        &measure,
-        "interim_measure.acknowledge",
+        id,
+        RecordKind::Acknowledgement,
+        &[statement],
         json!({ "statement": statement }),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// The agency asked the provider to apply: when and how.
@@ -406,32 +499,16 @@ pub async fn request_provider(
     method: &str,
     note: &str,
 ) -> Result<()> {
-    let measure = get(db, id).await?;
-    let mut tx = db.begin().await?;
-    let at = now();
-    touch(&mut tx, id, &RUNNING, &at).await?;
-    sqlx::query(
-        "INSERT INTO interim_provider_requests (measure_id, requested_on, method, note, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(requested_on.to_string())
-    .bind(method)
-    .bind(note)
-    .bind(&at)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
-    .await?;
-    record_event(
-        &mut tx,
+    let on = requested_on.to_string();
+    append(
+        db,
         actor,
-        &measure,
-        "interim_measure.provider_request",
-        json!({ "requested_on": requested_on.to_string(), "method": method }),
+        id,
+        RecordKind::ProviderRequest,
+        &[&on, method, note],
+        json!({ "requested_on": on, "method": method }),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// A hearing (聴取) of the provider's conformance status.
@@ -442,31 +519,16 @@ pub async fn hear(
     heard_on: NaiveDate,
     summary: &str,
 ) -> Result<()> {
-    let measure = get(db, id).await?;
-    let mut tx = db.begin().await?;
-    let at = now();
-    touch(&mut tx, id, &RUNNING, &at).await?;
-    sqlx::query(
-        "INSERT INTO interim_hearings (measure_id, heard_on, summary, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(heard_on.to_string())
-    .bind(summary)
-    .bind(&at)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
-    .await?;
-    record_event(
-        &mut tx,
+    let on = heard_on.to_string();
+    append(
+        db,
         actor,
-        &measure,
-        "interim_measure.hearing",
-        json!({ "heard_on": heard_on.to_string() }),
+        id,
+        RecordKind::Hearing,
+        &[&on, summary],
+        json!({ "heard_on": on }),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// The report (報告) to the secretariat: the measure moves open → reported
@@ -559,40 +621,23 @@ pub async fn plan(
     planned_start: NaiveDate,
     planned_completion: NaiveDate,
 ) -> Result<()> {
-    let measure = get(db, id).await?;
-    let mut tx = db.begin().await?;
-    let at = now();
-    touch(&mut tx, id, &[InterimState::Reported], &at).await?;
-    sqlx::query(
-        "INSERT INTO interim_plans (measure_id, kind, description, planned_start, planned_completion, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id)
-    .bind(kind.key())
-    .bind(description)
-    .bind(planned_start.to_string())
-    .bind(planned_completion.to_string())
-    .bind(&at)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
-    .await?;
-    record_event(
-        &mut tx,
+    let (start, completion) = (planned_start.to_string(), planned_completion.to_string());
+    append(
+        db,
         actor,
-        &measure,
-        "interim_measure.plan",
+        id,
+        RecordKind::Plan,
+        &[kind.key(), description, &start, &completion],
         json!({
             "kind": kind.key(),
-            "planned_start": planned_start.to_string(),
-            "planned_completion": planned_completion.to_string(),
+            "planned_start": start,
+            "planned_completion": completion,
         }),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
-/// A progress entry on the plan.
+/// A progress entry on the plan (only once there is a plan).
 pub async fn add_progress(
     db: &Db,
     actor: &Actor,
@@ -600,41 +645,16 @@ pub async fn add_progress(
     progress_on: NaiveDate,
     body: &str,
 ) -> Result<()> {
-    let measure = get(db, id).await?;
-    let mut tx = db.begin().await?;
-    let at = now();
-    touch(&mut tx, id, &[InterimState::Reported], &at).await?;
-    let plans: i64 = sqlx::query("SELECT COUNT(*) AS n FROM interim_plans WHERE measure_id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
-    if plans == 0 {
-        return Err(StoreError::Conflict(format!(
-            "interim measure {id} has no plan yet"
-        )));
-    }
-    sqlx::query(
-        "INSERT INTO interim_progress (measure_id, progress_on, body, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(progress_on.to_string())
-    .bind(body)
-    .bind(&at)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
-    .await?;
-    record_event(
-        &mut tx,
+    let on = progress_on.to_string();
+    append(
+        db,
         actor,
-        &measure,
-        "interim_measure.progress",
-        json!({ "progress_on": progress_on.to_string() }),
+        id,
+        RecordKind::Progress,
+        &[&on, body],
+        json!({ "progress_on": on }),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// One record of a measure's lists, with who wrote it.
@@ -772,37 +792,9 @@ pub async fn records(db: &Db, id: i64) -> Result<Records> {
     })
 }
 
-/// The events of a measure (and of its entry's declaration), oldest first,
-/// with names for the history table.
+/// The events of a measure, oldest first, for the history table.
 pub async fn history(db: &Db, measure: &Measure) -> Result<Vec<events::Event>> {
-    let rows = sqlx::query(
-        "SELECT id, at, actor_id, actor, action, object_type, object_id, organization_id, before, after, reason \
-         FROM events WHERE object_type = 'interim_measure' AND object_id = $1 ORDER BY id",
-    )
-    .bind(measure.id.to_string())
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let json = |column: &str| -> Result<Option<Value>> {
-                let text: Option<String> = r.try_get(column)?;
-                Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-            };
-            Ok(events::Event {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_id: r.try_get("actor_id")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                object_type: r.try_get("object_type")?,
-                object_id: r.try_get("object_id")?,
-                organization_id: r.try_get("organization_id")?,
-                before: json("before")?,
-                after: json("after")?,
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    events::of_object(db, "interim_measure", measure.id).await
 }
 
 /// The provider's application for a service the measure shows: the newest

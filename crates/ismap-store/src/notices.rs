@@ -11,12 +11,11 @@ use ismap_domain::{OrgKind, Role};
 use serde_json::json;
 use sqlx::{Row, any::AnyRow};
 
-use crate::channel;
+use crate::channel::{self, Tell};
 use crate::events::{self, Actor, NewEvent};
 use crate::files::NewFile;
-use crate::notifications::{Notice, notify_users, people_in_role};
 use crate::vault::MasterKey;
-use crate::{Db, Result, StoreError, now};
+use crate::{Db, Result, now};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgrammeNotice {
@@ -52,12 +51,7 @@ fn from_row(row: &AnyRow) -> Result<ProgrammeNotice> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<ProgrammeNotice> {
-    let row = sqlx::query(&format!("{SELECT} WHERE n.id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("notice {id}")))?;
-    from_row(&row)
+    from_row(&channel::one(db, SELECT, "n", "notice", id).await?)
 }
 
 /// Every notice, newest first, with when `reader` read it.
@@ -85,17 +79,6 @@ pub async fn unread(db: &Db, user_id: i64) -> Result<i64> {
     .fetch_one(&db.pool)
     .await?
     .try_get("n")?)
-}
-
-/// Every active agency person (officers and CISOs of agencies).
-async fn agency_people(conn: &mut sqlx::AnyConnection) -> Result<Vec<i64>> {
-    let mut people = people_in_role(conn, Role::AgencyOfficer).await?;
-    for p in people_in_role(conn, Role::AgencyCiso).await? {
-        if !people.contains(&p) {
-            people.push(p);
-        }
-    }
-    Ok(people)
 }
 
 /// Publishes a notice (the attachment encrypted with the publisher's
@@ -128,8 +111,8 @@ pub async fn publish(
         ),
         None => None,
     };
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "notice.publish",
@@ -140,23 +123,13 @@ pub async fn publish(
             after: Some(json!({ "title": title, "file": file })),
             reason: "",
         },
+        Tell::EveryAgency,
+        "notice.published",
+        "channel-notify-notice-published",
+        &[("title", title.to_owned())],
+        &format!("/notices/{id}"),
     )
     .await?;
-    let people = agency_people(&mut tx).await?;
-    let link = format!("/notices/{id}");
-    notify_users(
-        &mut tx,
-        &people,
-        &Notice {
-            kind: "notice.published",
-            message_id: "channel-notify-notice-published",
-            args: &[("title", title.to_owned())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, id).await
 }
 

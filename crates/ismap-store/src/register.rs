@@ -10,8 +10,8 @@
 
 use chrono::NaiveDate;
 use ismap_domain::procurement::{
-    self, CheckResult, Facts, LiuAssessment, RegistrationFacts, SpecialMeasureFacts,
-    SpecialMeasures,
+    self, AssessmentFacts, CheckResult, Facts, LiuAssessment, RegistrationFacts,
+    SpecialMeasureFacts, SpecialMeasures,
 };
 use ismap_domain::register::{EntryInput, KnownService, Path, Status};
 use serde_json::{Value, json};
@@ -42,6 +42,9 @@ pub struct Entry {
     pub status: Status,
     pub path: Path,
     pub note: String,
+    /// The agency's ISMAP-LIU impact assessment that covers this use
+    /// (migration 0019): what the procurement check reads.
+    pub impact_assessment_id: Option<i64>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -66,7 +69,7 @@ impl Entry {
 
 const SELECT: &str = "SELECT e.id, e.agency_id, o.name AS agency_name, o.name_en AS agency_name_en, \
     e.system_name, e.service_id, e.service_name, e.provider_name, e.purpose, e.confidentiality, \
-    e.start_of_use, e.status, e.path, e.note, e.version, e.created_at, e.updated_at \
+    e.start_of_use, e.status, e.path, e.note, e.impact_assessment_id, e.version, e.created_at, e.updated_at \
     FROM cloud_usage_entries e JOIN organizations o ON o.id = e.agency_id";
 
 fn from_row(row: &AnyRow) -> Result<Entry> {
@@ -94,6 +97,7 @@ fn from_row(row: &AnyRow) -> Result<Entry> {
         path: Path::from_key(&path)
             .ok_or_else(|| StoreError::Corrupt(format!("register path {path:?}")))?,
         note: row.try_get("note")?,
+        impact_assessment_id: row.try_get("impact_assessment_id")?,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -247,21 +251,71 @@ async fn conflict(db: &Db, id: i64, expected: i64) -> StoreError {
     }
 }
 
+/// The impact assessments of `agency` for `service` (any state), newest
+/// first: those an entry of the agency naming the service may name.
+pub async fn assessments_for(
+    db: &Db,
+    agency: i64,
+    service: i64,
+) -> Result<Vec<crate::impact_assessments::ImpactAssessment>> {
+    Ok(
+        crate::impact_assessments::list(db, crate::impact_assessments::Scope::Service(service))
+            .await?
+            .into_iter()
+            .filter(|a| a.agency_id == agency)
+            .collect(),
+    )
+}
+
+/// Whether assessment `id` is `agency`'s assessment of `service`, read in
+/// the caller's transaction.
+async fn assessment_fits(
+    conn: &mut AnyConnection,
+    id: i64,
+    agency: i64,
+    service: Option<i64>,
+) -> Result<bool> {
+    let Some(service) = service else {
+        return Ok(false);
+    };
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM impact_assessments WHERE id = $1 AND agency_id = $2 AND service_id = $3",
+    )
+    .bind(id)
+    .bind(agency)
+    .bind(service)
+    .fetch_one(&mut *conn)
+    .await?;
+    let n: i64 = row.try_get("n")?;
+    Ok(n == 1)
+}
+
 /// Changes an entry if it is still at `version`: of two changes from the
-/// same version, one wins and the other is a conflict.
+/// same version, one wins and the other is a conflict. `assessment`: the
+/// agency's ISMAP-LIU impact assessment of the entry's service that covers
+/// this use (refused as a conflict when it is not the agency's assessment
+/// of that service: the form checks it first).
 pub async fn update(
     db: &Db,
     actor: &Actor,
     id: i64,
     version: i64,
     e: &EntryInput,
+    assessment: Option<i64>,
 ) -> Result<Entry> {
     let before = get(db, id).await?;
     let mut tx = db.begin().await?;
+    if let Some(a) = assessment
+        && !assessment_fits(&mut tx, a, before.agency_id, e.service_id).await?
+    {
+        return Err(StoreError::Conflict(format!(
+            "impact assessment {a} is not this agency's assessment of the entry's service"
+        )));
+    }
     let changed = sqlx::query(
         "UPDATE cloud_usage_entries SET system_name = $1, service_id = $2, service_name = $3, provider_name = $4, \
          purpose = $5, confidentiality = $6, start_of_use = $7, status = $8, note = $9, version = version + 1, \
-         updated_at = $10, updated_by = $11 WHERE id = $12 AND version = $13",
+         updated_at = $10, updated_by = $11, impact_assessment_id = $14 WHERE id = $12 AND version = $13",
     )
     .bind(&e.system_name)
     .bind(e.service_id)
@@ -276,6 +330,7 @@ pub async fn update(
     .bind(actor.user_id)
     .bind(id)
     .bind(version)
+    .bind(assessment)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -283,6 +338,10 @@ pub async fn update(
         drop(tx);
         return Err(conflict(db, id, version).await);
     }
+    let with_assessment = |mut v: Value, a: Option<i64>| {
+        v["impact_assessment_id"] = json!(a);
+        v
+    };
     events::record(
         &mut tx,
         NewEvent {
@@ -295,8 +354,11 @@ pub async fn update(
             object_type: OBJECT,
             object_id: id.to_string(),
             organization_id: Some(before.agency_id),
-            before: Some(snapshot(&before.input())),
-            after: Some(snapshot(e)),
+            before: Some(with_assessment(
+                snapshot(&before.input()),
+                before.impact_assessment_id,
+            )),
+            after: Some(with_assessment(snapshot(e), assessment)),
             reason: "",
         },
     )
@@ -307,9 +369,10 @@ pub async fn update(
 
 /// Ends an entry (status `ended`, kept for good) if still at `version`.
 pub async fn end(db: &Db, actor: &Actor, id: i64, version: i64) -> Result<Entry> {
-    let mut input = get(db, id).await?.input();
+    let entry = get(db, id).await?;
+    let mut input = entry.input();
     input.status = Status::Ended;
-    update(db, actor, id, version, &input).await
+    update(db, actor, id, version, &input, entry.impact_assessment_id).await
 }
 
 /// Sets the entry's path inside the caller's transaction, if still at
@@ -355,43 +418,33 @@ async fn set_path(
 
 /// The change history of an entry, oldest first.
 pub async fn history(db: &Db, id: i64) -> Result<Vec<events::Event>> {
-    let rows = sqlx::query(
-        "SELECT id, at, actor_id, actor, action, object_type, object_id, organization_id, before, after, reason \
-         FROM events WHERE object_type = $1 AND object_id = $2 ORDER BY id",
-    )
-    .bind(OBJECT)
-    .bind(id.to_string())
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let json = |column: &str| -> Result<Option<Value>> {
-                let text: Option<String> = r.try_get(column)?;
-                Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-            };
-            Ok(events::Event {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_id: r.try_get("actor_id")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                object_type: r.try_get("object_type")?,
-                object_id: r.try_get("object_id")?,
-                organization_id: r.try_get("organization_id")?,
-                before: json("before")?,
-                after: json("after")?,
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    events::of_object(db, OBJECT, id).await
 }
 
 // ---------------------------------------------------------------------
 // Procurement checks (調達前確認).
 
+fn assessment_facts(a: &crate::impact_assessments::ImpactAssessment) -> AssessmentFacts {
+    AssessmentFacts {
+        id: a.id,
+        agency_id: a.agency_id,
+        service_id: a.service_id,
+        use_name: a.use_name.clone(),
+        state: a.state,
+        approved_at: a.approved_at.clone(),
+    }
+}
+
 /// The facts the procurement check of `service_id` reads, for `agency`
-/// (its own approved ISMAP-LIU impact assessment).
-pub async fn procurement_facts(db: &Db, service_id: i64, agency: Option<i64>) -> Result<Facts> {
+/// (its ISMAP-LIU impact assessments of the service) and the use's
+/// assessment `named` (the register entry's, or the API's `assessment_id`;
+/// whether it is the agency's for the service is the check's to say).
+pub async fn procurement_facts(
+    db: &Db,
+    service_id: i64,
+    agency: Option<i64>,
+    named: Option<i64>,
+) -> Result<Facts> {
     let service = crate::services::get(db, service_id).await?;
     let registrations = crate::registrations::of_service(db, service_id)
         .await?
@@ -408,18 +461,18 @@ pub async fn procurement_facts(db: &Db, service_id: i64, agency: Option<i64>) ->
             suspension_reason: r.suspension_reason.clone(),
         })
         .collect();
-    let own_assessment = match agency {
-        Some(agency) => crate::impact_assessments::list(
-            db,
-            crate::impact_assessments::Scope::Service(service_id),
-        )
-        .await?
-        .into_iter()
-        .filter(|a| {
-            a.agency_id == agency && a.state == ismap_domain::impact::AssessmentState::Approved
-        })
-        .map(|a| a.id)
-        .max(),
+    let agency_assessments: Vec<AssessmentFacts> = match agency {
+        Some(agency) => assessments_for(db, agency, service_id)
+            .await?
+            .iter()
+            .map(assessment_facts)
+            .collect(),
+        None => Vec::new(),
+    };
+    let named_assessment = match named {
+        Some(id) => Some(assessment_facts(
+            &crate::impact_assessments::get(db, id).await?,
+        )),
         None => None,
     };
     let special_measures = crate::special_measures::list(db, None, true)
@@ -438,7 +491,9 @@ pub async fn procurement_facts(db: &Db, service_id: i64, agency: Option<i64>) ->
         service_name: service.name,
         model: Some(service.model.key().to_owned()),
         registrations,
-        own_assessment,
+        agency_id: agency,
+        named_assessment,
+        agency_assessments,
         special_measures,
     })
 }
@@ -450,7 +505,9 @@ pub fn unregistered_facts(service_name: &str) -> Facts {
         service_name: service_name.to_owned(),
         model: None,
         registrations: Vec::new(),
-        own_assessment: None,
+        agency_id: None,
+        named_assessment: None,
+        agency_assessments: Vec::new(),
         special_measures: Vec::new(),
     }
 }
@@ -474,10 +531,21 @@ pub fn result_json(r: &CheckResult) -> Value {
             "suspended": l.suspended,
             "suspension_reason": l.suspension_reason,
         })).collect::<Vec<_>>(),
-        "liu_assessment": match r.liu_assessment {
+        "liu_assessment": match &r.liu_assessment {
             LiuAssessment::NotNeeded => json!({ "state": "not_needed" }),
-            LiuAssessment::Approved { id } => json!({ "state": "approved", "id": id }),
-            LiuAssessment::Missing => json!({ "state": "missing" }),
+            LiuAssessment::Approved { id, use_name } => {
+                json!({ "state": "approved", "id": id, "use_name": use_name })
+            }
+            LiuAssessment::NotApprovedYet { id, use_name, state } => json!({
+                "state": "not_approved_yet", "id": id, "use_name": use_name,
+                "assessment_state": state.key(),
+            }),
+            LiuAssessment::Missing { candidates } => json!({
+                "state": "missing",
+                "candidates": candidates.iter().map(|c| json!({
+                    "id": c.id, "use_name": c.use_name, "approved_at": c.approved_at,
+                })).collect::<Vec<_>>(),
+            }),
         },
         "special_measures": match &r.special_measures {
             SpecialMeasures::NotApplicable => json!({ "state": "not_applicable" }),
@@ -513,7 +581,9 @@ pub struct Check {
 }
 
 /// Stores the check of `entry` on `day` as a snapshot (never updated);
-/// when the service is on a list and valid, the entry's path becomes
+/// when the agency may procure the service from a list (valid on it and,
+/// for an ISMAP-LIU service, with the agency's own approved impact
+/// assessment: the verdict `procure_from_list`), the entry's path becomes
 /// `registered` if the entry is still as read (else a conflict, and
 /// nothing is stored).
 pub async fn record_check(
@@ -556,7 +626,9 @@ pub async fn record_check(
         },
     )
     .await?;
-    if result.valid_on_a_list()
+    // Not merely `valid_on_a_list()`: an ISMAP-LIU service the agency has
+    // not assessed is not procurable from the list yet (spec §7).
+    if result.verdict == ismap_domain::procurement::Verdict::ProcureFromList
         && entry.path != Path::Registered
         && !set_path(&mut tx, actor, entry, Path::Registered, "").await?
     {
@@ -925,8 +997,8 @@ mod tests {
             let mut second = input("勤怠SaaS");
             second.purpose = "二".into();
             let (x, y) = tokio::join!(
-                update(&db, &actor, entry.id, 1, &first),
-                update(&db, &actor, entry.id, 1, &second)
+                update(&db, &actor, entry.id, 1, &first, None),
+                update(&db, &actor, entry.id, 1, &second, None)
             );
             let wins = [&x, &y].iter().filter(|r| r.is_ok()).count();
             assert_eq!(wins, 1, "{backend:?}: {x:?} {y:?}");
@@ -941,7 +1013,9 @@ mod tests {
             let mut ended = now.input();
             ended.status = Status::Ended;
             ended.start_of_use = "2026-01-01".parse().unwrap();
-            update(&db, &actor, entry.id, 2, &ended).await.unwrap();
+            update(&db, &actor, entry.id, 2, &ended, None)
+                .await
+                .unwrap();
             let actions: Vec<String> = history(&db, entry.id)
                 .await
                 .unwrap()

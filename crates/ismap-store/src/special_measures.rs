@@ -140,34 +140,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Entry> {
 
 /// The change history of an entry, oldest first.
 pub async fn history(db: &Db, id: i64) -> Result<Vec<events::Event>> {
-    let rows = sqlx::query(
-        "SELECT id, at, actor_id, actor, action, object_type, object_id, organization_id, before, after, reason \
-         FROM events WHERE object_type = 'special_measure' AND object_id = $1 ORDER BY id",
-    )
-    .bind(id.to_string())
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let json = |column: &str| -> Result<Option<Value>> {
-                let text: Option<String> = r.try_get(column)?;
-                Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-            };
-            Ok(events::Event {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_id: r.try_get("actor_id")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                object_type: r.try_get("object_type")?,
-                object_id: r.try_get("object_id")?,
-                organization_id: r.try_get("organization_id")?,
-                before: json("before")?,
-                after: json("after")?,
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    events::of_object(db, "special_measure", id).await
 }
 
 async fn insert(

@@ -12,9 +12,8 @@ use ismap_domain::channel::StatusRequestState;
 use serde_json::json;
 use sqlx::{Row, any::AnyRow};
 
-use crate::channel;
-use crate::events::{self, Actor, NewEvent};
-use crate::notifications::{Notice, notify_org, notify_role};
+use crate::channel::{self, Tell};
+use crate::events::{Actor, NewEvent};
 use crate::{Db, Result, StoreError, now};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,31 +56,12 @@ fn from_row(row: &AnyRow) -> Result<StatusRequest> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<StatusRequest> {
-    let row = sqlx::query(&format!("{SELECT} WHERE r.id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("status request {id}")))?;
-    from_row(&row)
+    from_row(&channel::one(db, SELECT, "r", "status request", id).await?)
 }
 
 /// Requests, newest first: one agency's or (`None`) all.
 pub async fn list(db: &Db, agency_id: Option<i64>) -> Result<Vec<StatusRequest>> {
-    let rows = match agency_id {
-        Some(a) => {
-            sqlx::query(&format!(
-                "{SELECT} WHERE r.agency_id = $1 ORDER BY r.id DESC"
-            ))
-            .bind(a)
-            .fetch_all(&db.pool)
-            .await?
-        }
-        None => {
-            sqlx::query(&format!("{SELECT} ORDER BY r.id DESC"))
-                .fetch_all(&db.pool)
-                .await?
-        }
-    };
+    let rows = channel::of_agency(db, SELECT, "r", agency_id).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -108,8 +88,8 @@ pub async fn submit(
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "status_request.submit",
@@ -124,22 +104,13 @@ pub async fn submit(
             })),
             reason: "",
         },
+        Tell::Role(Role::SecretariatOfficer),
+        "status_request.submitted",
+        "channel-notify-status-submitted",
+        &[("service", service_name.to_owned())],
+        &format!("/status-requests/{id}"),
     )
     .await?;
-    let link = format!("/status-requests/{id}");
-    notify_role(
-        &mut tx,
-        Role::SecretariatOfficer,
-        &Notice {
-            kind: "status_request.submitted",
-            message_id: "channel-notify-status-submitted",
-            args: &[("service", service_name.to_owned())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, id).await
 }
 
@@ -170,8 +141,8 @@ pub async fn answer(
             request.id
         )));
     }
-    events::record(
-        &mut tx,
+    channel::record_tell_commit(
+        tx,
         NewEvent {
             actor,
             action: "status_request.answer",
@@ -182,23 +153,13 @@ pub async fn answer(
             after: Some(json!({ "state": "answered", "answer": text })),
             reason: "",
         },
+        Tell::Agency(request.agency_id),
+        "status_request.answered",
+        "channel-notify-status-answered",
+        &[("service", request.service_name.clone())],
+        &format!("/status-requests/{}", request.id),
     )
     .await?;
-    let link = format!("/status-requests/{}", request.id);
-    notify_org(
-        &mut tx,
-        request.agency_id,
-        &[Role::AgencyOfficer, Role::AgencyCiso],
-        &Notice {
-            kind: "status_request.answered",
-            message_id: "channel-notify-status-answered",
-            args: &[("service", request.service_name.clone())],
-            link: &link,
-            dedupe_key: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     get(db, request.id).await
 }
 

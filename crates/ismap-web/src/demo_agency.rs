@@ -94,7 +94,15 @@ async fn check(
     today: NaiveDate,
 ) -> Result<(), StoreError> {
     let facts = match entry.service_id {
-        Some(service) => register::procurement_facts(db, service, Some(entry.agency_id)).await?,
+        Some(service) => {
+            register::procurement_facts(
+                db,
+                service,
+                Some(entry.agency_id),
+                entry.impact_assessment_id,
+            )
+            .await?
+        }
         None => register::unregistered_facts(&entry.service_name),
     };
     register::record_check(db, actor, entry, &procurement::check(&facts, today)).await?;

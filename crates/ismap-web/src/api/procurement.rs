@@ -1,9 +1,13 @@
 //! The procurement check (調達前確認, issue 15) for procurement systems:
-//! `GET /api/v1/procurement-check?service_id=…|number=…&date=YYYY-MM-DD`.
-//! For agencies' people and the secretariat (a session or a bearer token).
-//! The answer is the check the register entry page stores as a snapshot;
-//! for an ISMAP-LIU service, the assessment reported is the caller's own
-//! agency's (none for the secretariat).
+//! `GET /api/v1/procurement-check?service_id=…|number=…&date=YYYY-MM-DD
+//! [&assessment_id=…]`. For agencies' people and the secretariat (a session
+//! or a bearer token). The answer is the check the register entry page
+//! stores as a snapshot. There is no register entry here, so for an
+//! ISMAP-LIU service the use's impact assessment is named by
+//! `assessment_id` (the caller's own agency's assessment of the service:
+//! else 400 naming the parameter); without it the answer offers the
+//! caller's agency's approved assessments of the service as candidates and
+//! the verdict says one must be named.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -46,9 +50,10 @@ fn bad_request(parameter: &str, id: &str) -> Response {
         ("service_id" = Option<i64>, Query, description = "The portal's service id (or give `number`)"),
         ("number" = Option<String>, Query, description = "A registration number, e.g. C21-0008-2 (or give `service_id`)"),
         ("date" = Option<String>, Query, description = "The day checked, YYYY-MM-DD; today when left out"),
+        ("assessment_id" = Option<i64>, Query, description = "For an ISMAP-LIU service: the caller's own agency's impact assessment of this service that covers the use being procured (any other id answers 400 naming assessment_id). Without it, `liu_assessment` is `missing` with the agency's approved assessments of the service as `candidates`, and the verdict is `name_liu_assessment`"),
     ),
     responses(
-        (status = 200, description = "The check: lists, number, validity on the day and why, improvement plan, suspension, the caller's agency's ISMAP-LIU impact assessment, special measures, verdict and the rules applied with their provenance", content_type = "application/json"),
+        (status = 200, description = "The check: lists, number, validity on the day and why, improvement plan, suspension, the ISMAP-LIU impact assessment for the use (`liu_assessment.state`: `not_needed`; `approved` — the named assessment is the caller's agency's, approved; `not_approved_yet` — named, still in progress; `missing` — none named, with `candidates`), special measures, verdict (`procure_from_list`, `needs_liu_assessment`, `name_liu_assessment`, `needs_ciso_or_interim`) and the rules applied with their provenance (`seed`: the agency's own assessment is needed for an ISMAP-LIU service; `this_system`: it is matched by the assessment named for the use)", content_type = "application/json"),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn procurement_check(
     State(state): State<AppState>,
@@ -67,6 +72,7 @@ pub async fn procurement_check(
             .filter(|v| !v.is_empty())
     };
     let (service_id, number, date) = (get("service_id"), get("number"), get("date"));
+    let assessment_id = get("assessment_id");
     let day = match date {
         None => state.clock.today(),
         Some(text) => match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
@@ -106,12 +112,42 @@ pub async fn procurement_check(
     }
     let agency = allows_register(Some(p), RegisterAction::Edit, Some(p.organization.id))
         .then_some(p.organization.id);
-    let result =
-        match crate::pages::register::run_check(&state, Some(service), "", agency, day).await {
-            Ok(result) => result,
-            Err(Failure::NotFound(_)) => return Err(hidden("service", service).into()),
-            Err(e) => return Err(e.into()),
-        };
+    // The use's assessment: the caller's agency's own, of this service. A
+    // missing id and another agency's answer the same 400 (nothing about
+    // other agencies' assessments is revealed).
+    let named = match assessment_id {
+        None => None,
+        Some(text) => {
+            let own = match (text.parse::<i64>().ok().filter(|id| *id > 0), agency) {
+                (Some(id), Some(agency)) => {
+                    ismap_store::register::assessments_for(&state.db, agency, service)
+                        .await?
+                        .iter()
+                        .any(|a| a.id == id)
+                        .then_some(id)
+                }
+                _ => None,
+            };
+            match own {
+                Some(id) => Some(id),
+                None => return Ok(bad_request("assessment_id", "register-api-assessment-id")),
+            }
+        }
+    };
+    let result = match crate::pages::register::run_check(
+        &state,
+        Some(service),
+        "",
+        agency,
+        named,
+        day,
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(Failure::NotFound(_)) => return Err(hidden("service", service).into()),
+        Err(e) => return Err(e.into()),
+    };
     let mut body = ismap_store::register::result_json(&result);
     body["agency_id"] = json!(agency);
     let mut response = (StatusCode::OK, body.to_string()).into_response();

@@ -15,16 +15,23 @@ pub mod inquiries;
 pub mod notices;
 pub mod status;
 
+use std::future::Future;
+
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::response::Response;
 use ismap_domain::channel::{TextError, optional_text, required_text};
 use ismap_i18n::{Lang, Messages};
+use ismap_store::StoreError;
 use ismap_store::channel::{self as store, Attachment, Step};
 use ismap_store::files::{self, NewFile};
 
 use crate::AppState;
+use crate::auth::Ctx;
 use crate::error::{Failure, PageError};
-use crate::policy::{Principal, channel_agency, channel_secretariat};
+use crate::policy::{
+    ChannelPart, Principal, allows_channel_list, channel_agency, channel_secretariat,
+    require_visible, sees_channel_object, signed_in,
+};
 use crate::text::{Frame, When};
 use crate::uploads;
 
@@ -128,6 +135,77 @@ pub fn attachment<'a>(
     ) {
         Ok(kind) => Ok(Some(Checked { name, kind, bytes })),
         Err(_) => Err(frame.tr("channel-refused-file", &[("file", name.clone())])),
+    }
+}
+
+/// [`attachment`] on a form that lists its refusals: a refused file's
+/// message joins `errors` (the form is shown again with all of them).
+pub fn attachment_into<'a>(
+    state: &AppState,
+    frame: &Frame,
+    upload: &'a uploads::Upload,
+    errors: &mut Vec<String>,
+) -> Option<Checked<'a>> {
+    attachment(state, frame, upload)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten()
+}
+
+/// An inquiry, doubt or status request (`what`, read by `get`) for the
+/// person asking. Nobody outside the channel's `part` learns whether the id
+/// exists, and an object they may not see — `seen` gives its agency and
+/// whether it was referred to (IPA, the committee) — answers 404 exactly
+/// like a missing one.
+pub async fn visible<T>(
+    ctx: &Ctx,
+    part: ChannelPart,
+    what: &str,
+    id: i64,
+    get: impl Future<Output = ismap_store::Result<T>>,
+    seen: impl FnOnce(&T) -> (i64, (bool, bool)),
+) -> Result<T, Failure> {
+    let p = ctx.principal.as_ref();
+    signed_in(p)?;
+    require_visible(p, |p| allows_channel_list(Some(p), part), what, id)?;
+    let x = match get.await {
+        Ok(x) => x,
+        Err(StoreError::NotFound(_)) => return Err(crate::policy::hidden(what, id)),
+        Err(e) => return Err(e.into()),
+    };
+    let (agency, referred) = seen(&x);
+    require_visible(
+        p,
+        |p| sees_channel_object(Some(p), agency, referred),
+        what,
+        id,
+    )?;
+    Ok(x)
+}
+
+/// Whether the form was sent from a page showing an older `version` of
+/// the object (a form without one is not checked here: the store's
+/// conditional move still is).
+pub fn stale(typed_version: &str, version: i64) -> bool {
+    !typed_version.is_empty() && typed_version != version.to_string()
+}
+
+/// The page's answer to a conditional move (`done`): `to` (a 303) when it
+/// happened; when another change came first (a conflict), `again` shows
+/// the object as it is now (`reread`); any other failure as it is.
+pub async fn after_move<T, U, Page>(
+    done: ismap_store::Result<U>,
+    to: Response,
+    reread: impl Future<Output = ismap_store::Result<T>>,
+    again: impl FnOnce(T) -> Page,
+) -> Result<Response, PageError>
+where
+    Page: Future<Output = Result<Response, PageError>>,
+{
+    match done {
+        Ok(_) => Ok(to),
+        Err(StoreError::Conflict(_)) => again(reread.await?).await,
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -727,72 +727,49 @@ async fn record(
     }
 }
 
-/// `POST /interim-measures/{id}/acknowledgements`: the agency keeps using
-/// the service on its own responsibility.
-pub async fn acknowledge(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Result<Response, PageError> {
-    record(state, ctx, headers, id, form, Which::Acknowledge).await
+/// The six record POSTs differ only in which form part they read, so one
+/// handler ([`record`]) serves them all; this names each for the routes
+/// (`routes.rs` keeps one handler per path).
+macro_rules! record_handler {
+    ($(#[$doc:meta])* $name:ident => $which:expr) => {
+        $(#[$doc])*
+        pub async fn $name(
+            State(state): State<AppState>,
+            ctx: Ctx,
+            headers: HeaderMap,
+            Path(id): Path<String>,
+            form: Result<Form<RecordForm>, FormRejection>,
+        ) -> Result<Response, PageError> {
+            record(state, ctx, headers, id, form, $which).await
+        }
+    };
 }
 
-/// `POST /interim-measures/{id}/provider-requests`: asked the provider to apply.
-pub async fn provider_request(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Result<Response, PageError> {
-    record(state, ctx, headers, id, form, Which::ProviderRequest).await
-}
-
-/// `POST /interim-measures/{id}/hearings`: a hearing of the provider.
-pub async fn hearing(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Result<Response, PageError> {
-    record(state, ctx, headers, id, form, Which::Hearing).await
-}
-
-/// `POST /interim-measures/{id}/report`: the report to the secretariat.
-pub async fn report(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Result<Response, PageError> {
-    record(state, ctx, headers, id, form, Which::Report).await
-}
-
-/// `POST /interim-measures/{id}/plans`: the plan after the report.
-pub async fn plan(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Result<Response, PageError> {
-    record(state, ctx, headers, id, form, Which::Plan).await
-}
-
-/// `POST /interim-measures/{id}/progress`: progress of the plan.
-pub async fn progress(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Result<Response, PageError> {
-    record(state, ctx, headers, id, form, Which::Progress).await
-}
+record_handler!(
+    /// `POST /interim-measures/{id}/acknowledgements`: the agency keeps using
+    /// the service on its own responsibility.
+    acknowledge => Which::Acknowledge
+);
+record_handler!(
+    /// `POST /interim-measures/{id}/provider-requests`: asked the provider to apply.
+    provider_request => Which::ProviderRequest
+);
+record_handler!(
+    /// `POST /interim-measures/{id}/hearings`: a hearing of the provider.
+    hearing => Which::Hearing
+);
+record_handler!(
+    /// `POST /interim-measures/{id}/report`: the report to the secretariat.
+    report => Which::Report
+);
+record_handler!(
+    /// `POST /interim-measures/{id}/plans`: the plan after the report.
+    plan => Which::Plan
+);
+record_handler!(
+    /// `POST /interim-measures/{id}/progress`: progress of the plan.
+    progress => Which::Progress
+);
 
 // ---------------------------------------------------------------- declare
 

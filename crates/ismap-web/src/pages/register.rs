@@ -141,6 +141,8 @@ pub struct EntryView {
     pub list_status: String,
     pub registered: bool,
     pub note: String,
+    /// The ISMAP-LIU impact assessment named for this use, as a link.
+    pub assessment: Option<(String, String)>,
     pub version: i64,
 }
 
@@ -179,10 +181,41 @@ async fn list_status(
     }
 }
 
+/// An assessment as the form's options and the entry page name it: its
+/// use, state and day (approved, else last changed).
+fn assessment_label(
+    frame: &Frame,
+    a: &ismap_store::impact_assessments::ImpactAssessment,
+) -> String {
+    frame.tr(
+        "register-assessment-option",
+        &[
+            ("id", a.id.to_string()),
+            ("use", a.use_name.clone()),
+            ("state", frame.t(&format!("ia-state-{}", a.state.key()))),
+            (
+                "day",
+                frame.day(a.approved_at.as_deref().unwrap_or(&a.updated_at)),
+            ),
+        ],
+    )
+}
+
 async fn view(state: &AppState, frame: &Frame, e: &Entry) -> Result<EntryView, Failure> {
     let (list_status, registered, service_href) =
         list_status(state, frame, e, state.clock.today()).await?;
+    let assessment = match e.impact_assessment_id {
+        Some(id) => {
+            let a = ismap_store::impact_assessments::get(&state.db, id).await?;
+            Some((
+                format!("/impact-assessments/{id}"),
+                assessment_label(frame, &a),
+            ))
+        }
+        None => None,
+    };
     Ok(EntryView {
+        assessment,
         id: e.id,
         href: format!("/agency/register/{}", e.id),
         agency: frame.pick(&e.agency_name, &e.agency_name_en).to_owned(),
@@ -355,6 +388,9 @@ pub struct EntryForm {
     pub start_of_use: String,
     pub status: String,
     pub note: String,
+    /// The agency's ISMAP-LIU impact assessment covering this use (the
+    /// entry page only; empty: none).
+    pub impact_assessment_id: String,
     pub version: String,
 }
 
@@ -392,6 +428,10 @@ impl EntryForm {
             start_of_use: e.start_of_use.to_string(),
             status: e.status.key().to_owned(),
             note: e.note.clone(),
+            impact_assessment_id: e
+                .impact_assessment_id
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
             version: e.version.to_string(),
         }
     }
@@ -404,6 +444,10 @@ pub struct FormView {
     pub services: Vec<(String, String)>,
     pub levels: Vec<(String, String)>,
     pub statuses: Vec<(String, String)>,
+    /// The ISMAP-LIU assessment choice, shown for a service on the
+    /// ISMAP-LIU list (or when the entry names one): the agency's own
+    /// assessments of the service (id, label).
+    pub liu: Option<Vec<(String, String)>>,
     /// A refusal of the whole form (a conflict).
     pub message: Option<String>,
 }
@@ -422,6 +466,7 @@ fn form_view(
     message: Option<String>,
 ) -> FormView {
     FormView {
+        liu: None,
         form,
         errors,
         services: service_options(known),
@@ -508,6 +553,10 @@ pub struct CheckView {
     pub verdict_key: String,
     pub lists: Vec<CheckList>,
     pub liu: String,
+    /// When no assessment is named: the agency's approved ones to choose
+    /// from, and what to do.
+    pub liu_candidates: Vec<String>,
+    pub liu_hint: Option<String>,
     pub special: String,
     pub rules: Vec<(String, String)>,
 }
@@ -553,12 +602,52 @@ fn check_view(frame: &Frame, c: &store::Check) -> CheckView {
                 .collect()
         })
         .unwrap_or_default();
-    let liu = match r["liu_assessment"]["state"].as_str() {
-        Some("approved") => frame.tr(
-            "register-liu-approved",
-            &[("id", r["liu_assessment"]["id"].to_string())],
+    let a = &r["liu_assessment"];
+    let id = a["id"].to_string();
+    let mut liu_candidates = Vec::new();
+    let mut liu_hint = None;
+    let liu = match (a["state"].as_str(), a["use_name"].as_str()) {
+        (Some("approved"), Some(use_name)) => frame.tr(
+            "register-liu-approved-for-use",
+            &[("id", id), ("use", use_name.to_owned())],
         ),
-        Some("missing") => frame.t("register-liu-missing"),
+        // A snapshot from before the use was named (kept as it was).
+        (Some("approved"), None) => frame.tr("register-liu-approved", &[("id", id)]),
+        (Some("not_approved_yet"), _) => frame.tr(
+            "register-liu-not-approved-yet",
+            &[
+                ("id", id),
+                ("use", text_of(a, "use_name")),
+                (
+                    "state",
+                    frame.t(&format!("ia-state-{}", text_of(a, "assessment_state"))),
+                ),
+            ],
+        ),
+        (Some("missing"), _) => match a["candidates"].as_array() {
+            Some(candidates) => {
+                liu_candidates = candidates
+                    .iter()
+                    .map(|c| {
+                        frame.tr(
+                            "register-liu-candidate",
+                            &[
+                                ("id", c["id"].to_string()),
+                                ("use", text_of(c, "use_name")),
+                                ("day", frame.day(&text_of(c, "approved_at"))),
+                            ],
+                        )
+                    })
+                    .collect();
+                liu_hint = Some(frame.t(if liu_candidates.is_empty() {
+                    "register-liu-no-candidates"
+                } else {
+                    "register-liu-candidates"
+                }));
+                frame.t("register-liu-none-named")
+            }
+            None => frame.t("register-liu-missing"),
+        },
         _ => frame.t("register-liu-not-needed"),
     };
     let special = match r["special_measures"]["state"].as_str() {
@@ -613,6 +702,8 @@ fn check_view(frame: &Frame, c: &store::Check) -> CheckView {
         verdict_key,
         lists,
         liu,
+        liu_candidates,
+        liu_hint,
         special,
         rules,
     }
@@ -690,13 +781,10 @@ async fn entry_page(
     let can_confirm = allows_register(Some(p), RegisterAction::Confirm, Some(entry.agency_id));
     let known = store::known_services(&state.db).await?;
     let e = view(state, &frame, entry).await?;
-    let f = form_view(
-        &frame,
-        kept.form.unwrap_or_else(|| EntryForm::of(entry)),
-        kept.errors,
-        &known,
-        kept.message,
-    );
+    let form = kept.form.unwrap_or_else(|| EntryForm::of(entry));
+    let liu = liu_options(state, &frame, entry, &form).await?;
+    let mut f = form_view(&frame, form, kept.errors, &known, kept.message);
+    f.liu = liu;
     let checks = store::checks(&state.db, entry.id)
         .await?
         .iter()
@@ -786,6 +874,44 @@ async fn entry_page(
     })
 }
 
+/// The assessment choice of the entry form: shown when the service the
+/// form names (else the entry's) has an ISMAP-LIU registration, or the
+/// entry names an assessment; the options are the entry's agency's own
+/// assessments of that service only.
+async fn liu_options(
+    state: &AppState,
+    frame: &Frame,
+    entry: &Entry,
+    form: &EntryForm,
+) -> Result<Option<Vec<(String, String)>>, Failure> {
+    let Some(service) = form
+        .service_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .or(entry.service_id)
+    else {
+        return Ok(None);
+    };
+    let on_liu = ismap_store::registrations::of_service(&state.db, service)
+        .await
+        .map(|rs| {
+            rs.iter()
+                .any(|r| r.list == ismap_domain::registration::ListKind::Liu)
+        })
+        .unwrap_or(false);
+    if !on_liu && entry.impact_assessment_id.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        store::assessments_for(&state.db, entry.agency_id, service)
+            .await?
+            .iter()
+            .map(|a| (a.id.to_string(), assessment_label(frame, a)))
+            .collect(),
+    ))
+}
+
 /// `GET /agency/register/{id}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -818,28 +944,63 @@ pub async fn update(
             Ok::<Response, PageError>(with_status(render(&page)?, status))
         }
     };
-    match rules::parse(&form.raw(), &known, state.clock.today()) {
-        Ok(input) => match store::update(&state.db, &actor, entry.id, version, &input).await {
-            Ok(_) => Ok(see_other(
-                &headers,
-                &format!("/agency/register/{}", entry.id),
-            )),
-            Err(StoreError::Conflict(_)) => {
-                let message = Some(Messages::get().text(ctx.lang, "register-conflict", &[]));
-                refused(
-                    Kept {
-                        form: Some(form),
-                        message,
-                        ..Kept::default()
-                    },
-                    StatusCode::CONFLICT,
-                )
-                .await
+    let parsed = rules::parse(&form.raw(), &known, state.clock.today());
+    // The use's assessment: one of the entry's agency's own assessments of
+    // the service the form names; anything else (another agency's, another
+    // service's, not a number) is refused on its field.
+    let service = parsed.as_ref().ok().and_then(|input| input.service_id);
+    let assessment = match form.impact_assessment_id.trim() {
+        "" => Ok(None),
+        text => {
+            let own = match service {
+                Some(service) => {
+                    store::assessments_for(&state.db, entry.agency_id, service).await?
+                }
+                None => Vec::new(),
+            };
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| own.iter().any(|a| a.id == *id))
+                .map(Some)
+                .ok_or_else(|| Messages::get().text(ctx.lang, "register-error-assessment", &[]))
+        }
+    };
+    let parsed = match (parsed, assessment) {
+        (Ok(input), Ok(assessment)) => Ok((input, assessment)),
+        (parsed, assessment) => {
+            let mut errors = match parsed {
+                Err(errors) => field_errors(ctx.lang, &errors),
+                Ok(_) => HashMap::new(),
+            };
+            if let Err(message) = assessment {
+                errors.insert("impact_assessment_id".into(), message);
             }
-            Err(e) => Err(Failure::from(e).into()),
-        },
+            Err(errors)
+        }
+    };
+    match parsed {
+        Ok((input, assessment)) => {
+            match store::update(&state.db, &actor, entry.id, version, &input, assessment).await {
+                Ok(_) => Ok(see_other(
+                    &headers,
+                    &format!("/agency/register/{}", entry.id),
+                )),
+                Err(StoreError::Conflict(_)) => {
+                    let message = Some(Messages::get().text(ctx.lang, "register-conflict", &[]));
+                    refused(
+                        Kept {
+                            form: Some(form),
+                            message,
+                            ..Kept::default()
+                        },
+                        StatusCode::CONFLICT,
+                    )
+                    .await
+                }
+                Err(e) => Err(Failure::from(e).into()),
+            }
+        }
         Err(errors) => {
-            let errors = field_errors(ctx.lang, &errors);
             refused(
                 Kept {
                     form: Some(form),
@@ -860,16 +1021,18 @@ pub struct CheckForm {
 }
 
 /// The procurement check of `service` (none: an unregistered service named
-/// in words) on `day` for `agency`.
+/// in words) on `day` for `agency`, with the use's ISMAP-LIU assessment
+/// `named` (the entry's, or the API's `assessment_id`).
 pub async fn run_check(
     state: &AppState,
     service: Option<i64>,
     service_name: &str,
     agency: Option<i64>,
+    named: Option<i64>,
     day: NaiveDate,
 ) -> Result<procurement::CheckResult, Failure> {
     let facts = match service {
-        Some(service) => store::procurement_facts(&state.db, service, agency).await?,
+        Some(service) => store::procurement_facts(&state.db, service, agency, named).await?,
         None => store::unregistered_facts(service_name),
     };
     Ok(procurement::check(&facts, day))
@@ -903,6 +1066,7 @@ pub async fn check(
         entry.service_id,
         &entry.service_name,
         Some(entry.agency_id),
+        entry.impact_assessment_id,
         day,
     )
     .await?;

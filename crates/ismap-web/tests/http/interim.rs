@@ -110,6 +110,87 @@ fn stat(html: &str, id: &str) -> i64 {
         .unwrap()
 }
 
+/// Notifications of `message_id` linking to `link` that `user` received.
+async fn notices(db: &ismap_store::Db, user: &str, message_id: &str, link: &str) -> i64 {
+    count(
+        db,
+        "SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE u.username = $1 AND n.message_id = $2 AND n.link = $3",
+        &[user, message_id, link],
+    )
+    .await
+}
+
+/// Declares a measure on `entry` through the form its page shows.
+async fn declare(
+    agency: &Client<'_>,
+    entry: i64,
+    origin: &str,
+    current_status: &str,
+    version: &str,
+) -> reqwest::Response {
+    post_from_page(
+        agency,
+        &format!("/agency/register/{entry}"),
+        &format!("/agency/register/{entry}/interim"),
+        &[
+            ("origin", origin),
+            ("current_status", current_status),
+            ("version", version),
+        ],
+    )
+    .await
+}
+
+/// A hearing on the measure at `path`, posted from its page.
+async fn hear(client: &Client<'_>, path: &str, on: &str, summary: &str) -> reqwest::Response {
+    post_from_page(
+        client,
+        path,
+        &format!("{path}/hearings"),
+        &[("heard_on", on), ("summary", summary)],
+    )
+    .await
+}
+
+/// The report on the measure at `path` ("deadline passed"), posted from its page.
+async fn report(agency: &Client<'_>, path: &str, body: &str, on: NaiveDate) -> reqwest::Response {
+    post_from_page(
+        agency,
+        path,
+        &format!("{path}/report"),
+        &[
+            ("reason", "deadline_passed"),
+            ("body", body),
+            ("reported_on", &on.to_string()),
+        ],
+    )
+    .await
+}
+
+/// A hearing posted by someone whose page offers no form (another agency,
+/// the secretariat, a closed measure): the status answered.
+async fn hear_without_page(client: &Client<'_>, path: &str, on: NaiveDate) -> u16 {
+    client
+        .post_form(
+            &format!("{path}/hearings"),
+            &[("heard_on", &on.to_string()), ("summary", "x")],
+        )
+        .await
+        .status()
+        .as_u16()
+}
+
+/// The actions of a measure's history, oldest first.
+async fn actions(db: &ismap_store::Db, id: i64) -> Vec<String> {
+    store::history(db, &store::get(db, id).await.unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
 #[tokio::test]
 async fn declare_hear_pass_the_deadline_report_and_plan() {
     for backend in BACKENDS {
@@ -132,15 +213,12 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
 
         // "In use at the programme's start" does not fit a planned entry:
         // refused with the reason, what was typed kept.
-        let refused = post_from_page(
+        let refused = declare(
             &agency,
-            &page,
-            &format!("/agency/register/{entry}/interim"),
-            &[
-                ("origin", "programme_start"),
-                ("current_status", "提供事業者は来年度に申請予定"),
-                ("version", &version),
-            ],
+            entry,
+            "programme_start",
+            "提供事業者は来年度に申請予定",
+            &version,
         )
         .await;
         assert_eq!(refused.status(), 422, "{backend:?}");
@@ -151,15 +229,12 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
             "kept: {body}"
         );
 
-        let declared = post_from_page(
+        let declared = declare(
             &agency,
-            &page,
-            &format!("/agency/register/{entry}/interim"),
-            &[
-                ("origin", "start_of_use"),
-                ("current_status", "提供事業者は来年度に申請予定"),
-                ("version", &version),
-            ],
+            entry,
+            "start_of_use",
+            "提供事業者は来年度に申請予定",
+            &version,
         )
         .await;
         assert_eq!(declared.status(), 303, "{backend:?}");
@@ -181,13 +256,7 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         );
         // The secretariat was told.
         assert_eq!(
-            count(
-                db,
-                "SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id \
-                 WHERE u.username = 'secretariat' AND n.message_id = 'interim-notice-declared' AND n.link = $1",
-                &[&path],
-            )
-            .await,
+            notices(db, "secretariat", "interim-notice-declared", &path).await,
             1
         );
         // Declaring again is refused: the entry is no longer undecided.
@@ -216,28 +285,16 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
 
         // A hearing: refused when empty or in the future, then recorded.
         let tomorrow = (today + Duration::days(1)).to_string();
-        let bad = post_from_page(
-            &agency,
-            &path,
-            &format!("{path}/hearings"),
-            &[("heard_on", &tomorrow), ("summary", "")],
-        )
-        .await;
+        let bad = hear(&agency, &path, &tomorrow, "").await;
         assert_eq!(bad.status(), 422);
         let body = bad.text().await.unwrap();
         assert!(body.contains("将来の日付は記録できません。"), "{body}");
         assert!(body.contains("入力してください。"));
-        let heard = post_from_page(
+        let heard = hear(
             &agency,
             &path,
-            &format!("{path}/hearings"),
-            &[
-                ("heard_on", &today.to_string()),
-                (
-                    "summary",
-                    "管理基準の主要な管理策に適合しているとの説明を受けた",
-                ),
-            ],
+            &today.to_string(),
+            "管理基準の主要な管理策に適合しているとの説明を受けた",
         )
         .await;
         assert_eq!(heard.status(), 303);
@@ -266,17 +323,7 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         assert!(html.contains("書面") && html.contains("当機関の責任において利用を継続します。"));
 
         // A "deadline passed" report before the deadline is refused.
-        let early = post_from_page(
-            &agency,
-            &path,
-            &format!("{path}/report"),
-            &[
-                ("reason", "deadline_passed"),
-                ("body", "申請なし"),
-                ("reported_on", &today.to_string()),
-            ],
-        )
-        .await;
+        let early = report(&agency, &path, "申請なし", today).await;
         assert_eq!(early.status(), 422);
         assert!(early.text().await.unwrap().contains("まだ過ぎていません"));
 
@@ -284,13 +331,7 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         let secretariat = Client::new(&server);
         secretariat.sign_in("secretariat").await;
         assert_eq!(secretariat.get(&path).await.status(), 200);
-        let refused = secretariat
-            .post_form(
-                &format!("{path}/hearings"),
-                &[("heard_on", &today.to_string()), ("summary", "x")],
-            )
-            .await;
-        assert_eq!(refused.status(), 403);
+        assert_eq!(hear_without_page(&secretariat, &path, today).await, 403);
         let other = Client::new(&server);
         other.sign_in("agency-b").await;
         // Another agency's measure answers exactly as a missing one.
@@ -311,13 +352,7 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         assert_eq!(hidden, missing, "{backend:?}");
         let list = other.get("/interim-measures").await.text().await.unwrap();
         assert!(!list.contains(&path), "agency-b's list");
-        let refused = other
-            .post_form(
-                &format!("{path}/hearings"),
-                &[("heard_on", &today.to_string()), ("summary", "x")],
-            )
-            .await;
-        assert_eq!(refused.status(), 404);
+        assert_eq!(hear_without_page(&other, &path, today).await, 404);
 
         // The deadline passes.
         server.clock.advance_days(400);
@@ -346,13 +381,7 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         // Flagged by notification to both, once.
         for user in ["agency-a", "agency-a-ciso", "secretariat"] {
             assert_eq!(
-                count(
-                    db,
-                    "SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id \
-                     WHERE u.username = $1 AND n.kind = 'interim.overdue' AND n.link = $2",
-                    &[user, &path],
-                )
-                .await,
+                notices(db, user, "interim-notice-overdue", &path).await,
                 1,
                 "{backend:?} {user}"
             );
@@ -369,26 +398,16 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         assert!(page.contains("期限超過") && page.contains("速やかに事務局に報告"));
 
         // The report: the secretariat is notified and reads it.
-        let reported = post_from_page(
+        let reported = report(
             &agency,
             &path,
-            &format!("{path}/report"),
-            &[
-                ("reason", "deadline_passed"),
-                ("body", "提供事業者から申請の予定がないと回答があった"),
-                ("reported_on", &later.to_string()),
-            ],
+            "提供事業者から申請の予定がないと回答があった",
+            later,
         )
         .await;
         assert_eq!(reported.status(), 303, "{backend:?}");
         assert_eq!(
-            count(
-                db,
-                "SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id \
-                 WHERE u.username = 'secretariat' AND n.message_id = 'interim-notice-reported' AND n.link = $1",
-                &[&path],
-            )
-            .await,
+            notices(db, "secretariat", "interim-notice-reported", &path).await,
             1
         );
         let seen = secretariat.get(&path).await.text().await.unwrap();
@@ -444,14 +463,8 @@ async fn declare_hear_pass_the_deadline_report_and_plan() {
         let page = agency.get(&path).await.text().await.unwrap();
         assert!(page.contains("移行") && page.contains("登録済みサービスへ移行する"));
         assert!(page.contains("移行先の調達を開始"));
-        let actions: Vec<String> = store::history(db, &store::get(db, id).await.unwrap())
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.action)
-            .collect();
         assert_eq!(
-            actions,
+            actions(db, id).await,
             [
                 "interim_measure.declare",
                 "interim_measure.hearing",
@@ -567,12 +580,222 @@ async fn two_declarations_race_and_registration_closes_the_measure() {
             0
         );
         // Closed: nothing more is recorded.
-        let refused = agency
-            .post_form(
-                &format!("{path}/hearings"),
-                &[("heard_on", &today.to_string()), ("summary", "x")],
-            )
-            .await;
-        assert_eq!(refused.status(), 409);
+        assert_eq!(hear_without_page(&agency, &path, today).await, 409);
+    }
+}
+
+/// The text of the element with `id` up to its first inner tag's end (the
+/// measure page's state badge and application line).
+fn element_text(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("{id} on the page: {html}"));
+    let open = at + html[at..].find('>').unwrap() + 1;
+    html[open..open + html[open..].find("</").unwrap()].to_owned()
+}
+
+/// The day an application was submitted, as the page writes it (Japan time).
+fn ja_submitted(stamp: &str) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(stamp)
+        .unwrap_or_else(|_| panic!("submitted_at {stamp:?}"))
+        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
+    ja_day(t.date_naive())
+}
+
+/// The demo SaaS of 株式会社サンプルクラウド is not registered; サンプル省's
+/// register names it in words (the demo's planned entry). An interim measure
+/// declared on that entry follows the portal: the provider's application
+/// (issued audit report → 入力 → 確認 → 完了) moves it open → applied and
+/// its progress shows on the measure (state in Japanese, submitted day)
+/// through IPA's review; the committee's registration closes it by itself,
+/// with the reason, and the entry's path becomes registered.
+#[tokio::test]
+async fn the_providers_application_shows_on_the_measure_and_its_registration_closes_it() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let db = &server.db;
+        let agency = Client::new(&server);
+        agency.sign_in("agency-a").await;
+        let ministry = ismap_store::orgs::find_by_name(db, "サンプル省")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let demo_entry = ismap_store::register::list(db, Some(ministry))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.service_name == ismap_web::demo_agency::SAAS_NAME)
+            .expect("the demo register names the demo SaaS");
+        assert_eq!(demo_entry.service_id, None, "named in words");
+        assert_eq!(demo_entry.provider_name, "株式会社サンプルクラウド");
+        let entry = demo_entry.id;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+
+        // Declared from the entry's page (a planned entry: from its start of use).
+        let page = format!("/agency/register/{entry}");
+        let html = agency.get(&page).await.text().await.unwrap();
+        let version = form_version(&html);
+        let declared = declare(
+            &agency,
+            entry,
+            "start_of_use",
+            "提供事業者はISMAPへの申請を準備中",
+            &version,
+        )
+        .await;
+        assert_eq!(declared.status(), 303, "{backend:?}");
+        let id = measure_id(&declared);
+        let path = format!("/interim-measures/{id}");
+        let measure = store::get(db, id).await.unwrap();
+        assert_eq!(
+            measure.deadline,
+            deadline(InterimStart::StartOfUse(demo_entry.start_of_use)).unwrap()
+        );
+        // The portal knows the service by its name and provider.
+        assert_eq!(
+            store::portal_service(db, &measure).await.unwrap(),
+            Some(service),
+            "{backend:?}"
+        );
+        let html = agency.get(&path).await.text().await.unwrap();
+        assert_eq!(
+            element_text(&html, "interim-state"),
+            "申請待ち",
+            "{backend:?}"
+        );
+        assert!(
+            element_text(&html, "interim-application")
+                .contains("当該サービスの申請はまだありません。")
+        );
+        assert_eq!(store::get(db, id).await.unwrap().state.key(), "open");
+
+        // The provider applies through the portal with its issued report.
+        let engagement =
+            crate::helpers::issued_report(&server, "full", (1, 1), ("2025-04-01", "2026-03-31"))
+                .await;
+        let provider = Client::new(&server);
+        provider.sign_in("saas-admin").await;
+        let application = crate::registration::confirm_and_file(
+            &provider,
+            service,
+            crate::registration::application_form(engagement, true),
+        )
+        .await;
+        let submitted_at = ismap_store::applications::get(db, application)
+            .await
+            .unwrap()
+            .submitted_at;
+        // Still open until something looks: the page brings it up to date.
+        assert_eq!(store::get(db, id).await.unwrap().state.key(), "open");
+        let html = agency.get(&path).await.text().await.unwrap();
+        assert_eq!(
+            element_text(&html, "interim-state"),
+            "申請中",
+            "{backend:?}: {html}"
+        );
+        let shown = element_text(&html, "interim-application");
+        assert!(
+            shown.contains(&format!("申請 {application}: 申請受付")),
+            "{backend:?}: {shown}"
+        );
+        assert!(
+            shown.contains(&format!("提出 {}", ja_submitted(&submitted_at))),
+            "{shown}"
+        );
+        assert!(
+            !html.contains(&format!("href=\"/applications/{application}\"")),
+            "the agency sees the state, not the application"
+        );
+        let applied = store::get(db, id).await.unwrap();
+        assert_eq!(applied.state.key(), "applied");
+        assert!(applied.closed_reason.is_none());
+        // Not overdue, nothing to report while applied; records still taken.
+        assert!(!html.contains("id=\"interim-overdue\""));
+        let heard = hear(
+            &agency,
+            &path,
+            &server.clock.today().to_string(),
+            "申請を提出したとの連絡を受けた",
+        )
+        .await;
+        assert_eq!(heard.status(), 303, "{backend:?}");
+        // Showing it again moves nothing.
+        assert_eq!(
+            store::refresh(db, id, server.clock.today()).await.unwrap(),
+            None
+        );
+
+        // IPA's review: the progress follows, still applied.
+        crate::renewals::refer(&server, application).await;
+        let html = agency.get(&path).await.text().await.unwrap();
+        assert_eq!(element_text(&html, "interim-state"), "申請中");
+        assert!(
+            element_text(&html, "interim-application")
+                .contains(&format!("申請 {application}: 運営委員会に付議")),
+            "{backend:?}: {html}"
+        );
+
+        // The committee registers: the measure closes by itself.
+        let number = crate::renewals::register(&server, application).await;
+        let html = agency.get(&path).await.text().await.unwrap();
+        assert_eq!(element_text(&html, "interim-state"), "終了", "{backend:?}");
+        let closed_note = element_text(&html, "interim-closed");
+        assert!(
+            closed_note.contains("この暫定措置は終了しました（当該サービスが登録されました"),
+            "{closed_note}"
+        );
+        assert!(
+            element_text(&html, "interim-application")
+                .contains(&format!("申請 {application}: 登録"))
+        );
+        assert!(!html.contains("id=\"interim-hearing\""), "no more records");
+        let closed = store::get(db, id).await.unwrap();
+        assert_eq!(closed.state.key(), "closed");
+        assert_eq!(closed.closed_reason.as_deref(), Some("registered"));
+        assert!(closed.closed_at.is_some());
+        let facts = store::entry(db, entry).await.unwrap();
+        assert_eq!(facts.path, "registered", "{backend:?}");
+        let entry_html = agency.get(&page).await.text().await.unwrap();
+        assert_eq!(element_text(&entry_html, "register-path"), "登録済み");
+        assert!(
+            entry_html.contains(&format!("href=\"{path}\"")),
+            "the measure stays linked"
+        );
+        let entry_events = ismap_store::register::history(db, entry).await.unwrap();
+        assert!(
+            entry_events.iter().any(|e| e.action == "register.path"
+                && e.after.as_ref().unwrap()["path"] == "registered"
+                && e.after.as_ref().unwrap()["interim_measure"] == id),
+            "{entry_events:?}"
+        );
+        assert_eq!(
+            actions(db, id).await,
+            [
+                "interim_measure.declare",
+                "interim_measure.applied",
+                "interim_measure.hearing",
+                "interim_measure.close",
+            ],
+            "{backend:?}"
+        );
+        // The ministry's people are told, once.
+        for user in ["agency-a", "agency-a-ciso"] {
+            assert_eq!(
+                notices(db, user, "interim-notice-closed", &path).await,
+                1,
+                "{backend:?} {user}"
+            );
+        }
+        // The registration is the one on the public list; nothing moves again.
+        assert!(number.starts_with('C'), "{number}");
+        assert_eq!(
+            store::refresh_all(db, server.clock.today()).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            hear_without_page(&agency, &path, server.clock.today()).await,
+            409
+        );
     }
 }

@@ -88,7 +88,12 @@ fn complete(result: &'static str, conf: &'static str) -> Vec<(&'static str, &'st
 }
 
 /// An assessment asked for, filled in and submitted by agency-a.
-async fn submitted(server: &TestServer, service: i64, use_name: &str, result: &'static str) -> i64 {
+pub async fn submitted(
+    server: &TestServer,
+    service: i64,
+    use_name: &str,
+    result: &'static str,
+) -> i64 {
     let id = ask(server, service, use_name).await;
     let officer = Client::new(server);
     officer.sign_in("agency-a").await;
@@ -102,7 +107,8 @@ async fn submitted(server: &TestServer, service: i64, use_name: &str, result: &'
     id
 }
 
-async fn approve(server: &TestServer, id: i64) {
+/// サンプル省's CISO approves assessment `id` through the decision form.
+pub async fn approve(server: &TestServer, id: i64) {
     let ciso = Client::new(server);
     ciso.sign_in("agency-a-ciso").await;
     let approved = ciso

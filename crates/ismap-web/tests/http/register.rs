@@ -632,3 +632,451 @@ async fn only_the_ciso_confirms_an_unregistered_service() {
         assert!(page.contains("CISO確認") && page.contains("が確認しました"));
     }
 }
+
+/// The demo SaaS on the ISMAP-LIU list only, valid today (test setup, as
+/// the demo records the IaaS's registration); returns its number.
+async fn on_the_liu_list(server: &TestServer, service: i64) -> String {
+    let db = &server.db;
+    let saas = ismap_store::services::get(db, service).await.unwrap();
+    let today = server.clock.today();
+    let number = ismap_domain::RegistrationNumber::first('L', today, 1);
+    let valid_from = today - chrono::Duration::days(30);
+    ismap_store::registrations::record_existing(
+        db,
+        &ismap_store::Actor::system("test"),
+        ismap_store::registrations::ExistingRegistration {
+            service_id: service,
+            organization_id: saas.organization_id,
+            list: ismap_domain::registration::ListKind::Liu,
+            number: &number,
+            details: ismap_store::registrations::NewRegistration {
+                valid_from,
+                valid_until: ismap_domain::validity::period_end(valid_from, 16).unwrap(),
+                registered_on: valid_from,
+                improvement_plan: false,
+                name: &saas.name,
+                name_en: "Example SaaS",
+                provider: "株式会社サンプルクラウド",
+                provider_en: "Sample Cloud K.K.",
+                model: "SaaS",
+                public: &serde_json::json!({ "service_url": "https://saas.example.jp" }),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    number.to_string()
+}
+
+/// An entry of the signed-in agency for the portal's `service`, through
+/// the register's form.
+async fn linked(client: &Client<'_>, service: i64) -> i64 {
+    let service = service.to_string();
+    let mut form = unregistered("", "planned", "2027-04-01");
+    form[1] = ("service_id", service.as_str());
+    form[4] = ("purpose", "職員の予定管理");
+    let response = record(client, &form).await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    location(&response)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Presses 「調達前確認を実行」 on the entry's page (the day the form
+/// offers: today) and returns the page shown after it.
+async fn checked_from_page(client: &Client<'_>, entry: i64) -> String {
+    let page = format!("/agency/register/{entry}");
+    let html = client.get(&page).await.text().await.unwrap();
+    assert!(html.contains("調達前確認を実行"), "{html}");
+    let csrf = page_csrf(&html).unwrap();
+    let today = client.server.clock.today().to_string();
+    assert!(html.contains(&format!("name=\"day\" value=\"{today}\"")));
+    let response = client
+        .http
+        .post(
+            client
+                .server
+                .url(&format!("/agency/register/{entry}/checks")),
+        )
+        .form(&[("day", today.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        format!("/agency/register/{entry}#checks")
+    );
+    client.get(&page).await.text().await.unwrap()
+}
+
+/// The newest snapshot's section of an entry page.
+fn newest_snapshot(html: &str) -> &str {
+    let start = html
+        .find("class=\"register-check-snapshot\"")
+        .expect("a snapshot on the page");
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+/// The value of the option of the entry form's 「この利用の影響評価」 whose
+/// text contains `label`; `None` when the select offers no such option.
+fn assessment_option(html: &str, label: &str) -> Option<String> {
+    let start = html.find("name=\"impact_assessment_id\"")?;
+    let select = &html[start..start + html[start..].find("</select>")?];
+    select.split("<option ").find_map(|option| {
+        let (attributes, text) = option.split_once('>')?;
+        if !text.contains(label) {
+            return None;
+        }
+        let value = attributes.split_once("value=\"")?.1;
+        Some(value[..value.find('"')?].to_owned())
+    })
+}
+
+/// The version the entry page's edit form was read at.
+fn form_version(html: &str) -> String {
+    let start = html
+        .find("name=\"version\" value=\"")
+        .expect("a version field")
+        + "name=\"version\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// On the entry page, chooses the assessment `value` under 「この利用の
+/// 影響評価」 and saves the edit form with the entry's other fields as
+/// `linked` recorded them (`purpose` typed anew).
+async fn save_with_assessment(
+    client: &Client<'_>,
+    entry: i64,
+    service: i64,
+    value: &str,
+    purpose: &str,
+) -> reqwest::Response {
+    let page = format!("/agency/register/{entry}");
+    let html = client.get(&page).await.text().await.unwrap();
+    assert!(html.contains("この利用の影響評価（ISMAP-LIU）"), "{html}");
+    let csrf = page_csrf(&html).unwrap();
+    let version = form_version(&html);
+    let service = service.to_string();
+    let mut form = unregistered("", "planned", "2027-04-01");
+    form[1] = ("service_id", service.as_str());
+    form[4] = ("purpose", purpose);
+    form.push(("impact_assessment_id", value));
+    form.push(("version", version.as_str()));
+    form.push(("csrf", csrf.as_str()));
+    client
+        .http
+        .post(client.server.url(&page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// For an ISMAP-LIU service the check answers about the agency's own
+/// approved impact assessment **for this use**: the one the register
+/// entry names under 「この利用の影響評価」 (chosen on the entry page from
+/// the agency's own assessments of the service). None named: missing, with
+/// the agency's approved assessments offered as candidates; one named and
+/// still in progress: not approved yet; named and approved: procure from
+/// the list. Another agency's assessment cannot be chosen (422 on the form,
+/// 400 from the API's `assessment_id`), on the page and through the API.
+#[tokio::test]
+async fn an_liu_check_answers_with_the_callers_own_approved_assessment() {
+    for backend in BACKENDS {
+        let server = server(backend).await;
+        let (service, _) = crate::helpers::saas_ids(&server).await;
+        let number = on_the_liu_list(&server, service).await;
+        let a = client(&server, "agency-a").await;
+        let b = client(&server, "agency-b").await;
+        let entry_a = linked(&a, service).await;
+        let entry_b = linked(&b, service).await;
+        let api = format!("/api/v1/procurement-check?service_id={service}");
+
+        // No assessment at all: the form offers none, the check says none
+        // is named and that there is none to name.
+        let html = a
+            .get(&format!("/agency/register/{entry_a}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("自組織のこのサービスの影響評価はまだありません"),
+            "{backend:?}: {html}"
+        );
+        let snapshot_html = checked_from_page(&a, entry_a).await;
+        let snapshot = newest_snapshot(&snapshot_html);
+        assert!(
+            snapshot.contains("この利用の影響評価が選ばれていません"),
+            "{backend:?}: {snapshot}"
+        );
+        assert!(snapshot.contains("自組織のこのサービスの承認済みの影響評価はありません"));
+        assert!(
+            snapshot.contains("この利用の影響評価（自組織の承認済み）を指定する必要があります")
+        );
+        assert!(snapshot.contains(&number));
+        let stored = &store::checks(&server.db, entry_a).await.unwrap()[0];
+        assert_eq!(stored.verdict, "name_liu_assessment");
+        assert_eq!(stored.result["liu_assessment"]["state"], "missing");
+        assert_eq!(
+            stored.result["liu_assessment"]["candidates"],
+            serde_json::json!([])
+        );
+        assert_eq!(stored.result["lists"][0]["list"], "liu");
+        assert_eq!(stored.result["lists"][0]["valid"], true);
+        let provenance: Vec<(String, String)> = stored.result["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["key"].as_str().unwrap().to_owned(),
+                    r["provenance"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(provenance.contains(&("liu-assessment".into(), "seed".into())));
+        assert!(provenance.contains(&("liu-assessment-named".into(), "this_system".into())));
+        assert_eq!(
+            store::get(&server.db, entry_a).await.unwrap().path,
+            Path::Undecided,
+            "{backend:?}: on the list, not procurable from it yet"
+        );
+
+        // サンプル省 approves an assessment of another use (研修の案内) and
+        // submits the one of this use (職員の予定管理), not yet approved.
+        let other_use =
+            crate::liu_assessments::submitted(&server, service, "研修の案内", "low").await;
+        crate::liu_assessments::approve(&server, other_use).await;
+        let this_use =
+            crate::liu_assessments::submitted(&server, service, "職員の予定管理", "low").await;
+
+        // Nothing named yet: the approved assessment of the other use is
+        // offered as a candidate, and is not taken for this use.
+        let snapshot_html = checked_from_page(&a, entry_a).await;
+        let snapshot = newest_snapshot(&snapshot_html);
+        assert!(
+            snapshot.contains("この利用の影響評価が選ばれていません"),
+            "{backend:?}: {snapshot}"
+        );
+        assert!(snapshot.contains("自組織の承認済みの影響評価があります"));
+        assert!(
+            snapshot.contains(&format!("影響評価 {other_use}「研修の案内」")),
+            "{snapshot}"
+        );
+        assert!(
+            !snapshot.contains("職員の予定管理」"),
+            "not approved: no candidate"
+        );
+        let stored = &store::checks(&server.db, entry_a).await.unwrap()[0];
+        assert_eq!(stored.verdict, "name_liu_assessment");
+        assert_eq!(
+            stored.result["liu_assessment"]["candidates"][0]["id"],
+            other_use
+        );
+        let json: Value = a.get(&api).await.json().await.unwrap();
+        assert_eq!(json["liu_assessment"]["state"], "missing", "{backend:?}");
+        assert_eq!(json["verdict"], "name_liu_assessment");
+        let candidates: Vec<i64> = json["liu_assessment"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(candidates, [other_use]);
+        assert_eq!(
+            json["liu_assessment"]["candidates"][0]["use_name"],
+            "研修の案内"
+        );
+
+        // The officer chooses this use's assessment on the entry page.
+        let html = a
+            .get(&format!("/agency/register/{entry_a}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let value = assessment_option(&html, "職員の予定管理").expect("the use's assessment");
+        assert_eq!(value, this_use.to_string());
+        assert!(
+            html.contains(&format!(
+                "影響評価 {this_use}「職員の予定管理」（承認待ち、"
+            )),
+            "use, state and day: {html}"
+        );
+        let saved = save_with_assessment(&a, entry_a, service, &value, "職員の予定管理").await;
+        assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+        let stored_entry = store::get(&server.db, entry_a).await.unwrap();
+        assert_eq!(stored_entry.impact_assessment_id, Some(this_use));
+        let last = store::history(&server.db, entry_a)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(last.action, "register.update");
+        assert_eq!(last.after.unwrap()["impact_assessment_id"], this_use);
+        assert_eq!(last.before.unwrap()["impact_assessment_id"], Value::Null);
+
+        // Named, still in progress: not approved yet.
+        let snapshot_html = checked_from_page(&a, entry_a).await;
+        assert!(snapshot_html.contains(&format!("影響評価 {this_use}「職員の予定管理」")));
+        let snapshot = newest_snapshot(&snapshot_html);
+        assert!(
+            snapshot.contains(&format!(
+                "この利用の影響評価（影響評価 {this_use}「職員の予定管理」）はまだ承認されていません（承認待ち）"
+            )),
+            "{backend:?}: {snapshot}"
+        );
+        assert!(snapshot.contains("ISMAP-LIU の影響評価（自組織の承認）が必要です"));
+        let stored = &store::checks(&server.db, entry_a).await.unwrap()[0];
+        assert_eq!(stored.verdict, "needs_liu_assessment");
+        assert_eq!(stored.result["liu_assessment"]["state"], "not_approved_yet");
+        assert_eq!(
+            stored.result["liu_assessment"]["assessment_state"],
+            "submitted"
+        );
+        assert_eq!(
+            store::get(&server.db, entry_a).await.unwrap().path,
+            Path::Undecided
+        );
+        let with_id = format!("{api}&assessment_id={this_use}");
+        let json: Value = a.get(&with_id).await.json().await.unwrap();
+        assert_eq!(json["liu_assessment"]["state"], "not_approved_yet");
+        assert_eq!(json["verdict"], "needs_liu_assessment");
+
+        // サンプル省's CISO approves it: approved for this use.
+        crate::liu_assessments::approve(&server, this_use).await;
+        let snapshot_html = checked_from_page(&a, entry_a).await;
+        let snapshot = newest_snapshot(&snapshot_html);
+        assert!(
+            snapshot.contains(&format!(
+                "この利用について承認済み（影響評価 {this_use}「職員の予定管理」）"
+            )),
+            "{backend:?}: {snapshot}"
+        );
+        assert!(snapshot.contains("リストから調達できます"), "{snapshot}");
+        let stored = &store::checks(&server.db, entry_a).await.unwrap()[0];
+        assert_eq!(stored.verdict, "procure_from_list");
+        assert_eq!(stored.result["liu_assessment"]["state"], "approved");
+        assert_eq!(stored.result["liu_assessment"]["id"], this_use);
+        assert_eq!(
+            store::get(&server.db, entry_a).await.unwrap().path,
+            Path::Registered,
+            "{backend:?}"
+        );
+        // The earlier snapshots are kept as they were.
+        let checks = store::checks(&server.db, entry_a).await.unwrap();
+        assert_eq!(checks.len(), 4);
+        let verdicts: Vec<&str> = checks.iter().map(|c| c.verdict.as_str()).collect();
+        assert_eq!(
+            verdicts,
+            [
+                "procure_from_list",
+                "needs_liu_assessment",
+                "name_liu_assessment",
+                "name_liu_assessment"
+            ]
+        );
+        // The API: with the use's assessment, approved; without it, the
+        // approved assessments are candidates and one must be named.
+        for query in [
+            with_id.clone(),
+            format!("/api/v1/procurement-check?number={number}&assessment_id={this_use}"),
+        ] {
+            let json: Value = a.get(&query).await.json().await.unwrap();
+            assert_eq!(json["liu_assessment"]["state"], "approved", "{query}");
+            assert_eq!(json["liu_assessment"]["id"], this_use);
+            assert_eq!(json["liu_assessment"]["use_name"], "職員の予定管理");
+            assert_eq!(json["verdict"], "procure_from_list");
+            assert_eq!(json["agency_id"], agency(&server, "サンプル省").await);
+        }
+        let json: Value = a.get(&api).await.json().await.unwrap();
+        assert_eq!(json["liu_assessment"]["state"], "missing");
+        assert_eq!(json["verdict"], "name_liu_assessment");
+        let mut candidates: Vec<i64> = json["liu_assessment"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        candidates.sort();
+        assert_eq!(candidates, [other_use, this_use]);
+
+        // サンプル庁: サンプル省's assessments are not its own — not offered,
+        // refused when posted (422, field named, typed values kept), 400
+        // from the API; its check still says none is named, with no
+        // candidates.
+        let html = b
+            .get(&format!("/agency/register/{entry_b}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(assessment_option(&html, "職員の予定管理").is_none());
+        assert!(html.contains("自組織のこのサービスの影響評価はまだありません"));
+        let refused = save_with_assessment(
+            &b,
+            entry_b,
+            service,
+            &this_use.to_string(),
+            "別の目的に書き換え",
+        )
+        .await;
+        assert_eq!(refused.status(), 422, "{backend:?}");
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("自組織のこのサービスの影響評価から選んでください"));
+        assert!(
+            html.contains("id=\"rg-assessment-error\""),
+            "next to its field"
+        );
+        assert!(html.contains("別の目的に書き換え"), "typed values are kept");
+        let unchanged = store::get(&server.db, entry_b).await.unwrap();
+        assert_eq!(unchanged.impact_assessment_id, None);
+        assert_eq!(unchanged.version, 1);
+        assert_eq!(unchanged.purpose, "職員の予定管理");
+        for query in [
+            format!("{api}&assessment_id={this_use}"),
+            format!("{api}&assessment_id=abc"),
+            format!("{api}&assessment_id=999999"),
+        ] {
+            let response = b.get(&query).await;
+            assert_eq!(response.status(), 400, "{backend:?} {query}");
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(problem["errors"][0]["field"], "assessment_id", "{query}");
+        }
+        let secretariat = client(&server, "secretariat").await;
+        let response = secretariat
+            .get(&format!("{api}&assessment_id={this_use}"))
+            .await;
+        assert_eq!(response.status(), 400, "the secretariat has no assessment");
+        let snapshot_html = checked_from_page(&b, entry_b).await;
+        let snapshot = newest_snapshot(&snapshot_html);
+        assert!(snapshot.contains("この利用の影響評価が選ばれていません"));
+        assert!(snapshot.contains("自組織のこのサービスの承認済みの影響評価はありません"));
+        assert!(!snapshot.contains("承認済み（影響評価"), "{snapshot}");
+        let stored = &store::checks(&server.db, entry_b).await.unwrap()[0];
+        assert_eq!(stored.verdict, "name_liu_assessment");
+        assert_eq!(
+            store::get(&server.db, entry_b).await.unwrap().path,
+            Path::Undecided
+        );
+        for query in [
+            api.clone(),
+            format!("/api/v1/procurement-check?number={number}"),
+        ] {
+            let json: Value = b.get(&query).await.json().await.unwrap();
+            assert_eq!(
+                json["liu_assessment"]["state"], "missing",
+                "{backend:?} {query}"
+            );
+            assert_eq!(json["liu_assessment"]["candidates"], serde_json::json!([]));
+            assert_eq!(json["verdict"], "name_liu_assessment");
+            assert_eq!(json["agency_id"], agency(&server, "サンプル庁").await);
+        }
+    }
+}

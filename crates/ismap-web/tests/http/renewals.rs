@@ -59,7 +59,7 @@ async fn moved(
 }
 
 /// IPA takes the application through its review to the committee.
-async fn refer(server: &TestServer, application: i64) {
+pub async fn refer(server: &TestServer, application: i64) {
     let reviewer = Client::new(server);
     reviewer.sign_in("reviewer").await;
     for (t, reason) in [
@@ -78,7 +78,7 @@ async fn refer(server: &TestServer, application: i64) {
 }
 
 /// The committee registers; returns the registration's number.
-async fn register(server: &TestServer, application: i64) -> String {
+pub async fn register(server: &TestServer, application: i64) -> String {
     let committee = Client::new(server);
     committee.sign_in("committee").await;
     let r = moved(

@@ -13,12 +13,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ismap_domain::Role;
 use ismap_domain::channel::{DoubtTransition, MAX_TEXT, doubt_moves};
-use ismap_store::StoreError;
 use ismap_store::doubts::{self as store, Doubt, NewDoubt, NoteBy, Scope};
 
 use super::{
-    FileView, ServiceOption, StepView, attachment, chosen_service, files_of, history, read_upload,
-    service_options, text_field,
+    FileView, ServiceOption, StepView, after_move, attachment_into, chosen_service, files_of,
+    history, read_upload, service_options, text_field, visible,
 };
 use crate::AppState;
 use crate::audit_ops::actor;
@@ -27,8 +26,7 @@ use crate::error::{Failure, PageError};
 use crate::pages::engagements::see_other;
 use crate::pages::render;
 use crate::policy::{
-    ChannelPart, Principal, allows_channel_list, channel_agency, channel_secretariat,
-    require_visible, sees_channel_object, signed_in,
+    ChannelPart, Principal, allows_channel_list, channel_agency, channel_secretariat, signed_in,
 };
 use crate::text::{Frame, When};
 
@@ -173,10 +171,7 @@ pub async fn create(
     )
     .map_err(|e| errors.push(e))
     .unwrap_or_default();
-    let file = attachment(&state, &frame, &upload)
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
+    let file = attachment_into(&state, &frame, &upload, &mut errors);
     let Some((service_id, service_name)) = service.filter(|_| errors.is_empty()) else {
         return new_page(
             &state,
@@ -242,25 +237,11 @@ struct ShowPage {
 }
 
 async fn load(state: &AppState, ctx: &Ctx, id: i64) -> Result<Doubt, Failure> {
-    signed_in(ctx.principal.as_ref())?;
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| allows_channel_list(Some(p), ChannelPart::Doubts),
-        "doubt",
-        id,
-    )?;
-    let d = match store::get(&state.db, id).await {
-        Ok(d) => d,
-        Err(StoreError::NotFound(_)) => return Err(crate::policy::hidden("doubt", id)),
-        Err(e) => return Err(e.into()),
-    };
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| sees_channel_object(Some(p), d.agency_id, (d.referred_ipa, d.referred_committee)),
-        "doubt",
-        id,
-    )?;
-    Ok(d)
+    let get = store::get(&state.db, id);
+    visible(ctx, ChannelPart::Doubts, "doubt", id, get, |d| {
+        (d.agency_id, (d.referred_ipa, d.referred_committee))
+    })
+    .await
 }
 
 /// Who writes a note here: the secretariat, or a body the doubt was
@@ -391,26 +372,20 @@ pub async fn transition(
     }
     let frame = Frame::new(&ctx);
     let typed = form.text.clone();
-    let Some(t) = DoubtTransition::from_key(&form.transition) else {
-        let m = frame.t("channel-refused-transition");
-        return show_page(
-            &state,
-            &ctx,
-            d,
-            Some(m),
-            typed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let needs = matches!(t, DoubtTransition::Answer | DoubtTransition::Close);
-    let field = match t {
-        DoubtTransition::Answer => "channel-field-answer",
-        DoubtTransition::Close => "channel-field-outcome",
-        _ => "channel-field-referral",
-    };
-    let text = match text_field(&frame, field, &form.text, MAX_TEXT, needs) {
-        Ok(t) => t,
+    // A known move first, then its text: the first refusal is shown.
+    let checked = DoubtTransition::from_key(&form.transition)
+        .ok_or_else(|| frame.t("channel-refused-transition"))
+        .and_then(|t| {
+            let needs = matches!(t, DoubtTransition::Answer | DoubtTransition::Close);
+            let field = match t {
+                DoubtTransition::Answer => "channel-field-answer",
+                DoubtTransition::Close => "channel-field-outcome",
+                _ => "channel-field-referral",
+            };
+            Ok((t, text_field(&frame, field, &form.text, MAX_TEXT, needs)?))
+        });
+    let (t, text) = match checked {
+        Ok(checked) => checked,
         Err(m) => {
             return show_page(
                 &state,
@@ -423,20 +398,18 @@ pub async fn transition(
             .await;
         }
     };
-    let stale = !form.version.is_empty() && form.version != d.version.to_string();
+    let stale = super::stale(&form.version, d.version);
     if stale || !doubt_moves(d.state).contains(&t) {
         let m = frame.t("channel-refused-moved");
         return show_page(&state, &ctx, d, Some(m), typed, StatusCode::CONFLICT).await;
     }
-    match store::transition(&state.db, &actor(ctx.principal.as_ref())?, &d, t, &text).await {
-        Ok(_) => Ok(see_other(&headers, &format!("/doubts/{id}"))),
-        Err(StoreError::Conflict(_)) => {
-            let fresh = store::get(&state.db, id).await?;
-            let m = frame.t("channel-refused-moved");
-            show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = store::transition(&state.db, &actor(ctx.principal.as_ref())?, &d, t, &text).await;
+    let to = see_other(&headers, &format!("/doubts/{id}"));
+    let m = frame.t("channel-refused-moved");
+    after_move(done, to, store::get(&state.db, id), |fresh| {
+        show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT)
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]

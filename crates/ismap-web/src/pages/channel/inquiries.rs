@@ -16,10 +16,11 @@ use ismap_domain::channel::{
     DueDateError, InquiryState, MAX_NAME, MAX_QUESTIONS, MAX_TEXT, due_date, overdue,
     questions_from_lines,
 };
-use ismap_store::StoreError;
 use ismap_store::inquiries::{self as store, Inquiry, NewInquiry};
 
-use super::{FileView, StepView, attachment, files_of, history, read_upload, text_field};
+use super::{
+    FileView, StepView, after_move, attachment, files_of, history, read_upload, text_field, visible,
+};
 use crate::AppState;
 use crate::audit_ops::actor;
 use crate::auth::Ctx;
@@ -27,8 +28,7 @@ use crate::error::{Failure, PageError};
 use crate::pages::engagements::see_other;
 use crate::pages::render;
 use crate::policy::{
-    ChannelPart, allows_channel_list, channel_agency, channel_secretariat, require_visible,
-    sees_channel_object, signed_in,
+    ChannelPart, allows_channel_list, channel_agency, channel_secretariat, signed_in,
 };
 use crate::text::{Frame, When};
 
@@ -349,26 +349,12 @@ impl ShowPage {
 }
 
 async fn load(state: &AppState, ctx: &Ctx, id: i64) -> Result<Inquiry, Failure> {
-    signed_in(ctx.principal.as_ref())?;
-    // Nobody outside the channel learns whether the id exists.
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| allows_channel_list(Some(p), ChannelPart::Inquiries),
-        "inquiry",
-        id,
-    )?;
-    let x = match store::get(&state.db, id).await {
-        Ok(x) => x,
-        Err(StoreError::NotFound(_)) => return Err(crate::policy::hidden("inquiry", id)),
-        Err(e) => return Err(e.into()),
-    };
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| sees_channel_object(Some(p), x.agency_id, (false, false)),
-        "inquiry",
-        id,
-    )?;
-    Ok(x)
+    let get = store::get(&state.db, id);
+    let part = ChannelPart::Inquiries;
+    visible(ctx, part, "inquiry", id, get, |x| {
+        (x.agency_id, (false, false))
+    })
+    .await
 }
 
 async fn show_page(
@@ -488,15 +474,13 @@ pub async fn ask(
         )
         .await;
     }
-    match store::ask(&state.db, &actor(ctx.principal.as_ref())?, &x, &questions).await {
-        Ok(_) => Ok(see_other(&headers, &format!("/inquiries/{id}"))),
-        Err(StoreError::Conflict(_)) => {
-            let fresh = store::get(&state.db, id).await?;
-            let m = frame.t("channel-refused-moved");
-            show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = store::ask(&state.db, &actor(ctx.principal.as_ref())?, &x, &questions).await;
+    let to = see_other(&headers, &format!("/inquiries/{id}"));
+    let m = frame.t("channel-refused-moved");
+    after_move(done, to, store::get(&state.db, id), |fresh| {
+        show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT)
+    })
+    .await
 }
 
 /// `POST /inquiries/{id}/questions/{question}` (multipart: `answer`,
@@ -517,28 +501,17 @@ pub async fn answer(
     let upload = read_upload(&state, ctx.lang, request).await?;
     let form = format!("answer-{question}");
     let typed = vec![(form, upload.text("answer").to_owned())];
-    let text = match text_field(
+    // The answer's text first, then its file: the first refusal is shown.
+    let checked = text_field(
         &frame,
         "channel-field-answer",
         upload.text("answer"),
         MAX_TEXT,
         true,
-    ) {
-        Ok(t) => t,
-        Err(m) => {
-            return show_page(
-                &state,
-                &ctx,
-                x,
-                Some(m),
-                typed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let file = match attachment(&state, &frame, &upload) {
-        Ok(f) => f,
+    )
+    .and_then(|text| Ok((text, attachment(&state, &frame, &upload)?)));
+    let (text, file) = match checked {
+        Ok(checked) => checked,
         Err(m) => {
             return show_page(
                 &state,
@@ -552,7 +525,7 @@ pub async fn answer(
         }
     };
     let master = crate::uploads::master_key(&state)?;
-    match store::answer(
+    let done = store::answer(
         &state.db,
         master,
         &actor(Some(p))?,
@@ -561,26 +534,21 @@ pub async fn answer(
         &text,
         file.as_ref().map(|f| f.new_file(x.agency_id)),
     )
+    .await;
+    // htmx follows HX-Redirect with `location.href = …`: a URL that
+    // differs from the page's only by its fragment merely scrolls, and
+    // the answered form would stay on screen. The fragment is for plain
+    // form posts (issue 15 browser journey).
+    let to = if crate::pages::engagements::is_htmx(&headers) {
+        see_other(&headers, &format!("/inquiries/{id}"))
+    } else {
+        see_other(&headers, &format!("/inquiries/{id}#q-{question}"))
+    };
+    let m = frame.t("channel-refused-answered");
+    after_move(done, to, store::get(&state.db, id), |fresh| {
+        show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT)
+    })
     .await
-    {
-        // htmx follows HX-Redirect with `location.href = …`: a URL that
-        // differs from the page's only by its fragment merely scrolls, and
-        // the answered form would stay on screen. The fragment is for plain
-        // form posts (issue 15 browser journey).
-        Ok(_) if crate::pages::engagements::is_htmx(&headers) => {
-            Ok(see_other(&headers, &format!("/inquiries/{id}")))
-        }
-        Ok(_) => Ok(see_other(
-            &headers,
-            &format!("/inquiries/{id}#q-{question}"),
-        )),
-        Err(StoreError::Conflict(_)) => {
-            let fresh = store::get(&state.db, id).await?;
-            let m = frame.t("channel-refused-answered");
-            show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[derive(serde::Deserialize)]
@@ -625,20 +593,18 @@ pub async fn close(
             .await;
         }
     };
-    let stale = !form.version.is_empty() && form.version != x.version.to_string();
+    let stale = super::stale(&form.version, x.version);
     if x.state == InquiryState::Closed || stale {
         let m = frame.t("channel-refused-moved");
         return show_page(&state, &ctx, x, Some(m), typed, StatusCode::CONFLICT).await;
     }
-    match store::close(&state.db, &actor(ctx.principal.as_ref())?, &x, &conclusion).await {
-        Ok(_) => Ok(see_other(&headers, &format!("/inquiries/{id}"))),
-        Err(StoreError::Conflict(_)) => {
-            let fresh = store::get(&state.db, id).await?;
-            let m = frame.t("channel-refused-moved");
-            show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = store::close(&state.db, &actor(ctx.principal.as_ref())?, &x, &conclusion).await;
+    let to = see_other(&headers, &format!("/inquiries/{id}"));
+    let m = frame.t("channel-refused-moved");
+    after_move(done, to, store::get(&state.db, id), |fresh| {
+        show_page(&state, &ctx, fresh, Some(m), typed, StatusCode::CONFLICT)
+    })
+    .await
 }
 
 /// `GET /inquiries/{id}/files/{file}`: an answer's attachment.

@@ -13,7 +13,7 @@ use ismap_domain::channel::{MAX_NAME, MAX_TEXT};
 use ismap_store::StoreError;
 use ismap_store::notices::{self as store, ProgrammeNotice};
 
-use super::{FileView, attachment, files_of, read_upload, text_field};
+use super::{FileView, attachment_into, files_of, read_upload, text_field};
 use crate::AppState;
 use crate::audit_ops::actor;
 use crate::auth::Ctx;
@@ -128,10 +128,7 @@ pub async fn publish(
     let body = text_field(&frame, "channel-field-body", &typed.body, MAX_TEXT, true)
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
-    let file = attachment(&state, &frame, &upload)
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
+    let file = attachment_into(&state, &frame, &upload, &mut errors);
     if !errors.is_empty() {
         return list_page(
             &state,

@@ -12,10 +12,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ismap_domain::channel::{MAX_TEXT, StatusRequestState};
-use ismap_store::StoreError;
 use ismap_store::status_requests::{self as store, StatusRequest};
 
-use super::{ServiceOption, StepView, chosen_service, history, service_options, text_field};
+use super::{
+    ServiceOption, StepView, after_move, chosen_service, history, service_options, text_field,
+    visible,
+};
 use crate::AppState;
 use crate::audit_ops::actor;
 use crate::auth::Ctx;
@@ -23,8 +25,7 @@ use crate::error::{Failure, PageError};
 use crate::pages::engagements::see_other;
 use crate::pages::render;
 use crate::policy::{
-    ChannelPart, allows_channel_list, channel_agency, channel_secretariat, require_visible,
-    sees_channel_object, signed_in,
+    ChannelPart, allows_channel_list, channel_agency, channel_secretariat, signed_in,
 };
 use crate::text::{Frame, When};
 
@@ -175,25 +176,12 @@ struct ShowPage {
 }
 
 async fn load(state: &AppState, ctx: &Ctx, id: i64) -> Result<StatusRequest, Failure> {
-    signed_in(ctx.principal.as_ref())?;
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| allows_channel_list(Some(p), ChannelPart::StatusRequests),
-        "status request",
-        id,
-    )?;
-    let r = match store::get(&state.db, id).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound(_)) => return Err(crate::policy::hidden("status request", id)),
-        Err(e) => return Err(e.into()),
-    };
-    require_visible(
-        ctx.principal.as_ref(),
-        |p| sees_channel_object(Some(p), r.agency_id, (false, false)),
-        "status request",
-        id,
-    )?;
-    Ok(r)
+    let get = store::get(&state.db, id);
+    let part = ChannelPart::StatusRequests;
+    visible(ctx, part, "status request", id, get, |r| {
+        (r.agency_id, (false, false))
+    })
+    .await
 }
 
 /// What the portal's records say about the service, one fact per line, in
@@ -361,13 +349,11 @@ pub async fn answer(
         let m = frame.t("channel-refused-moved");
         return show_page(&state, &ctx, r, None, Some(m), StatusCode::CONFLICT).await;
     }
-    match store::answer(&state.db, &actor(ctx.principal.as_ref())?, &r, &text).await {
-        Ok(_) => Ok(see_other(&headers, &format!("/status-requests/{id}"))),
-        Err(StoreError::Conflict(_)) => {
-            let fresh = store::get(&state.db, id).await?;
-            let m = frame.t("channel-refused-moved");
-            show_page(&state, &ctx, fresh, None, Some(m), StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = store::answer(&state.db, &actor(ctx.principal.as_ref())?, &r, &text).await;
+    let to = see_other(&headers, &format!("/status-requests/{id}"));
+    let m = frame.t("channel-refused-moved");
+    after_move(done, to, store::get(&state.db, id), |fresh| {
+        show_page(&state, &ctx, fresh, None, Some(m), StatusCode::CONFLICT)
+    })
+    .await
 }
