@@ -83,6 +83,22 @@ fn parse_json(text: Option<String>) -> Option<Value> {
 
 /// Events, newest first; `organization_id` limits them to one organization's
 /// objects, `None` returns every event.
+fn event_from_row(r: &sqlx::any::AnyRow) -> Result<Event> {
+    Ok(Event {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor_id: r.try_get("actor_id")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        object_type: r.try_get("object_type")?,
+        object_id: r.try_get("object_id")?,
+        organization_id: r.try_get("organization_id")?,
+        before: parse_json(r.try_get("before")?),
+        after: parse_json(r.try_get("after")?),
+        reason: r.try_get("reason")?,
+    })
+}
+
 pub async fn list(db: &Db, organization_id: Option<i64>, limit: i64) -> Result<Vec<Event>> {
     let rows = match organization_id {
         Some(org) => {
@@ -105,23 +121,7 @@ pub async fn list(db: &Db, organization_id: Option<i64>, limit: i64) -> Result<V
             .await?
         }
     };
-    rows.into_iter()
-        .map(|r| {
-            Ok(Event {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_id: r.try_get("actor_id")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                object_type: r.try_get("object_type")?,
-                object_id: r.try_get("object_id")?,
-                organization_id: r.try_get("organization_id")?,
-                before: parse_json(r.try_get("before")?),
-                after: parse_json(r.try_get("after")?),
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event_from_row).collect()
 }
 
 /// The history of one object (`object_type`, `object_id`), oldest first:
@@ -136,23 +136,7 @@ pub async fn of_object(db: &Db, object_type: &str, object_id: i64) -> Result<Vec
     .bind(object_id.to_string())
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Event {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_id: r.try_get("actor_id")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                object_type: r.try_get("object_type")?,
-                object_id: r.try_get("object_id")?,
-                organization_id: r.try_get("organization_id")?,
-                before: parse_json(r.try_get("before")?),
-                after: parse_json(r.try_get("after")?),
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event_from_row).collect()
 }
 
 /// An event with the names people know things by, for activity feeds.
