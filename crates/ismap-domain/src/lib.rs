@@ -15,6 +15,7 @@ pub mod control_id;
 pub mod diff;
 pub mod finding;
 pub mod impact;
+pub mod input;
 pub mod interim;
 pub mod liu;
 pub mod operations_report;

@@ -269,6 +269,16 @@ fn clip(value: &str) -> String {
     value.chars().take(40).collect()
 }
 
+impl From<crate::input::TextProblem> for Problem {
+    fn from(p: crate::input::TextProblem) -> Problem {
+        match p {
+            crate::input::TextProblem::Required => Problem::Required,
+            crate::input::TextProblem::TooLong { max } => Problem::TooLong { max },
+            crate::input::TextProblem::ControlCharacter => Problem::ControlCharacter,
+        }
+    }
+}
+
 fn text(
     field: Field,
     value: &str,
@@ -278,20 +288,11 @@ fn text(
     errors: &mut Vec<FieldError>,
 ) -> String {
     let value = value.trim();
-    let problem = if value.is_empty() && required {
-        Some(Problem::Required)
-    } else if value.chars().count() > max {
-        Some(Problem::TooLong { max })
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
-    {
-        Some(Problem::ControlCharacter)
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        errors.push(FieldError { field, problem });
+    if let Some(problem) = crate::input::text_problem(value, max, required, multiline) {
+        errors.push(FieldError {
+            field,
+            problem: problem.into(),
+        });
     }
     value.to_owned()
 }

@@ -21,6 +21,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::NaiveDate;
+use ismap_domain::input::TextProblem;
 use ismap_domain::interim::{
     self as rules, InterimStart, InterimState, OriginRefusal, PlanKind, ReportReason, ReportRefusal,
 };
@@ -523,21 +524,17 @@ struct Check<'a> {
 impl Check<'_> {
     fn text(&mut self, field: &str, value: &str, max: usize, required: bool) -> String {
         let value = value.trim();
-        if required && value.is_empty() {
-            self.errors
-                .insert(field.to_owned(), self.frame.t("interim-error-required"));
-        } else if value.chars().count() > max {
-            self.errors.insert(
-                field.to_owned(),
+        let message = match ismap_domain::input::text_problem(value, max, required, true) {
+            Some(TextProblem::Required) => Some(self.frame.t("interim-error-required")),
+            Some(TextProblem::TooLong { max }) => Some(
                 self.frame
                     .tr("interim-error-too-long", &[("max", max.to_string())]),
-            );
-        } else if value
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
-            self.errors
-                .insert(field.to_owned(), self.frame.t("interim-error-control"));
+            ),
+            Some(TextProblem::ControlCharacter) => Some(self.frame.t("interim-error-control")),
+            None => None,
+        };
+        if let Some(message) = message {
+            self.errors.insert(field.to_owned(), message);
         }
         value.to_owned()
     }

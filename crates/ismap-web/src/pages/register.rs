@@ -19,6 +19,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use ismap_domain::input::TextProblem;
 use ismap_domain::procurement;
 use ismap_domain::register::{self as rules, KnownService, RawEntry, Status};
 use ismap_i18n::{Lang, Messages};
@@ -1144,29 +1145,16 @@ pub async fn ciso(
         ("basis", &form.basis, true),
         ("evidence_note", &form.evidence_note, false),
     ] {
-        if required && value.is_empty() {
-            errors.insert(
-                field.to_owned(),
-                m.text(lang, "register-error-required", &[]),
-            );
-        } else if value.chars().count() > MAX_CISO_TEXT {
-            errors.insert(
-                field.to_owned(),
-                m.text(
-                    lang,
-                    "register-error-too-long",
-                    &[("max", MAX_CISO_TEXT.to_string())],
-                ),
-            );
-        } else if value
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        let message = match ismap_domain::input::text_problem(value, MAX_CISO_TEXT, required, true)
         {
-            errors.insert(
-                field.to_owned(),
-                m.text(lang, "register-error-control", &[]),
-            );
-        }
+            Some(TextProblem::Required) => m.text(lang, "register-error-required", &[]),
+            Some(TextProblem::TooLong { max }) => {
+                m.text(lang, "register-error-too-long", &[("max", max.to_string())])
+            }
+            Some(TextProblem::ControlCharacter) => m.text(lang, "register-error-control", &[]),
+            None => continue,
+        };
+        errors.insert(field.to_owned(), message);
     }
     let today = state.clock.today();
     let confirmed_on = if confirm {
